@@ -1,0 +1,299 @@
+"""The key store: encrypted PKCS#8 private keys and their public metadata in one directory.
+
+Layout of the directory::
+
+    keys.json        public metadata: kid, alg, purpose, state, dates, public JWK
+    <kid>.pem        the private key, PKCS#8 PEM encrypted with the store passphrase
+
+Keys have a purpose, ``signing`` (credentials) or ``anchor`` (trust bundles), and a
+state: ``pending`` (published, not yet signing), ``active`` (signs), ``retired``
+(verifies what it signed before retirement) or ``compromised`` (with the moment
+since when its signatures are not to be trusted). Private keys never leave this
+module except wrapped in a :class:`Signer`, which cannot export them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+from cryptography.hazmat.primitives import serialization
+
+from keys._errors import BadPassphrase, InvalidKey, KeyNotFound, KeyStateError
+from keys._jwk import PrivateKey, generate_private_key, public_jwk, sign
+
+Purpose = Literal["signing", "anchor"]
+State = Literal["pending", "active", "retired", "compromised"]
+_METADATA = "keys.json"
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """Public facts about one key; never holds private material."""
+
+    kid: str
+    alg: str
+    purpose: Purpose
+    state: State
+    created_at: datetime
+    jwk: dict[str, Any]
+    retired_at: datetime | None = None
+    compromised_since: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kid": self.kid,
+            "alg": self.alg,
+            "purpose": self.purpose,
+            "state": self.state,
+            "created_at": _iso(self.created_at),
+            "retired_at": _iso(self.retired_at),
+            "compromised_since": _iso(self.compromised_since),
+            "jwk": self.jwk,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> KeyRecord:
+        return cls(
+            kid=data["kid"],
+            alg=data["alg"],
+            purpose=data["purpose"],
+            state=data["state"],
+            created_at=_parse(data["created_at"]) or datetime.now(UTC),
+            retired_at=_parse(data.get("retired_at")),
+            compromised_since=_parse(data.get("compromised_since")),
+            jwk=data["jwk"],
+        )
+
+
+class Signer:
+    """Signs bytes with one private key; knows its ``kid`` and ``alg``, exports nothing."""
+
+    __slots__ = ("_private", "alg", "kid")
+
+    def __init__(self, private: PrivateKey, alg: str, kid: str) -> None:
+        self._private = private
+        self.alg = alg
+        self.kid = kid
+
+    def sign(self, data: bytes) -> bytes:
+        """The JWS signature of ``data`` (raw r||s for ES256)."""
+        return sign(self._private, self.alg, data)
+
+    def __repr__(self) -> str:
+        return f"Signer(kid={self.kid!r}, alg={self.alg!r})"
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class KeyStore:
+    """Encrypted keys of one installation, kept in ``directory``."""
+
+    def __init__(self, directory: Path, passphrase: bytes) -> None:
+        if not passphrase:
+            raise BadPassphrase("the key passphrase must not be empty")
+        self.directory = Path(directory)
+        self._passphrase = passphrase
+        self._signers: dict[str, Signer] = {}
+
+    # -- reading -------------------------------------------------------------------------
+
+    def records(self) -> list[KeyRecord]:
+        """Every key, oldest first."""
+        path = self.directory / _METADATA
+        if not path.exists():
+            return []
+        data = json.loads(path.read_text("utf-8"))
+        return [KeyRecord.from_json(item) for item in data["keys"]]
+
+    def record(self, kid: str) -> KeyRecord:
+        for rec in self.records():
+            if rec.kid == kid:
+                return rec
+        raise KeyNotFound(f"no key with kid {kid!r}")
+
+    def jwks(self) -> dict[str, Any]:
+        """Public JWKS of the signing keys that verifiers may still need (not compromised)."""
+        return {
+            "keys": [
+                r.jwk for r in self.records() if r.purpose == "signing" and r.state != "compromised"
+            ]
+        }
+
+    def signer(self) -> Signer:
+        """The active signing key."""
+        return self._active("signing")
+
+    def anchor_signer(self) -> Signer:
+        """The trust-anchor key that signs trust bundles."""
+        return self._active("anchor")
+
+    def anchor_jwk(self) -> dict[str, Any]:
+        """Public JWK of the trust anchor, the one key an offline verifier pins."""
+        return self.anchor_signer_record().jwk
+
+    def anchor_signer_record(self) -> KeyRecord:
+        return self._active_record("anchor")
+
+    # -- changing ------------------------------------------------------------------------
+
+    def ensure_initialized(self, alg: str = "ES256") -> None:
+        """Create an active signing key and a trust-anchor key when there are none."""
+        with self._locked():
+            have = {(r.purpose, r.state) for r in self.records()}
+            if ("signing", "active") not in have:
+                self._generate_locked(alg, "signing")
+            if ("anchor", "active") not in have:
+                self._generate_locked("ES256", "anchor")
+
+    def generate(self, alg: str = "ES256", purpose: Purpose = "signing") -> KeyRecord:
+        """A new key: active when its purpose has no active key yet, else pending."""
+        with self._locked():
+            return self._generate_locked(alg, purpose)
+
+    def rotate(self, alg: str = "ES256", *, now: datetime | None = None) -> KeyRecord:
+        """Activate the newest pending signing key (or a new one); retire the active one."""
+        moment = now or datetime.now(UTC)
+        with self._locked():
+            records = self.records()
+            pending = [r for r in records if r.purpose == "signing" and r.state == "pending"]
+            new = pending[-1] if pending else self._generate_locked(alg, "signing", "pending")
+            records = self.records()
+            updated = []
+            for rec in records:
+                if rec.purpose == "signing" and rec.state == "active":
+                    rec = replace(rec, state="retired", retired_at=moment)
+                elif rec.kid == new.kid:
+                    rec = replace(rec, state="active")
+                updated.append(rec)
+            self._write(updated)
+            return self.record(new.kid)
+
+    def retire(self, kid: str, *, now: datetime | None = None) -> KeyRecord:
+        """Stop signing with ``kid``; it keeps verifying what it signed before."""
+        return self._change(kid, ("pending", "active"), "retired", retired_at=now)
+
+    def compromise(self, kid: str, since: datetime) -> KeyRecord:
+        """Mark ``kid`` compromised: nothing it signed from ``since`` on is trusted."""
+        if since.tzinfo is None:
+            raise KeyStateError("the compromise time must carry a time zone")
+        return self._change(
+            kid, ("pending", "active", "retired"), "compromised", compromised_since=since
+        )
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _active_record(self, purpose: Purpose) -> KeyRecord:
+        active = [r for r in self.records() if r.purpose == purpose and r.state == "active"]
+        if not active:
+            raise KeyNotFound(f"no active {purpose} key; run `creditbank keys generate`")
+        return active[-1]
+
+    def _active(self, purpose: Purpose) -> Signer:
+        rec = self._active_record(purpose)
+        signer = self._signers.get(rec.kid)
+        if signer is None:
+            signer = Signer(self._load_private(rec.kid), rec.alg, rec.kid)
+            self._signers[rec.kid] = signer
+        return signer
+
+    def _load_private(self, kid: str) -> PrivateKey:
+        pem = (self.directory / f"{kid}.pem").read_bytes()
+        try:
+            key = serialization.load_pem_private_key(pem, password=self._passphrase)
+        except ValueError:
+            raise BadPassphrase(
+                f"cannot decrypt key {kid}: wrong CREDITBANK_KEY_PASSPHRASE?"
+            ) from None
+        if not isinstance(key, PrivateKey):
+            raise InvalidKey(f"key {kid} has an unsupported type")
+        return key
+
+    def _generate_locked(self, alg: str, purpose: Purpose, state: State | None = None) -> KeyRecord:
+        private = generate_private_key(alg)
+        jwk = public_jwk(private.public_key(), alg)
+        records = self.records()
+        if state is None:
+            busy = any(r.purpose == purpose and r.state == "active" for r in records)
+            state = "pending" if busy else "active"
+        rec = KeyRecord(
+            kid=jwk["kid"],
+            alg=alg,
+            purpose=purpose,
+            state=state,
+            created_at=datetime.now(UTC),
+            jwk=jwk,
+        )
+        pem = private.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(self._passphrase),
+        )
+        _write_private(self.directory / f"{rec.kid}.pem", pem)
+        self._write([*records, rec])
+        return rec
+
+    def _change(
+        self,
+        kid: str,
+        allowed: tuple[State, ...],
+        state: State,
+        *,
+        retired_at: datetime | None = None,
+        compromised_since: datetime | None = None,
+    ) -> KeyRecord:
+        with self._locked():
+            records = self.records()
+            found = [r for r in records if r.kid == kid]
+            if not found:
+                raise KeyNotFound(f"no key with kid {kid!r}")
+            if found[0].state not in allowed:
+                raise KeyStateError(f"key {kid} is {found[0].state}; cannot make it {state}")
+            changed = replace(
+                found[0],
+                state=state,
+                retired_at=found[0].retired_at or retired_at or datetime.now(UTC),
+                compromised_since=compromised_since,
+            )
+            self._write([changed if r.kid == kid else r for r in records])
+            self._signers.pop(kid, None)
+            return changed
+
+    def _write(self, records: list[KeyRecord]) -> None:
+        body = json.dumps(
+            {"version": 1, "keys": [r.to_json() for r in records]}, indent=2, ensure_ascii=False
+        )
+        tmp = self.directory / f".{_METADATA}.tmp"
+        tmp.write_text(body + "\n", "utf-8")
+        os.replace(tmp, self.directory / _METADATA)
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        # Several workers may start at once on one data directory; an exclusive
+        # file lock keeps two of them from each creating "the" first key.
+        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with open(self.directory / ".lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _write_private(path: Path, pem: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
