@@ -1,0 +1,66 @@
+"""The golden cbqr vectors of tests/vectors/cbqr/, one test per directory.
+
+Each vector is run through the library as the CLI would: read the input (text or
+QR image), load the trust bundle against the pinned anchor, verify at the vector's
+clock. The outcome must be exactly the expected validity and error code.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import verifier
+from tests.vectors.cases import all_cases, case, case_names
+from verifier import ERRORS_BY_CODE, TrustBundle, VerificationError, verify
+from verifier._input import read_input
+
+EXPECTED_KEYS = {"valid", "error", "at", "description"}
+
+
+def _run(name: str) -> verifier.VerifiedCredential:
+    vector = case(name)
+    trust = TrustBundle.load(vector.bundle_path, vector.anchor_path)
+    text = read_input(str(vector.input_path))
+    return verify(text, trust, now=vector.at, max_bundle_age=vector.max_bundle_age)
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_vector(name: str) -> None:
+    vector = case(name)
+    if vector.expected["valid"]:
+        result = _run(name).to_json()
+        assert result["valid"] is True
+        for key, value in vector.expected.get("expect", {}).items():
+            assert result[key] == value, key
+    else:
+        with pytest.raises(VerificationError) as caught:
+            _run(name)
+        assert caught.value.code == vector.code, caught.value.detail
+
+
+@pytest.mark.parametrize("name", case_names())
+def test_vector_is_well_formed(name: str) -> None:
+    vector = case(name)
+    assert vector.expected.keys() >= EXPECTED_KEYS
+    assert vector.expected["description"]
+    assert vector.expected["valid"] is (vector.code is None)
+    assert vector.code is None or vector.code in ERRORS_BY_CODE
+    assert vector.input_path.exists()
+
+
+def test_every_error_code_has_a_vector() -> None:
+    covered = {c.code for c in all_cases()}
+    assert set(ERRORS_BY_CODE) - covered == set()
+
+
+def test_image_vectors_hold_the_text_vector() -> None:
+    """The PNG and JPEG vectors decode to exactly the QR text of the text vector."""
+    text = case("valid").input_path.read_text("utf-8").strip()
+    for name in ("valid_png", "valid_jpeg"):
+        assert read_input(str(case(name).input_path)) == text
+
+
+def test_vectors_use_each_kind_of_input() -> None:
+    suffixes = {c.input_path.suffix for c in all_cases()}
+    assert suffixes == {".txt", ".png", ".jpg"}
+    assert len(all_cases()) >= 35

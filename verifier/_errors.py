@@ -1,0 +1,163 @@
+"""Errors of the verifier. Every subclass carries a stable machine ``code``.
+
+VerificationError                    root: the credential is not to be trusted
+├── InputError                       the input cannot be read at all (CLI exit 2)
+│   ├── UnreadableImage              "unreadable_image"  not an image we can open
+│   └── NoQRCode                     "no_qr_found"       an image without a QR code
+├── MalformedCredential              "malformed"         wrong structure, fields or types
+├── BadEncoding                      "bad_encoding"      bad digits, base64url or DEFLATE data
+├── TooLarge                         "too_large"         over a size limit (inflate cap)
+├── UnsupportedAlgorithm             "unsupported_alg"   alg none, HS256: never signed with
+├── AlgorithmMismatch                "alg_mismatch"      header alg differs from the key's alg
+├── UnknownKey                       "unknown_key"       no trusted key has this kid
+├── BadSignature                     "bad_signature"
+├── KeyCompromised                   "key_compromised"   signed at/after the key's compromise
+├── KeyRetired                       "key_retired"       valid from after the key's retirement
+├── NotYetValid                      "not_yet_valid"
+├── Expired                          "expired"
+├── Revoked                          "revoked"
+├── Suspended                        "suspended"
+├── StatusUnavailable                "status_unavailable" the bundle lacks the status list
+├── UnknownIssuer                    "unknown_issuer"
+└── TrustBundleError                 the trust bundle itself is not usable
+    ├── MalformedTrustBundle         "malformed_trust_bundle"
+    ├── UnsignedTrustBundle          "unsigned_trust_bundle"
+    ├── BadTrustBundleSignature      "bad_trust_bundle_signature"  not signed by the pinned anchor
+    └── StaleTrustBundle             "stale_trust_bundle"
+"""
+
+from __future__ import annotations
+
+
+class VerificationError(Exception):
+    """Root of every verifier error; ``code`` is stable and machine-readable."""
+
+    code = "verification_error"
+    #: Whether the input could not be read at all (the CLI exits 2 instead of 1).
+    unreadable = False
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail or self.code)
+        self.detail = detail or self.code
+
+
+class InputError(VerificationError):
+    code = "unreadable_input"
+    unreadable = True
+
+
+class UnreadableImage(InputError):
+    code = "unreadable_image"
+
+
+class NoQRCode(InputError):
+    code = "no_qr_found"
+
+
+class MalformedCredential(VerificationError):
+    code = "malformed"
+
+
+class BadEncoding(VerificationError):
+    code = "bad_encoding"
+
+
+class TooLarge(VerificationError):
+    code = "too_large"
+
+
+class UnsupportedAlgorithm(VerificationError):
+    code = "unsupported_alg"
+
+
+class AlgorithmMismatch(VerificationError):
+    code = "alg_mismatch"
+
+
+class UnknownKey(VerificationError):
+    code = "unknown_key"
+
+
+class BadSignature(VerificationError):
+    code = "bad_signature"
+
+
+class KeyCompromised(VerificationError):
+    code = "key_compromised"
+
+
+class KeyRetired(VerificationError):
+    code = "key_retired"
+
+
+class NotYetValid(VerificationError):
+    code = "not_yet_valid"
+
+
+class Expired(VerificationError):
+    code = "expired"
+
+
+class Revoked(VerificationError):
+    code = "revoked"
+
+
+class Suspended(VerificationError):
+    code = "suspended"
+
+
+class StatusUnavailable(VerificationError):
+    code = "status_unavailable"
+
+
+class UnknownIssuer(VerificationError):
+    code = "unknown_issuer"
+
+
+class TrustBundleError(VerificationError):
+    code = "trust_bundle_error"
+
+
+class MalformedTrustBundle(TrustBundleError):
+    code = "malformed_trust_bundle"
+
+
+class UnsignedTrustBundle(TrustBundleError):
+    code = "unsigned_trust_bundle"
+
+
+class BadTrustBundleSignature(TrustBundleError):
+    code = "bad_trust_bundle_signature"
+
+
+class StaleTrustBundle(TrustBundleError):
+    code = "stale_trust_bundle"
+
+
+#: Every concrete error class, by code (the CLI and the docs list them from here).
+ERRORS_BY_CODE: dict[str, type[VerificationError]] = {
+    cls.code: cls
+    for cls in (
+        UnreadableImage,
+        NoQRCode,
+        MalformedCredential,
+        BadEncoding,
+        TooLarge,
+        UnsupportedAlgorithm,
+        AlgorithmMismatch,
+        UnknownKey,
+        BadSignature,
+        KeyCompromised,
+        KeyRetired,
+        NotYetValid,
+        Expired,
+        Revoked,
+        Suspended,
+        StatusUnavailable,
+        UnknownIssuer,
+        MalformedTrustBundle,
+        UnsignedTrustBundle,
+        BadTrustBundleSignature,
+        StaleTrustBundle,
+    )
+}

@@ -1,0 +1,188 @@
+"""Offline verification of a ``cbqr`` credential against a trust bundle."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from keys import ALGORITHMS
+from verifier._errors import (
+    AlgorithmMismatch,
+    BadEncoding,
+    BadSignature,
+    Expired,
+    KeyCompromised,
+    KeyRetired,
+    MalformedCredential,
+    NotYetValid,
+    Revoked,
+    StatusUnavailable,
+    Suspended,
+    UnknownIssuer,
+    UnknownKey,
+    UnsupportedAlgorithm,
+)
+from verifier._trust import Issuer, TrustBundle, TrustedKey
+from verifier.formats import cbqr
+from verifier.formats._jws import CompactJWS, check_signature, split
+from verifier.formats.status_list import REVOKED, SUSPENDED
+
+#: Clock skew tolerated on nbf and exp, in seconds.
+DEFAULT_LEEWAY = 60
+_SIGNATURE_BYTES = {"ES256": 64, "EdDSA": 64}
+
+
+@dataclass(slots=True)  # not frozen: see cbqr.CreditEntry
+class VerifiedCredential:
+    """A credential whose signature, key, dates and status all checked out."""
+
+    credential: cbqr.QRCredential
+    issuer: Issuer
+    kid: str
+    trust_bundle_age_seconds: int
+
+    def to_json(self) -> dict[str, Any]:
+        cred = self.credential
+        return {
+            "valid": True,
+            "error": None,
+            "issuer": {
+                "id": self.issuer.id,
+                "name_zh": self.issuer.name_zh,
+                "name_en": self.issuer.name_en,
+            },
+            "subject": {"name": cred.name, "masked_id": cred.masked_id},
+            "credits": _credits(cred.total_half_credits),
+            "entries": [self._entry_json(e) for e in cred.entries],
+            "jti": cred.jti,
+            "kid": self.kid,
+            "valid_from": _iso(cred.nbf),
+            "valid_until": None if cred.exp is None else _iso(cred.exp),
+            "status": {"list": cred.status_list, "index": cred.status_index, "value": "valid"},
+            "trust_bundle_age_seconds": self.trust_bundle_age_seconds,
+        }
+
+    def _entry_json(self, entry: cbqr.CreditEntry) -> dict[str, Any]:
+        inst = self.issuer.institutions.get(entry.institution)
+        return {
+            "title": entry.title,
+            "domain": entry.domain,
+            "kind": entry.kind,
+            "credits": entry.credits,
+            "hours": entry.hours,
+            "standard": entry.standard,
+            "institution": entry.institution,
+            "institution_name_zh": inst.name_zh if inst else None,
+            "institution_name_en": inst.name_en if inst else None,
+            "date": entry.date.isoformat(),
+        }
+
+
+def _credits(half: int) -> int | float:
+    return half // 2 if half % 2 == 0 else half / 2
+
+
+def _iso(ts: int) -> str:
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
+
+
+def verify(
+    data: str | bytes,
+    trust: TrustBundle,
+    *,
+    now: datetime | None = None,
+    leeway: int = DEFAULT_LEEWAY,
+    max_bundle_age: timedelta | None = None,
+) -> VerifiedCredential:
+    """Verify a ``cbqr`` credential offline.
+
+    ``data`` is the QR text (``…/v1#digits``), the bare digits or the compact JWS.
+    Returns the verified credential or raises a :class:`VerificationError` subclass
+    whose ``code`` says why not. The algorithm comes from the trusted key, never
+    from the token; the clock is ``now`` (default: the system clock).
+    """
+    moment = now or datetime.now(UTC)
+    trust.check_fresh(max_bundle_age, moment)
+    if isinstance(data, bytes):
+        try:
+            data = data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadEncoding("the input is not UTF-8 text") from None
+    jws = split(cbqr.extract_jws(data))
+    header = jws.header
+    if header.get("typ") != cbqr.TYP or header.get("zip") != "DEF":
+        raise MalformedCredential(f"not a cbqr credential (typ {header.get('typ')!r})")
+    alg = header.get("alg")
+    if alg not in ALGORITHMS:
+        raise UnsupportedAlgorithm(f"algorithm {alg!r} is never accepted")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or len(kid) != cbqr.KID_LENGTH:
+        raise MalformedCredential("the kid must be the first 8 characters of a key thumbprint")
+    key = _find_key(jws, alg, trust.keys_with_prefix(kid))
+    credential = cbqr.parse_claims(jws.payload)
+    issuer = trust.issuers.get(credential.issuer)
+    if issuer is None or key.issuer != credential.issuer:
+        raise UnknownIssuer(f"issuer {credential.issuer!r} is not in the trust bundle for this key")
+    _check_key_state(key, credential.nbf)
+    _check_dates(credential, moment, leeway)
+    _check_status(credential, trust)
+    return VerifiedCredential(credential, issuer, key.kid, int(trust.age(moment).total_seconds()))
+
+
+def _find_key(jws: CompactJWS, alg: str, candidates: list[TrustedKey]) -> TrustedKey:
+    if not candidates:
+        raise UnknownKey("no trusted key has this kid")
+    fitting = (
+        candidates
+        if candidates[0].alg == alg and len(candidates) == 1
+        else [k for k in candidates if k.alg == alg]
+    )
+    if not fitting:
+        raise AlgorithmMismatch(f"the trusted key is {candidates[0].alg}, the token says {alg}")
+    expected = _SIGNATURE_BYTES.get(alg)
+    if expected is not None and len(jws.signature) != expected:
+        raise MalformedCredential(f"an {alg} signature is {expected} bytes (truncated?)")
+    for key in fitting:
+        try:
+            check_signature(jws, key.public, key.alg)
+        except BadSignature:
+            continue
+        return key
+    raise BadSignature("the signature does not match the trusted key")
+
+
+def _check_key_state(key: TrustedKey, nbf: int) -> None:
+    if key.status == "active" and key.compromised_since is None:
+        return  # the common case, kept free of datetime work
+    signed = datetime.fromtimestamp(nbf, UTC)
+    if key.compromised_since is not None and signed >= key.compromised_since:
+        raise KeyCompromised(
+            f"key {key.kid[:8]} is compromised since {key.compromised_since.isoformat()}"
+        )
+    if key.status == "compromised" and key.compromised_since is None:
+        raise KeyCompromised(f"key {key.kid[:8]} is compromised")
+    if key.retired_at is not None and key.status == "retired" and signed > key.retired_at:
+        raise KeyRetired(f"key {key.kid[:8]} was retired before this credential's date")
+
+
+def _check_dates(cred: cbqr.QRCredential, now: datetime, leeway: int) -> None:
+    ts = now.timestamp()
+    if ts + leeway < cred.nbf:
+        raise NotYetValid(f"valid only from {_iso(cred.nbf)}")
+    if cred.exp is not None and ts - leeway >= cred.exp:
+        raise Expired(f"expired at {_iso(cred.exp)}")
+
+
+def _check_status(cred: cbqr.QRCredential, trust: TrustBundle) -> None:
+    status_list = trust.status_list(cred.issuer, cred.status_list)
+    if status_list is None:
+        raise StatusUnavailable(f"the trust bundle has no status list {cred.status_list!r}")
+    try:
+        value = status_list.get(cred.status_index)
+    except IndexError as exc:
+        raise MalformedCredential(str(exc)) from None
+    if value == REVOKED:
+        raise Revoked("the issuer has revoked this credential")
+    if value == SUSPENDED:
+        raise Suspended("the issuer has suspended this credential")

@@ -1,0 +1,130 @@
+"""``creditbank-verify``: check a credit credential offline.
+
+Exit status: 0 valid, 1 not valid, 2 unreadable input or bad usage. Never opens a
+network connection; never ends in a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, NoReturn
+
+from verifier._errors import InputError, TrustBundleError, VerificationError
+from verifier._input import read_input
+from verifier._trust import TrustBundle
+from verifier._verify import VerifiedCredential, verify
+
+EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"creditbank-verify: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="creditbank-verify",
+        description="Verify a creditbank QR credential offline against a signed trust bundle.",
+    )
+    parser.add_argument("input", help="PNG/JPEG of the QR, a text file (QR string or JWS), or -")
+    parser.add_argument("--trust", required=True, help="trust bundle file (trust-bundle.json)")
+    parser.add_argument("--anchor", required=True, help="pinned trust-anchor public JWK file")
+    parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--at", help="verify as of this ISO-8601 time instead of now")
+    parser.add_argument(
+        "--max-bundle-age",
+        type=float,
+        metavar="HOURS",
+        help="refuse a trust bundle older than this many hours (stale_trust_bundle)",
+    )
+    return parser
+
+
+def _parse_time(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"--at {text!r} is not an ISO-8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _failure(error: VerificationError, age: int | None) -> dict[str, Any]:
+    return {
+        "valid": False,
+        "error": error.code,
+        "detail": error.detail,
+        "issuer": None,
+        "subject": None,
+        "credits": None,
+        "trust_bundle_age_seconds": age,
+    }
+
+
+def _print_text(result: VerifiedCredential) -> None:
+    data = result.to_json()
+    print("VALID — 真实有效")
+    print(f"issuer 发证机构: {data['issuer']['name_zh']} / {data['issuer']['name_en']}")
+    print(f"learner 学习者: {data['subject']['name']} ({data['subject']['masked_id']})")
+    for entry in data["entries"]:
+        inst = entry["institution_name_zh"] or entry["institution"]
+        print(
+            f"  {entry['credits']} credits 学分 · {entry['title']} · {entry['domain']} · "
+            f"{inst} · {entry['date']} · {entry['standard']}"
+        )
+    print(f"total credits 总学分: {data['credits']}")
+    print(f"trust bundle age 信任包时效: {data['trust_bundle_age_seconds']} s")
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    args = _parser().parse_args(argv)
+    age: int | None = None
+    try:
+        now = _parse_time(args.at) if args.at else datetime.now(UTC)
+    except ValueError as exc:
+        print(f"creditbank-verify: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        max_age = None if args.max_bundle_age is None else timedelta(hours=args.max_bundle_age)
+    except (ValueError, OverflowError):
+        # nan, inf or 1e20 hours: argparse's float() takes them, timedelta does not.
+        print(
+            f"creditbank-verify: error: --max-bundle-age {args.max_bundle_age} is not usable",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    try:
+        trust = TrustBundle.load(args.trust, args.anchor)
+        age = int(trust.age(now).total_seconds())
+        text = read_input(args.input, sys.stdin.buffer)
+        result = verify(text, trust, now=now, max_bundle_age=max_age)
+    except VerificationError as error:
+        unusable = error.unreadable or (
+            isinstance(error, TrustBundleError) and error.code == "malformed_trust_bundle"
+        )
+        if args.json:
+            print(json.dumps(_failure(error, age), ensure_ascii=False))
+        else:
+            print(f"NOT VALID — 无效: {error.code}: {error.detail}")
+        return EXIT_USAGE if unusable or isinstance(error, InputError) else EXIT_INVALID
+    if args.json:
+        print(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        _print_text(result)
+    return EXIT_VALID
+
+
+def main() -> NoReturn:
+    """Console entry point."""
+    try:
+        code = run()
+    except KeyboardInterrupt:
+        code = EXIT_USAGE
+    sys.exit(code)

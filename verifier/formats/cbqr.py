@@ -1,0 +1,275 @@
+"""The QR credential, ``cbqr`` version 1 (DESIGN.md §4.1; field by field in docs/formats.md).
+
+Wire form: a compact JWS whose header is
+``{"alg":"ES256","kid":<8 chars>,"zip":"DEF","typ":"cbqr+jwt"}`` and whose payload
+is minified JSON compressed with raw DEFLATE (RFC 1951). In a QR code the JWS is
+written as digits (see :mod:`verifier.formats._digits`) after the verify page
+URL: ``<base URL>/v1#<digits>``.
+
+This module holds both directions: :func:`encode` (used by the issuer) and
+:func:`extract_jws` / :func:`parse_claims` (used by the verifier). Signature
+checks and trust decisions live in :mod:`verifier._verify`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import zlib
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from keys import b64url
+from verifier._errors import BadEncoding, MalformedCredential, TooLarge
+from verifier.formats._digits import decode_digits, encode_digits
+
+#: The header ``typ`` names the format and its version 1; a version 2 gets a new typ.
+TYP = "cbqr+jwt"
+KID_LENGTH = 8
+#: Decoders refuse a payload that inflates beyond this many bytes.
+MAX_INFLATED_BYTES = 64 * 1024
+#: Path of the verify page under the verify base URL.
+VERIFY_PATH = "/v1"
+
+
+class SignerLike(Protocol):
+    kid: str
+    alg: str
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+# Not frozen: a frozen dataclass costs about 1.5 µs more per construction, and these
+# are built on every verification (benchmarks/qr_credential.py). Treat them as values.
+@dataclass(slots=True)
+class CreditEntry:
+    """One recognised achievement and the credits it earned."""
+
+    title: str
+    domain: str
+    kind: str
+    half_credits: int
+    hours: int | None
+    standard: str
+    institution: str
+    date: dt.date
+
+    @property
+    def credits(self) -> int | float:
+        """Credits as a JSON number: 2 or 2.5 (never an inexact float)."""
+        return self.half_credits // 2 if self.half_credits % 2 == 0 else self.half_credits / 2
+
+
+@dataclass(slots=True)
+class QRCredential:
+    """The claims of a ``cbqr`` credential, with readable names."""
+
+    issuer: str
+    jti: str
+    nbf: int
+    exp: int | None
+    name: str
+    masked_id: str
+    entries: tuple[CreditEntry, ...]
+    status_list: str
+    status_index: int
+
+    @property
+    def total_half_credits(self) -> int:
+        return sum(e.half_credits for e in self.entries)
+
+
+# -- encode ------------------------------------------------------------------------------
+
+
+def to_claims(cred: QRCredential) -> dict[str, Any]:
+    """The short-named JSON claims of ``cred`` (docs/formats.md, "cbqr claims")."""
+    claims: dict[str, Any] = {"iss": cred.issuer, "jti": cred.jti, "nbf": cred.nbf}
+    if cred.exp is not None:
+        claims["exp"] = cred.exp
+    claims["n"] = cred.name
+    claims["id"] = cred.masked_id
+    claims["cr"] = [_entry_claims(e) for e in cred.entries]
+    claims["st"] = [cred.status_list, cred.status_index]
+    return claims
+
+
+def _entry_claims(entry: CreditEntry) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "t": entry.title,
+        "d": entry.domain,
+        "k": entry.kind,
+        "c": entry.credits,
+    }
+    if entry.hours is not None:
+        out["h"] = entry.hours
+    out["s"] = entry.standard
+    out["i"] = entry.institution
+    out["dt"] = entry.date.isoformat()
+    return out
+
+
+_HEADERS: dict[tuple[str, str], str] = {}
+
+
+def _header(alg: str, kid: str) -> str:
+    cached = _HEADERS.get((alg, kid))
+    if cached is None:
+        header = {"alg": alg, "kid": kid[:KID_LENGTH], "zip": "DEF", "typ": TYP}
+        cached = b64url(json.dumps(header, separators=(",", ":")).encode("ascii"))
+        _HEADERS[(alg, kid)] = cached
+    return cached
+
+
+def deflate(data: bytes) -> bytes:
+    """Raw DEFLATE (RFC 1951, no zlib header) at the best compression."""
+    return zlib.compress(data, 9, wbits=-15)
+
+
+_DECODER = json.JSONDecoder()
+# One encoder for every credential: json.dumps with options builds a new one per call.
+_MINIFIED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+def encode(cred: QRCredential, signer: SignerLike) -> str:
+    """Sign ``cred`` with ``signer`` and return the compact JWS."""
+    payload = _MINIFIED.encode(to_claims(cred))
+    signing_input = f"{_header(signer.alg, signer.kid)}.{b64url(deflate(payload.encode()))}"
+    return f"{signing_input}.{b64url(signer.sign(signing_input.encode('ascii')))}"
+
+
+def to_qr_text(jws: str, base_url: str) -> str:
+    """The QR content: ``<base_url>/v1#<digits>``."""
+    return f"{base_url.rstrip('/')}{VERIFY_PATH}#{encode_digits(jws)}"
+
+
+# -- decode ------------------------------------------------------------------------------
+
+
+def extract_jws(text: str) -> str:
+    """The compact JWS held by QR text, a bare digit string or a bare JWS.
+
+    Accepts ``<anything>/v1#<digits>``, ``<digits>`` and ``<header>.<payload>.<sig>``;
+    whitespace around the input is ignored.
+    """
+    text = text.strip()
+    if not text:
+        raise MalformedCredential("the input is empty")
+    if "#" in text:
+        base, _, fragment = text.rpartition("#")
+        if not base.endswith(VERIFY_PATH):
+            raise MalformedCredential("the URL is not a creditbank verify link (…/v1#digits)")
+        return decode_digits(fragment)
+    if "." in text:
+        return text
+    if text.isdigit():
+        return decode_digits(text)
+    raise BadEncoding("the input is neither QR digits, a verify link nor a compact JWS")
+
+
+def inflate(data: bytes, *, max_bytes: int = MAX_INFLATED_BYTES) -> bytes:
+    """Inflate raw DEFLATE data, refusing more than ``max_bytes`` of output."""
+    decompressor = zlib.decompressobj(-15)
+    try:
+        out = decompressor.decompress(data, max_bytes)
+    except zlib.error as exc:
+        raise BadEncoding(f"the payload is not valid DEFLATE data: {exc}") from None
+    if decompressor.unconsumed_tail:
+        raise TooLarge(f"the payload inflates beyond {max_bytes} bytes")
+    if not decompressor.eof:
+        raise BadEncoding("the DEFLATE stream is truncated")
+    return out
+
+
+def parse_claims(payload: bytes, *, max_bytes: int = MAX_INFLATED_BYTES) -> QRCredential:
+    """Inflate and read the claims of a ``cbqr`` payload (after its signature was checked)."""
+    try:
+        text = inflate(payload, max_bytes=max_bytes).decode("utf-8")
+        claims, end = _DECODER.raw_decode(text)
+        if end != len(text):
+            raise ValueError("extra data after the claims")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadEncoding(f"the payload is not UTF-8 JSON: {exc}") from None
+    except RecursionError:
+        raise MalformedCredential("the claims nest too deeply") from None
+    return from_claims(claims)
+
+
+def from_claims(claims: Any) -> QRCredential:
+    """Validate the short-named claims and build a :class:`QRCredential`."""
+    if type(claims) is not dict:
+        raise MalformedCredential("the claims are not a JSON object")
+    try:
+        status, entries, exp = claims["st"], claims["cr"], claims.get("exp")
+        if type(entries) is not list or not entries:
+            raise MalformedCredential("a credential holds at least one credit entry")
+        if type(status) is not list or len(status) != 2:
+            raise MalformedCredential("the status reference is [list id, index]")
+        return QRCredential(
+            _str(claims["iss"]),
+            _str(claims["jti"]),
+            _time(claims["nbf"]),
+            None if exp is None else _time(exp),
+            _str(claims["n"]),
+            _str(claims["id"]),
+            tuple([_entry(e) for e in entries]),
+            _str(status[0]),
+            _int(status[1]),
+        )
+    except (KeyError, TypeError) as exc:
+        raise MalformedCredential(f"the claims lack or mistype a field: {exc}") from None
+
+
+def _entry(data: Any) -> CreditEntry:
+    if type(data) is not dict:
+        raise MalformedCredential("a credit entry is not a JSON object")
+    credits = data["c"]
+    if type(credits) is int:
+        half = credits * 2
+    elif type(credits) is float and math.isfinite(credits) and (credits * 2).is_integer():
+        # json.loads reads NaN, Infinity and 1e999 as floats that int() cannot take.
+        half = int(credits * 2)
+    else:
+        raise MalformedCredential("credits must be a finite multiple of 0.5")
+    if half < 0:
+        raise MalformedCredential("credits must not be negative")
+    hours = data.get("h")
+    try:
+        date = dt.date.fromisoformat(_str(data["dt"]))
+    except ValueError:
+        raise MalformedCredential("an entry date is not YYYY-MM-DD") from None
+    return CreditEntry(
+        _str(data["t"]),
+        _str(data["d"]),
+        _str(data["k"]),
+        half,
+        None if hours is None else _int(hours),
+        _str(data["s"]),
+        _str(data["i"]),
+        date,
+    )
+
+
+def _str(value: Any) -> str:
+    if type(value) is not str:
+        raise MalformedCredential(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+#: Latest NumericDate accepted (9999-12-31T23:59:59Z): datetime cannot go further.
+MAX_NUMERIC_DATE = 253_402_300_799
+
+
+def _time(value: Any) -> int:
+    """A NumericDate that :mod:`datetime` can represent (1970 … 9999)."""
+    moment = _int(value)
+    if not 0 <= moment <= MAX_NUMERIC_DATE:
+        raise MalformedCredential(f"time {moment} lies outside 1970-9999")
+    return moment
+
+
+def _int(value: Any) -> int:
+    if type(value) is not int:
+        raise MalformedCredential(f"expected an integer, got {type(value).__name__}")
+    return value

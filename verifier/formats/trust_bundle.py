@@ -1,0 +1,95 @@
+"""The trust bundle: everything an offline verifier knows, signed by the trust anchor.
+
+Wire form (docs/formats.md): a JWS in the flattened JSON serialization (RFC 7515
+§7.2.2) ``{"protected", "payload", "signature"}`` whose protected header is
+``{"alg", "kid", "typ": "cb-trust-bundle+json"}`` and whose payload is the bundle
+document::
+
+    {"type": "CreditBankTrustBundle", "version": 1,
+     "generated_at": ISO-8601, "next_update": ISO-8601,
+     "issuers": [{"id", "name": {"zh", "en"},
+                  "institutions": [{"id", "name": {"zh", "en"}}],
+                  "keys": [JWK + {"status", "retired_at", "compromised_since"}]}],
+     "status_lists": [{"id", "issuer", "bits", "size", "lst"}]}
+
+:func:`sign_bundle` is the issuer's side; :func:`open_bundle` the verifier's.
+"""
+
+from __future__ import annotations
+
+import binascii
+import json
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+
+from keys import (
+    InvalidKey,
+    b64url,
+    b64url_decode,
+    load_public_jwk,
+    verify_signature,
+)
+from verifier._errors import (
+    BadTrustBundleSignature,
+    MalformedTrustBundle,
+    UnsignedTrustBundle,
+)
+from verifier.formats.cbqr import SignerLike
+
+TYP = "cb-trust-bundle+json"
+DOCUMENT_TYPE = "CreditBankTrustBundle"
+VERSION = 1
+#: A bundle larger than this is refused before parsing.
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+
+
+def sign_bundle(document: dict[str, Any], anchor: SignerLike) -> str:
+    """The signed bundle (flattened JWS JSON) for ``document``."""
+    header = {"alg": anchor.alg, "kid": anchor.kid, "typ": TYP}
+    protected = b64url(json.dumps(header, separators=(",", ":")).encode())
+    payload = b64url(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
+    signature = anchor.sign(f"{protected}.{payload}".encode("ascii"))
+    return json.dumps(
+        {"protected": protected, "payload": payload, "signature": b64url(signature)}, indent=1
+    )
+
+
+def open_bundle(raw: bytes | str, anchor_jwk: dict[str, Any]) -> dict[str, Any]:
+    """Check the bundle's signature against the pinned anchor and return its document."""
+    if len(raw) > MAX_BUNDLE_BYTES:
+        raise MalformedTrustBundle("the trust bundle is too large")
+    try:
+        outer = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise MalformedTrustBundle(f"the trust bundle is not JSON: {exc!r:.200}") from None
+    if not isinstance(outer, dict):
+        raise MalformedTrustBundle("the trust bundle is not a JSON object")
+    if "signature" not in outer or "protected" not in outer:
+        raise UnsignedTrustBundle("the trust bundle carries no signature")
+    try:
+        anchor, alg = load_public_jwk(anchor_jwk)
+    except InvalidKey as exc:
+        raise MalformedTrustBundle(f"the trust anchor key is not usable: {exc}") from None
+    try:
+        protected, payload = str(outer["protected"]), str(outer["payload"])
+        header = json.loads(b64url_decode(protected))
+        signature = b64url_decode(str(outer["signature"]))
+        document = json.loads(b64url_decode(payload))
+    except (KeyError, ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
+        raise MalformedTrustBundle(f"the trust bundle JWS is malformed: {exc!r:.200}") from None
+    if not isinstance(header, dict) or header.get("typ") != TYP:
+        raise MalformedTrustBundle(f"the trust bundle header must have typ {TYP!r}")
+    if header.get("alg") != alg:
+        raise BadTrustBundleSignature("the bundle's algorithm is not the anchor key's")
+    try:
+        verify_signature(anchor, alg, signature, f"{protected}.{payload}".encode("ascii"))
+    except InvalidSignature:
+        raise BadTrustBundleSignature(
+            "the trust bundle is not signed by the pinned anchor"
+        ) from None
+    if not isinstance(document, dict) or document.get("type") != DOCUMENT_TYPE:
+        raise MalformedTrustBundle(f"the bundle document is not a {DOCUMENT_TYPE}")
+    if document.get("version") != VERSION:
+        raise MalformedTrustBundle(f"unsupported trust bundle version {document.get('version')}")
+    return document
