@@ -1,0 +1,1 @@
+"""HTTP routes of the creditbank issuer, one router per resource."""

@@ -1,0 +1,51 @@
+"""Issuing credentials and rendering their QR codes."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from issuer import issuance
+from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
+from issuer.auth import AdminDep
+from issuer.models import CredentialIssue, CredentialIssued
+from issuer.qrimage import render_png
+
+router = APIRouter(tags=["credentials"])
+
+
+@router.post("/learners/{learner_id}/credentials", status_code=status.HTTP_201_CREATED)
+def issue_credential(
+    learner_id: int,
+    data: CredentialIssue,
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    _admin: AdminDep,
+) -> CredentialIssued:
+    """Issue a signed ``cbqr`` credential over some of the learner's deposits."""
+    issued = issuance.issue_cbqr(session, settings, keystore, learner_id, data.entry_ids)
+    credential = issued.credential
+    return CredentialIssued(
+        jti=credential.jti,
+        format=credential.format,
+        qr_text=issued.qr_text,
+        jws=credential.token,
+        status_list=credential.status_list_id,
+        status_index=credential.status_index,
+        issued_at=credential.issued_at,
+        expires_at=credential.expires_at,
+    )
+
+
+@router.get(
+    "/credentials/{jti}/qr.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The QR code as PNG."}},
+)
+def credential_qr_png(
+    jti: str, session: SessionDep, settings: SettingsDep, _admin: AdminDep
+) -> Response:
+    """The credential's QR code as a PNG image."""
+    credential = issuance.get_credential(session, jti)
+    qr_text = issuance.qr_text_of(credential, settings)
+    return Response(render_png(qr_text), media_type="image/png")

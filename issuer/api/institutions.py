@@ -1,0 +1,20 @@
+"""Institutions: registered by the operator."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from issuer import accounts
+from issuer.api.deps import SessionDep
+from issuer.auth import AdminDep
+from issuer.models import InstitutionCreate, InstitutionCreated
+
+router = APIRouter(tags=["institutions"])
+
+
+@router.post("/institutions", status_code=status.HTTP_201_CREATED)
+def create_institution(
+    data: InstitutionCreate, session: SessionDep, _admin: AdminDep
+) -> InstitutionCreated:
+    """Register an institution. Its API key is in this response and nowhere else."""
+    return accounts.create_institution(session, data)

@@ -1,0 +1,37 @@
+"""Learners and their accounts."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, status
+
+from issuer import accounts, courses
+from issuer.api.deps import SessionDep, SettingsDep
+from issuer.auth import AdminDep, AdminOrInstitutionDep, InstitutionDep
+from issuer.models import Account, CourseCreate, CourseRecorded, LearnerCreate, LearnerPublic
+
+router = APIRouter(tags=["learners"])
+
+
+@router.post("/learners", status_code=status.HTTP_201_CREATED)
+def create_learner(
+    data: LearnerCreate, session: SessionDep, settings: SettingsDep, _caller: AdminOrInstitutionDep
+) -> LearnerPublic:
+    """Open a learner account. The national ID is kept only as a keyed hash and masked."""
+    return accounts.create_learner(session, settings, data)
+
+
+@router.post("/learners/{learner_id}/courses", status_code=status.HTTP_201_CREATED)
+def record_course(
+    learner_id: int, data: CourseCreate, session: SessionDep, institution: InstitutionDep
+) -> CourseRecorded:
+    """Record a course the calling institution vouches for, and deposit its credits.
+
+    A course that earns no credits is recorded with ``entry: null``.
+    """
+    return courses.record_course(session, institution, learner_id, data)
+
+
+@router.get("/learners/{learner_id}/account")
+def get_account(learner_id: int, session: SessionDep, _admin: AdminDep) -> Account:
+    """The learner's ledger, balance and balance by domain."""
+    return accounts.account_view(session, learner_id)

@@ -1,0 +1,57 @@
+"""The creditbank issuer's FastAPI application."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from issuer import problems
+from issuer.api import credentials, institutions, learners, public
+from issuer.db import make_engine, require_migrated
+from issuer.models import Problem
+from issuer.settings import Settings
+from keys import KeyStore
+
+__all__ = ["create_app"]
+
+_PROBLEM_CONTENT = {
+    problems.PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+}
+_PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    status_range: {
+        "model": Problem,
+        "description": "Problem details (RFC 9457)",
+        "content": _PROBLEM_CONTENT,
+    }
+    for status_range in ("4XX", "5XX")
+}
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Stable ids from the route's tag and function name, e.g. "learners-create_learner".
+    tag = str(route.tags[0]) if route.tags else "default"
+    return f"{tag}-{route.name}"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app: refuse an un-migrated database, open the key store, add the routes."""
+    settings = settings or Settings()
+    engine = make_engine(settings.db_url)
+    require_migrated(engine)
+    keystore = KeyStore(settings.keys_dir, settings.key_passphrase.get_secret_value().encode())
+    keystore.ensure_initialized()
+
+    app = FastAPI(
+        title="creditbank issuer",
+        version="0.1.0",
+        summary="Lifelong-learning credit bank: accounts, credits, signed credentials.",
+        generate_unique_id_function=_operation_id,
+        responses=_PROBLEM_RESPONSES,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.keystore = keystore
+    problems.install(app)
+    for router in (institutions.router, learners.router, credentials.router, public.router):
+        app.include_router(router)
+    return app

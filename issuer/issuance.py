@@ -1,0 +1,145 @@
+"""Issuing ``cbqr`` credentials from a learner's deposits."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from issuer import status_lists
+from issuer.accounts import get_learner
+from issuer.errors import InvalidRequest, NotFound, NotRecognised
+from issuer.models import (
+    Achievement,
+    Credential,
+    CredentialEntry,
+    Institution,
+    LedgerEntry,
+    utcnow,
+)
+from issuer.settings import Settings
+from keys import KeyStore
+from verifier.formats import cbqr
+
+__all__ = ["Issued", "credit_entries", "get_credential", "issue_cbqr", "qr_text_of"]
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A stored credential and its QR content."""
+
+    credential: Credential
+    qr_text: str
+
+
+def credit_entries(
+    session: Session, learner_id: int, entry_ids: list[int]
+) -> list[cbqr.CreditEntry]:
+    """One credit entry per ledger entry, in the order asked for.
+
+    Entries that do not exist or belong to someone else are :class:`NotFound`; entries
+    of the learner that are not deposits of an achievement are :class:`NotRecognised`.
+    """
+    if len(set(entry_ids)) != len(entry_ids):
+        raise InvalidRequest("entry_ids must not repeat an entry")
+    rows = session.exec(
+        select(LedgerEntry).where(
+            col(LedgerEntry.id).in_(entry_ids), col(LedgerEntry.learner_id) == learner_id
+        )
+    ).all()
+    by_id = {row.id: row for row in rows}
+    out: list[cbqr.CreditEntry] = []
+    for entry_id in entry_ids:
+        entry = by_id.get(entry_id)
+        if entry is None:
+            raise NotFound(f"learner {learner_id} has no ledger entry {entry_id}")
+        if entry.kind != "deposit" or entry.achievement_id is None:
+            raise NotRecognised(f"ledger entry {entry_id} is a {entry.kind}, not a deposit")
+        achievement = session.get(Achievement, entry.achievement_id)
+        assert achievement is not None
+        institution = session.get(Institution, achievement.institution_id)
+        assert institution is not None
+        out.append(
+            cbqr.CreditEntry(
+                title=achievement.title,
+                domain=entry.domain,
+                kind=achievement.kind,
+                half_credits=entry.half_credits,
+                hours=achievement.hours,
+                standard=entry.standard,
+                institution=institution.code,
+                date=achievement.completed_on,
+            )
+        )
+    return out
+
+
+def issue_cbqr(
+    session: Session,
+    settings: Settings,
+    keystore: KeyStore,
+    learner_id: int,
+    entry_ids: list[int],
+    now: datetime | None = None,
+) -> Issued:
+    """Sign a ``cbqr`` credential over the given deposits and store it (caller commits)."""
+    learner = get_learner(session, learner_id)
+    assert learner.id is not None
+    entries = credit_entries(session, learner.id, entry_ids)
+    issued_at = (now or utcnow()).replace(microsecond=0)
+    expires_at = (
+        None
+        if settings.credential_validity_days is None
+        else issued_at + timedelta(days=settings.credential_validity_days)
+    )
+    list_id, index = status_lists.allocate(session, settings)
+    jti = secrets.token_urlsafe(9)
+    claims = cbqr.QRCredential(
+        issuer=settings.issuer_id,
+        jti=jti,
+        nbf=int(issued_at.timestamp()),
+        exp=None if expires_at is None else int(expires_at.timestamp()),
+        name=learner.name,
+        masked_id=learner.national_id_masked,
+        entries=tuple(entries),
+        status_list=list_id,
+        status_index=index,
+    )
+    jws = cbqr.encode(claims, keystore.signer())
+    credential = Credential(
+        jti=jti,
+        format="cbqr",
+        learner_id=learner.id,
+        token=jws,
+        status_list_id=list_id,
+        status_index=index,
+        status="active",
+        issued_at=issued_at,
+        expires_at=expires_at,
+    )
+    session.add(credential)
+    session.flush()
+    assert credential.id is not None
+    for position, entry_id in enumerate(entry_ids):
+        session.add(
+            CredentialEntry(
+                credential_id=credential.id, position=position, ledger_entry_id=entry_id
+            )
+        )
+    session.flush()
+    return Issued(credential, cbqr.to_qr_text(jws, settings.verify_base_url))
+
+
+def get_credential(session: Session, jti: str) -> Credential:
+    """The credential with ``jti``, or :class:`NotFound`."""
+    credential = session.exec(select(Credential).where(col(Credential.jti) == jti)).first()
+    if credential is None:
+        raise NotFound(f"no credential {jti}")
+    return credential
+
+
+def qr_text_of(credential: Credential, settings: Settings) -> str:
+    """The QR content of a stored credential."""
+    return cbqr.to_qr_text(credential.token, settings.verify_base_url)

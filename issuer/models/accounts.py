@@ -1,0 +1,77 @@
+"""Institutions and learners."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import String
+from sqlmodel import Field, SQLModel
+
+from issuer.models._types import UTCDateTime, utcnow
+
+__all__ = [
+    "Institution",
+    "InstitutionCreate",
+    "InstitutionCreated",
+    "InstitutionKind",
+    "InstitutionPublic",
+    "Learner",
+    "LearnerCreate",
+    "LearnerPublic",
+]
+
+InstitutionKind = Literal[
+    "university", "vocational_school", "training_body", "enterprise", "certifying_body"
+]
+
+
+class InstitutionBase(SQLModel):
+    code: str = Field(
+        min_length=2, max_length=16, regex=r"^[A-Z0-9][A-Z0-9-]*$", unique=True, index=True
+    )
+    name_zh: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    kind: InstitutionKind = Field(sa_type=String(32))
+
+
+class InstitutionCreate(InstitutionBase):
+    pass
+
+
+class Institution(InstitutionBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    # SHA-256 hex of the API key; the key itself is shown once and never stored.
+    api_key_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class InstitutionPublic(InstitutionBase):
+    id: int
+    created_at: datetime
+
+
+class InstitutionCreated(InstitutionPublic):
+    api_key: str = Field(description="Bearer API key of the institution, shown only once.")
+
+
+class LearnerBase(SQLModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class LearnerCreate(LearnerBase):
+    national_id: str = Field(
+        min_length=1, max_length=32, description="18-character resident ID; never stored."
+    )
+
+
+class Learner(LearnerBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    national_id_hmac: str = Field(max_length=64, unique=True)
+    national_id_masked: str = Field(max_length=18)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LearnerPublic(LearnerBase):
+    id: int
+    national_id_masked: str

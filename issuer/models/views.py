@@ -1,0 +1,59 @@
+"""Response models that combine several tables."""
+
+from __future__ import annotations
+
+from sqlmodel import Field, SQLModel
+
+from issuer.models.accounts import LearnerPublic
+from issuer.models.achievements import AchievementPublic
+from issuer.models.ledger import LedgerEntryPublic
+
+__all__ = ["Account", "CourseRecorded", "DecisionPublic", "DomainBalance", "Health", "Problem"]
+
+
+class DecisionPublic(SQLModel):
+    half_credits: int
+    credits: float
+    standard: str
+    rule: str
+    explanation_zh: str
+    explanation_en: str
+
+
+class CourseRecorded(SQLModel):
+    achievement: AchievementPublic
+    decision: DecisionPublic
+    entry: LedgerEntryPublic | None = Field(
+        description="The deposit; null when the course earned no credits."
+    )
+
+
+class DomainBalance(SQLModel):
+    domain: str
+    credits: float
+    half_credits: int
+
+
+class Account(SQLModel):
+    learner: LearnerPublic
+    balance: float = Field(description="Credits; derived from the entries.")
+    balance_half_credits: int
+    by_domain: list[DomainBalance]
+    entries: list[LedgerEntryPublic]
+
+
+class Health(SQLModel):
+    status: str
+    database_revision: str
+
+
+class Problem(SQLModel):
+    """RFC 9457 problem details, with the creditbank error code."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str
+    errors: list[dict[str, object]] | None = None

@@ -1,0 +1,75 @@
+"""Service settings for the creditbank issuer.
+
+One pydantic-settings class, read from ``CREDITBANK_*`` environment variables (or an
+``.env`` file) by the edges only — the CLI and :func:`issuer.app.create_app`. Library
+code receives a :class:`Settings` instance and never reads the environment itself.
+
+Every secret has a development default so ``make run`` needs nothing; in production the
+validator refuses each of those defaults by name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["DEV_SECRETS", "Settings"]
+
+#: Development defaults of the secrets. Production refuses all of them.
+DEV_SECRETS: dict[str, str] = {
+    "key_passphrase": "dev-key-passphrase",
+    "admin_token": "dev-admin-token",
+    "id_hmac_key": "dev-id-hmac-key",
+    "status_key": "dev-status-key",
+}
+
+
+class Settings(BaseSettings):
+    """Configuration of one creditbank issuer deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="CREDITBANK_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "test", "production"] = "development"
+    home: Path = Path("./var")
+    database_url: str | None = None
+
+    key_passphrase: SecretStr = SecretStr(DEV_SECRETS["key_passphrase"])
+    admin_token: SecretStr = SecretStr(DEV_SECRETS["admin_token"])
+    id_hmac_key: SecretStr = SecretStr(DEV_SECRETS["id_hmac_key"])
+    status_key: SecretStr = SecretStr(DEV_SECRETS["status_key"])
+
+    verify_base_url: str = "http://127.0.0.1:8000"
+    issuer_id: str = "CB-DEMO"
+    issuer_name_zh: str = "示范终身学习学分银行"
+    issuer_name_en: str = "Demo Lifelong Learning Credit Bank"
+    credential_validity_days: int | None = None
+    trust_bundle_validity_hours: int = 24
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets_in_production(self) -> Settings:
+        if self.env != "production":
+            return self
+        for name, default in DEV_SECRETS.items():
+            value: SecretStr = getattr(self, name)
+            if value.get_secret_value() == default:
+                env_name = f"CREDITBANK_{name.upper()}"
+                raise ValueError(
+                    f"{env_name} still has its development default; "
+                    f"set a real secret before running with CREDITBANK_ENV=production"
+                )
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The database URL: ``database_url`` or an SQLite file under ``home``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'creditbank.db'}"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Directory of the encrypted key store."""
+        return self.home / "keys"

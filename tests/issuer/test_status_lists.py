@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import threading
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import SecretStr
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from issuer import status_lists
+from issuer.models import StatusList
+from issuer.settings import Settings
+from issuer.status_lists import LIST_SIZE, FeistelPermutation
+
+
+@pytest.mark.parametrize("key", [b"", b"creditbank", bytes(range(32))])
+def test_permutation_is_a_bijection_on_the_full_list(key: bytes) -> None:
+    permutation = FeistelPermutation(key, LIST_SIZE)
+    image = [permutation(seq) for seq in range(LIST_SIZE)]
+    assert sorted(image) == list(range(LIST_SIZE))
+    # Keyed and scrambled: not the identity, and another key gives another order.
+    assert image[:16] != list(range(16))
+    other = FeistelPermutation(key + b"x", LIST_SIZE)
+    assert image != [other(seq) for seq in range(LIST_SIZE)]
+
+
+@settings(max_examples=60)
+@given(st.binary(max_size=16), st.integers(min_value=2, max_value=3000))
+def test_permutation_is_a_bijection_on_small_domains(key: bytes, size: int) -> None:
+    permutation = FeistelPermutation(key, size)
+    assert sorted(permutation(seq) for seq in range(size)) == list(range(size))
+
+
+def test_permutation_refuses_out_of_range() -> None:
+    permutation = FeistelPermutation(b"k", 16)
+    with pytest.raises(ValueError):
+        permutation(16)
+    with pytest.raises(ValueError):
+        FeistelPermutation(b"k", 1)
+
+
+def test_permutation_is_keyed_by_list_and_secret(settings: Settings) -> None:
+    first = status_lists.permutation_for(settings, "1")
+    other_list = status_lists.permutation_for(settings, "2")
+    other_key = status_lists.permutation_for(
+        settings.model_copy(update={"status_key": SecretStr("another")}), "1"
+    )
+    seqs = range(64)
+    assert [first(s) for s in seqs] != [other_list(s) for s in seqs]
+    assert [first(s) for s in seqs] != [other_key(s) for s in seqs]
+
+
+@pytest.mark.db
+def test_allocation_is_unique_under_concurrent_issuers(engine: Engine, settings: Settings) -> None:
+    slots: list[tuple[str, int]] = []
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def issuer() -> None:
+        try:
+            for _ in range(10):
+                with Session(engine) as session:
+                    slot = status_lists.allocate(session, settings)
+                    session.commit()
+                with lock:
+                    slots.append(slot)
+        except BaseException as exc:  # reported below; a thread must not swallow it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=issuer) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(slots) == 60
+    assert len(set(slots)) == 60
+    assert all(0 <= index < LIST_SIZE for _, index in slots)
+
+
+@pytest.mark.db
+def test_full_list_opens_a_new_one(engine: Engine, settings: Settings) -> None:
+    with Session(engine) as session:
+        before = set(session.exec(select(StatusList.id)))
+        # Fill every open list, then the next allocation must open a new list.
+        for status_list in session.exec(select(StatusList)).all():
+            status_list.next_seq = status_list.size - 1
+        session.commit()
+        last_slots = {status_lists.allocate(session, settings) for _ in before}
+        new_list, index = status_lists.allocate(session, settings)
+        session.commit()
+        assert new_list not in before
+        assert {list_id for list_id, _ in last_slots} == before
+        assert 0 <= index < LIST_SIZE
+        opened = session.get(StatusList, new_list)
+        assert opened is not None and opened.next_seq == 1 and opened.size == LIST_SIZE
+        assert session.exec(select(col(StatusList.id))).all()
