@@ -1,0 +1,61 @@
+# creditbank — everything the project needs is installed from here and pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PACKAGES := keys verifier issuer
+
+.PHONY: help install run test test-db lint format openapi bench demo clean
+
+help:
+	@echo "make run      serve the API on http://$(HOST):$(PORT) with demo data (SQLite under ./var)"
+	@echo "make test     run the test suite"
+	@echo "make lint     ruff check, ruff format --check, mypy --strict"
+	@echo "make bench    run the benchmarks, write benchmarks/results.json"
+	@echo "make openapi  regenerate openapi/openapi.json"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "creditbank needs Python >= 3.11 (set PYTHON=...)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[server,dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/creditbank db upgrade
+	$(BIN)/creditbank seed-demo
+	$(BIN)/creditbank serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/pytest -q
+
+# The database tests alone; CI runs them again with CREDITBANK_TEST_DATABASE_URL on PostgreSQL.
+test-db: install
+	$(BIN)/pytest -q -m db
+
+lint: install
+	$(BIN)/ruff check $(PACKAGES) tests benchmarks
+	$(BIN)/ruff format --check $(PACKAGES) tests benchmarks
+	$(BIN)/mypy $(PACKAGES)
+
+format: install
+	$(BIN)/ruff format $(PACKAGES) tests benchmarks
+	$(BIN)/ruff check --fix $(PACKAGES) tests benchmarks
+
+openapi: install
+	$(BIN)/python -m issuer.openapi_export --out openapi/openapi.json
+
+bench: install
+	$(BIN)/python -m benchmarks
+
+demo: install
+	rm -rf var/demo-out
+	$(BIN)/creditbank demo --out var/demo-out
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,50 @@
+"""``creditbank``: the operator's command line.
+
+    creditbank serve [--host H] [--port N]
+    creditbank db upgrade | db current
+    creditbank keys generate|list|rotate|retire|compromise
+    creditbank trust export --out FILE [--anchor-out FILE]
+    creditbank demo --out DIR
+    creditbank seed-demo
+
+Exit status: 0 success, 1 the operation was refused, 2 bad usage or configuration.
+Settings come from ``CREDITBANK_*`` variables; all state lives under ``CREDITBANK_HOME``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from issuer.cli import _commands, _keys
+
+EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="creditbank", description="Run and operate a creditbank credit bank.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    _commands.add_parsers(sub)
+    _keys.add_parser(sub)
+    return parser
+
+
+def run(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    handler = args.handler
+    return int(_commands.guarded(handler, args))
+
+
+def main() -> NoReturn:
+    """Console entry point."""
+    sys.exit(run())

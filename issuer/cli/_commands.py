@@ -1,0 +1,218 @@
+"""Commands of ``creditbank``: serve, db, trust export, demo, seed-demo."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from issuer import migrate
+from issuer.cli._settings import ConfigError, load_settings, open_keystore
+from issuer.db import make_engine
+from issuer.demo import DEMO_INSTITUTION, DemoError, DemoResult, run_story
+from issuer.errors import CreditBankError
+from issuer.models import Institution
+from issuer.qrimage import render_png
+from issuer.settings import Settings
+from issuer.trust import build_trust_bundle
+from keys import KeysError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def guarded(handler: Handler, args: argparse.Namespace) -> int:
+    """Run ``handler``, turning known errors into a message and an exit status."""
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        print(f"creditbank: {exc}", file=sys.stderr)
+        return 2
+    except (CreditBankError, KeysError) as exc:
+        code = getattr(exc, "code", "error")
+        print(f"creditbank: {code}: {exc}", file=sys.stderr)
+        return 1
+    except DemoError as exc:
+        print(f"creditbank: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"creditbank: {exc.strerror or exc}: {exc.filename or ''}", file=sys.stderr)
+        return 1
+
+
+def add_parsers(sub: Any) -> None:
+    serve = sub.add_parser("serve", help="serve the API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=cmd_serve)
+
+    db = sub.add_parser("db", help="database migrations")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="migrate to the latest revision").set_defaults(
+        handler=cmd_db_upgrade
+    )
+    db_sub.add_parser("current", help="show the database revision").set_defaults(
+        handler=cmd_db_current
+    )
+
+    trust = sub.add_parser("trust", help="the signed trust bundle for offline verifiers")
+    trust_sub = trust.add_subparsers(dest="trust_command", required=True)
+    export = trust_sub.add_parser("export", help="write the signed trust bundle")
+    export.add_argument("--out", required=True, type=Path, help="bundle file to write")
+    export.add_argument("--anchor-out", type=Path, help="also write the anchor's public JWK")
+    export.set_defaults(handler=cmd_trust_export)
+
+    demo = sub.add_parser("demo", help="run the demo story into a fresh directory")
+    demo.add_argument("--out", required=True, type=Path, help="a new or empty directory")
+    demo.set_defaults(handler=cmd_demo)
+
+    seed = sub.add_parser("seed-demo", help="add the demo data to this installation once")
+    seed.set_defaults(handler=cmd_seed_demo)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", "utf-8")
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    settings.home.mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(settings.db_url)
+    print(f"database at revision {migrate.current_revision(settings.db_url)}")
+    return 0
+
+
+def cmd_db_current(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    revision = migrate.current_revision(settings.db_url)
+    print(revision or "not migrated (run `creditbank db upgrade`)")
+    return 0 if revision == migrate.head_revision() else 1
+
+
+def export_trust(settings: Settings, out: Path, anchor_out: Path | None = None) -> None:
+    """Write the signed trust bundle (and optionally the anchor JWK) for ``settings``."""
+    keystore = open_keystore(settings)
+    keystore.ensure_initialized()
+    engine = make_engine(settings.db_url)
+    try:
+        with Session(engine) as session:
+            bundle = build_trust_bundle(session, keystore, settings)
+    finally:
+        engine.dispose()
+    out.write_text(bundle + "\n", "utf-8")
+    if anchor_out is not None:
+        _write_json(anchor_out, keystore.anchor_jwk())
+
+
+def cmd_trust_export(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    export_trust(settings, args.out, args.anchor_out)
+    print(f"wrote {args.out}" + (f" and {args.anchor_out}" if args.anchor_out else ""))
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    out: Path = args.out
+    if out.exists() and any(out.iterdir()):
+        print(f"creditbank: {out} is not empty; the demo needs a fresh directory", file=sys.stderr)
+        return 1
+    out.mkdir(parents=True, exist_ok=True)
+    settings = load_settings(home=out, database_url=f"sqlite:///{out / 'creditbank.db'}")
+    migrate.upgrade(settings.db_url)
+    print(f"[1/3] database {out / 'creditbank.db'} migrated")
+    result = run_story(settings)
+    print(
+        f"[2/3] institution, learner, {len(result.entry_ids)} course deposits "
+        f"({result.account['balance']} credits), credential {result.credential['jti']} issued"
+    )
+    qr_text = str(result.credential["qr_text"])
+    (out / "credential-1.txt").write_text(qr_text + "\n", "ascii")
+    (out / "credential-1.png").write_bytes(render_png(qr_text))
+    export_trust(settings, out / "trust-bundle.json", out / "trust-anchor.jwk")
+    _write_json(out / "jwks.json", open_keystore(settings).jwks())
+    print(
+        f"[3/3] wrote credential-1.png, credential-1.txt, trust-bundle.json, "
+        f"trust-anchor.jwk, jwks.json to {out}"
+    )
+    print(
+        "verify offline:\n  creditbank-verify "
+        f"{out / 'credential-1.png'} --trust {out / 'trust-bundle.json'} "
+        f"--anchor {out / 'trust-anchor.jwk'}"
+    )
+    return 0
+
+
+def _demo_present(settings: Settings) -> bool:
+    engine = make_engine(settings.db_url)
+    try:
+        with Session(engine) as session:
+            code = DEMO_INSTITUTION["code"]
+            return (
+                session.exec(select(Institution).where(Institution.code == code)).first()
+                is not None
+            )
+    finally:
+        engine.dispose()
+
+
+def _save_demo(settings: Settings, result: DemoResult) -> Path:
+    path = settings.home / "demo.json"
+    _write_json(
+        path,
+        {
+            "note": "development demo data; never use these credentials in production",
+            "institution_id": result.institution_id,
+            "institution_api_key": result.institution_api_key,
+            "learner_id": result.learner_id,
+            "credential_jti": result.credential["jti"],
+            "qr_text": result.credential["qr_text"],
+        },
+    )
+    return path
+
+
+def cmd_seed_demo(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    if settings.env == "production":
+        print(
+            "creditbank: refusing to seed demo data with CREDITBANK_ENV=production", file=sys.stderr
+        )
+        return 1
+    if _demo_present(settings):
+        print(f"demo data already present (see {settings.home / 'demo.json'})")
+        return 0
+    result = run_story(settings)
+    path = _save_demo(settings, result)
+    print(f"demo data seeded: learner {result.learner_id}, credential {result.credential['jti']}")
+    print(f"demo institution API key and credential saved in {path}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from issuer.app import create_app
+
+    settings = load_settings()
+    app = create_app(settings)
+    base = f"http://{args.host}:{args.port}"
+    print("creditbank is serving:")
+    print(f"  API docs        {base}/docs")
+    print(f"  health          {base}/healthz")
+    print(f"  JWKS            {base}/.well-known/jwks.json")
+    print(f"  trust bundle    {base}/trust-bundle")
+    demo = settings.home / "demo.json"
+    if demo.exists():
+        info = json.loads(demo.read_text("utf-8"))
+        print(f"  demo account    {base}/learners/{info['learner_id']}/account")
+        print(f"  demo QR (PNG)   {base}/credentials/{info['credential_jti']}/qr.png")
+        if settings.env != "production":
+            token = settings.admin_token.get_secret_value()
+            print(f"  admin requests need: Authorization: Bearer {token}  (development token)")
+    sys.stdout.flush()
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    return 0
