@@ -138,6 +138,7 @@ class StaleTrustBundle(TrustBundleError):
 ERRORS_BY_CODE: dict[str, type[VerificationError]] = {
     cls.code: cls
     for cls in (
+        InputError,
         UnreadableImage,
         NoQRCode,
         MalformedCredential,

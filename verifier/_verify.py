@@ -26,7 +26,7 @@ from verifier._errors import (
 from verifier._trust import Issuer, TrustBundle, TrustedKey
 from verifier.formats import cbqr
 from verifier.formats._jws import CompactJWS, check_signature, split
-from verifier.formats.status_list import REVOKED, SUSPENDED
+from verifier.formats.status_list import REVOKED, SUSPENDED, VALID
 
 #: Clock skew tolerated on nbf and exp, in seconds.
 DEFAULT_LEEWAY = 60
@@ -186,3 +186,7 @@ def _check_status(cred: cbqr.QRCredential, trust: TrustBundle) -> None:
         raise Revoked("the issuer has revoked this credential")
     if value == SUSPENDED:
         raise Suspended("the issuer has suspended this credential")
+    if value != VALID:
+        # Values 3 and up are application-specific in the Token Status List spec; a
+        # verifier that does not know one must not call the credential valid.
+        raise StatusUnavailable(f"unknown status value {value} in list {cred.status_list!r}")

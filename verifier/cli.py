@@ -123,6 +123,10 @@ def run(argv: Sequence[str] | None = None) -> int:
 
 def main() -> NoReturn:
     """Console entry point."""
+    # A terminal that cannot show Chinese must still get the verdict, not a traceback.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     try:
         code = run()
     except KeyboardInterrupt:

@@ -187,7 +187,9 @@ def test_binary_non_image_input_exits_2(tmp_path: Path) -> None:
     blob.write_bytes(b"\xff\xfe\x00garbage\x80")
     run = run_cli([str(blob), *TRUST, *ANCHOR, "--json"])
     assert run.returncode == 2
-    assert json.loads(run.stdout)["valid"] is False
+    result = json.loads(run.stdout)
+    assert result["valid"] is False
+    assert result["error"] == "unreadable_input"
 
 
 def test_json_failure_reports_bundle_age() -> None:

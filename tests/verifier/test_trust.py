@@ -210,3 +210,27 @@ def test_pending_key_verifies() -> None:
     document = g.bundle_document()
     document["issuers"][0]["keys"][0]["status"] = "pending"
     assert _code(cbqr.encode(g.BASE_CREDENTIAL, ES256), _bundle(document)) is None
+
+
+def test_unknown_status_value_is_not_valid() -> None:
+    """Token Status List values 3 and up are application-specific: never read as valid."""
+    import datetime as dt
+
+    from verifier import StatusUnavailable, TrustBundle
+    from verifier._verify import _check_status
+    from verifier.formats import cbqr, status_list
+
+    document = {
+        "generated_at": "2026-11-28T00:00:00Z",
+        "next_update": "2026-11-29T00:00:00Z",
+        "issuers": [{"id": "CB-TEST", "name": {"zh": "测试", "en": "Test"}, "keys": []}],
+        "status_lists": [status_list.build("1", "CB-TEST", 131_072, {9: 3}).to_json()],
+    }
+    trust = TrustBundle(document)
+    entry = cbqr.CreditEntry("课程", "GE", "course", 2, 16, "GE-HOURS@1", "X", dt.date(2026, 1, 1))
+    cred = cbqr.QRCredential("CB-TEST", "j", 0, None, "n", "id", (entry,), "1", 9)
+    with pytest.raises(StatusUnavailable) as caught:
+        _check_status(cred, trust)
+    assert caught.value.code == "status_unavailable"
+    cred.status_index = 10
+    _check_status(cred, trust)  # value 0 at index 10: valid, no exception

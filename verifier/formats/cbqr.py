@@ -198,33 +198,61 @@ def parse_claims(payload: bytes, *, max_bytes: int = MAX_INFLATED_BYTES) -> QRCr
 
 def from_claims(claims: Any) -> QRCredential:
     """Validate the short-named claims and build a :class:`QRCredential`."""
+    # Checked field by field with plain type() tests: this runs on every verification
+    # and a helper call per field costs more than the rest of the function.
     if type(claims) is not dict:
         raise MalformedCredential("the claims are not a JSON object")
-    try:
-        status, entries, exp = claims["st"], claims["cr"], claims.get("exp")
-        if type(entries) is not list or not entries:
-            raise MalformedCredential("a credential holds at least one credit entry")
-        if type(status) is not list or len(status) != 2:
-            raise MalformedCredential("the status reference is [list id, index]")
-        return QRCredential(
-            _str(claims["iss"]),
-            _str(claims["jti"]),
-            _time(claims["nbf"]),
-            None if exp is None else _time(exp),
-            _str(claims["n"]),
-            _str(claims["id"]),
-            tuple([_entry(e) for e in entries]),
-            _str(status[0]),
-            _int(status[1]),
-        )
-    except (KeyError, TypeError) as exc:
-        raise MalformedCredential(f"the claims lack or mistype a field: {exc}") from None
+    get = claims.get
+    iss, jti, name, masked = get("iss"), get("jti"), get("n"), get("id")
+    if not (type(iss) is str and type(jti) is str and type(name) is str and type(masked) is str):
+        raise MalformedCredential(_mistyped(claims, _TEXT_CLAIMS, str))
+    nbf, exp, entries, status = get("nbf"), get("exp"), get("cr"), get("st")
+    if type(entries) is not list or not entries:
+        raise MalformedCredential("a credential holds at least one credit entry (cr)")
+    if type(status) is not list or len(status) != 2:
+        raise MalformedCredential("the status reference (st) is [list id, index]")
+    list_id, index = status
+    if type(list_id) is not str or type(index) is not int:
+        raise MalformedCredential("the status reference (st) is [list id, index]")
+    return QRCredential(
+        iss,
+        jti,
+        _time(nbf),
+        None if exp is None else _time(exp),
+        name,
+        masked,
+        tuple([_entry(e) for e in entries]),
+        list_id,
+        index,
+    )
+
+
+_TEXT_CLAIMS = ("iss", "jti", "n", "id")
+_TEXT_ENTRY_FIELDS = ("t", "d", "k", "s", "i", "dt")
+
+
+def _mistyped(data: dict[str, Any], names: tuple[str, ...], kind: type) -> str:
+    bad = [n for n in names if type(data.get(n)) is not kind]
+    return f"missing or not a {kind.__name__}: {', '.join(bad)}"
 
 
 def _entry(data: Any) -> CreditEntry:
     if type(data) is not dict:
         raise MalformedCredential("a credit entry is not a JSON object")
-    credits = data["c"]
+    get = data.get
+    title, domain, kind, standard, inst, day = (
+        get("t"), get("d"), get("k"), get("s"), get("i"), get("dt")
+    )  # fmt: skip
+    if not (
+        type(title) is str
+        and type(domain) is str
+        and type(kind) is str
+        and type(standard) is str
+        and type(inst) is str
+        and type(day) is str
+    ):
+        raise MalformedCredential("credit entry " + _mistyped(data, _TEXT_ENTRY_FIELDS, str))
+    credits, hours = get("c"), get("h")
     if type(credits) is int:
         half = credits * 2
     elif type(credits) is float and math.isfinite(credits) and (credits * 2).is_integer():
@@ -234,27 +262,13 @@ def _entry(data: Any) -> CreditEntry:
         raise MalformedCredential("credits must be a finite multiple of 0.5")
     if half < 0:
         raise MalformedCredential("credits must not be negative")
-    hours = data.get("h")
+    if hours is not None and type(hours) is not int:
+        raise MalformedCredential("hours must be an integer")
     try:
-        date = dt.date.fromisoformat(_str(data["dt"]))
+        date = dt.date.fromisoformat(day)
     except ValueError:
         raise MalformedCredential("an entry date is not YYYY-MM-DD") from None
-    return CreditEntry(
-        _str(data["t"]),
-        _str(data["d"]),
-        _str(data["k"]),
-        half,
-        None if hours is None else _int(hours),
-        _str(data["s"]),
-        _str(data["i"]),
-        date,
-    )
-
-
-def _str(value: Any) -> str:
-    if type(value) is not str:
-        raise MalformedCredential(f"expected a string, got {type(value).__name__}")
-    return value
+    return CreditEntry(title, domain, kind, half, hours, standard, inst, date)
 
 
 #: Latest NumericDate accepted (9999-12-31T23:59:59Z): datetime cannot go further.
