@@ -5,9 +5,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
-PACKAGES := keys verifier issuer
+PACKAGES := keys verifier issuer wallet
 
-.PHONY: help install run test test-db lint format openapi bench demo clean
+.PHONY: help install run test test-browser test-db lint format openapi bench demo clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) with demo data (SQLite under ./var)"
@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 		{ echo "creditbank needs Python >= 3.11 (set PYTHON=...)"; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[server,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[server,wallet,dev]'
 	@touch $(STAMP)
 
 install: $(STAMP)
@@ -33,6 +33,10 @@ run: install
 
 test: install
 	$(BIN)/pytest -q
+
+# The verify page in headless Chromium (needs: apt-get install chromium chromium-driver).
+test-browser: install
+	$(BIN)/pytest -q tests/browser
 
 # The database tests alone; CI runs them again with CREDITBANK_TEST_DATABASE_URL on PostgreSQL.
 test-db: install
@@ -50,8 +54,10 @@ format: install
 openapi: install
 	$(BIN)/python -m issuer.openapi_export --out openapi/openapi.json
 
+# The ledger benchmark also runs on PostgreSQL when this server answers (it makes and drops its own database).
+BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 bench: install
-	$(BIN)/python -m benchmarks
+	CREDITBANK_BENCH_PG_URL=$(BENCH_PG_URL) $(BIN)/python -m benchmarks
 
 demo: install
 	rm -rf var/demo-out

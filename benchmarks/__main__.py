@@ -1,56 +1,73 @@
-"""``make bench``: run every benchmark, print a table, write benchmarks/results.json."""
+"""``make bench``: run every benchmark, print its figures, write benchmarks/results.json.
+
+Each benchmark module has ``run() -> dict`` of flat figures that carry their own
+baseline, ratio and target where the issue asks for one. ``python -m benchmarks NAME…``
+runs only the named ones (and keeps the other figures already in results.json).
+"""
 
 from __future__ import annotations
 
+import importlib
 import json
+import os
 import platform
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
-
-from benchmarks import qr_credential
+from typing import Any
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
+#: In the order they run; each is benchmarks/<name>.py.
+BENCHMARKS = (
+    "qr_credential",
+    "engine",
+    "ledger_verify",
+    "sd_jwt",
+    "status_list",
+    "transfer",
+    "verify_page",
+)
 
 
-def main() -> int:
-    print("creditbank benchmarks: best rate of each, ratio = median of back-to-back rounds\n")
-    qr = qr_credential.run()
-    rows = [
-        (
-            "cbqr verify / s",
-            qr["verify_per_second"],
-            "bare ES256 verify / s",
-            qr["raw_es256_verify_per_second"],
-            qr["verify_ratio"],
-            ">= 0.80",
-        ),
-        (
-            "cbqr issue / s",
-            qr["issue_per_second"],
-            "bare ES256 sign / s",
-            qr["raw_es256_sign_per_second"],
-            qr["issue_ratio"],
-            ">= 0.50",
-        ),
-    ]
-    print(f"{'ours':<18}{'rate':>10}   {'baseline':<24}{'rate':>10}{'ratio':>8}  target")
-    for name, ours, base_name, base, ratio, target in rows:
-        print(f"{name:<18}{ours:>10}   {base_name:<24}{base:>10}{ratio:>8}  {target}")
-    print(
-        f"\nQR version of a one-entry credential with a {qr['qr_one_entry_title_chars']}-character "
-        f"Chinese title: {qr['qr_version_one_entry']} (target <= 16, level M; "
-        f"JWS {qr['qr_one_entry_jws_chars']} chars)"
-    )
-    results = {
-        "generated_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
-        "machine": {"python": platform.python_version(), "platform": platform.platform()},
-        **qr,
+def _run_one(name: str) -> dict[str, Any]:
+    module = importlib.import_module(f"benchmarks.{name}")
+    started = time.perf_counter()
+    try:
+        figures: dict[str, Any] = module.run()
+    except Exception as exc:  # one failing benchmark must not hide the others
+        return {f"{name}_error": f"{type(exc).__name__}: {exc}"}
+    figures[f"{name}_bench_seconds"] = round(time.perf_counter() - started, 1)
+    return figures
+
+
+def main(argv: list[str]) -> int:
+    names = argv or list(BENCHMARKS)
+    unknown = sorted(set(names) - set(BENCHMARKS))
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+        return 2
+    results: dict[str, Any] = {}
+    if argv and RESULTS.exists():
+        results = json.loads(RESULTS.read_text("utf-8"))
+    print("creditbank benchmarks (ratios: median of back-to-back rounds against the baseline)")
+    for name in names:
+        print(f"\n== {name} ==", flush=True)
+        figures = _run_one(name)
+        for key, value in figures.items():
+            print(f"  {key:<42} {value}")
+        results.update(figures)
+    results["generated_at"] = datetime.now(UTC).replace(microsecond=0).isoformat()
+    results["machine"] = {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average_1m": round(os.getloadavg()[0], 2),
     }
-    RESULTS.write_text(json.dumps(results, indent=2) + "\n", "utf-8")
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(f"\nwrote {RESULTS}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

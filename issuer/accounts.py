@@ -8,7 +8,7 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from issuer import ledger, national_id
+from issuer import learner_auth, ledger, national_id
 from issuer.errors import InstitutionExists, LearnerExists, NotFound
 from issuer.models import (
     Account,
@@ -64,7 +64,12 @@ def create_learner(session: Session, settings: Settings, data: LearnerCreate) ->
     existing = session.exec(select(Learner).where(col(Learner.national_id_hmac) == digest)).first()
     if existing is not None:
         raise LearnerExists(f"a learner with national ID {nid.masked} already exists")
-    learner = Learner(name=data.name, national_id_hmac=digest, national_id_masked=nid.masked)
+    learner = Learner(
+        name=data.name,
+        national_id_hmac=digest,
+        national_id_masked=nid.masked,
+        password_hash=learner_auth.hash_password(data.password) if data.password else None,
+    )
     session.add(learner)
     try:
         session.flush()

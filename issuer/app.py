@@ -6,9 +6,20 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from issuer import problems
-from issuer.api import credentials, institutions, learners, public
+from issuer.api import achievements as achievements_api
+from issuer.api import auth as auth_api
+from issuer.api import committee as committee_api
+from issuer.api import credentials, institutions, learners, oid4vci, public, verify_page
+from issuer.api import disputes as disputes_api
+from issuer.api import portal as portal_api
+from issuer.api import qualifications as qualifications_api
+from issuer.api import standard_credentials as standard_credentials_api
+from issuer.api import standards as standards_api
+from issuer.api import status as status_api
+from issuer.api import transfers as transfers_api
 from issuer.db import make_engine, require_migrated
 from issuer.models import Problem
+from issuer.portal import pages as portal_pages
 from issuer.settings import Settings
 from keys import KeyStore
 
@@ -54,4 +65,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     for router in (institutions.router, learners.router, credentials.router, public.router):
         app.include_router(router)
+    app.include_router(verify_page.router)
+    for router in (
+        auth_api.router,
+        committee_api.router,
+        disputes_api.router,
+        qualifications_api.router,
+    ):
+        app.include_router(router)
+    app.include_router(oid4vci.router)
+    app.include_router(achievements_api.router)
+    app.include_router(standards_api.router)
+    app.include_router(transfers_api.router)
+    app.include_router(standard_credentials_api.router)
+    app.include_router(status_api.router)
+    app.include_router(portal_api.router)
+    app.include_router(portal_pages.router)
     return app

@@ -68,13 +68,6 @@ def record_course(
         )
     return CourseRecorded(
         achievement=AchievementPublic.model_validate(achievement),
-        decision=DecisionPublic(
-            half_credits=decision.half_credits,
-            credits=decision.half_credits / 2,
-            standard=decision.standard,
-            rule=decision.rule,
-            explanation_zh=decision.explanation_zh,
-            explanation_en=decision.explanation_en,
-        ),
+        decision=DecisionPublic.of(decision),
         entry=None if entry is None else entry_public(entry),
     )

@@ -9,7 +9,8 @@ same story into the installation's own database for ``make run``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -27,7 +28,9 @@ DEMO_INSTITUTION = {
     "name_en": "Zhengzhou Institute of Intelligent Manufacturing (demo)",
     "kind": "vocational_school",
 }
-DEMO_LEARNER = {"name": "张晓明", "national_id": DEMO_NATIONAL_ID}
+#: The demo learner's portal password: development demo data only.
+DEMO_PASSWORD = "demo-learner-password"  # noqa: S105 - printed by the demo on purpose
+DEMO_LEARNER = {"name": "张晓明", "national_id": DEMO_NATIONAL_ID, "password": DEMO_PASSWORD}
 DEMO_COURSES = (
     {
         "title": "工业机器人编程基础",
@@ -62,33 +65,43 @@ class DemoResult:
     entry_ids: list[int]
     credential: dict[str, Any]
     account: dict[str, Any]
+    #: What further steps (``run_story(extra=...)``) reported, by step name.
+    extras: dict[str, Any] = field(default_factory=dict)
 
 
-def _ok(response: Any, step: str) -> dict[str, Any]:
+#: A further step of the story: given the in-process client, the admin headers and the
+#: story so far, it does its part and returns a summary.
+Step = Callable[[TestClient, dict[str, str], "DemoResult"], Any]
+
+
+def ok(response: Any, step: str) -> dict[str, Any]:
+    """The JSON body of a successful response, or :class:`DemoError` naming the step."""
     if response.status_code >= 300:
         raise DemoError(f"demo step {step!r} failed: {response.status_code} {response.text}")
     body: dict[str, Any] = response.json()
     return body
 
 
-def run_story(settings: Settings) -> DemoResult:
-    """Run the story against a migrated database; returns what was created."""
+def run_story(settings: Settings, extra: dict[str, Step] | None = None) -> DemoResult:
+    """Run the story against a migrated database; returns what was created.
+
+    ``extra`` names further steps run in order with the same client after the credential
+    is issued; what each returns lands in ``DemoResult.extras`` under its name.
+    """
     admin = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
     with TestClient(create_app(settings), base_url=settings.verify_base_url) as client:
-        inst = _ok(
-            client.post("/institutions", json=DEMO_INSTITUTION, headers=admin), "institution"
-        )
+        inst = ok(client.post("/institutions", json=DEMO_INSTITUTION, headers=admin), "institution")
         institution = {"Authorization": f"Bearer {inst['api_key']}"}
-        learner = _ok(client.post("/learners", json=DEMO_LEARNER, headers=institution), "learner")
+        learner = ok(client.post("/learners", json=DEMO_LEARNER, headers=institution), "learner")
         entry_ids = []
         for course in DEMO_COURSES:
-            recorded = _ok(
+            recorded = ok(
                 client.post(f"/learners/{learner['id']}/courses", json=course, headers=institution),
                 "course",
             )
             if recorded.get("entry"):
                 entry_ids.append(int(recorded["entry"]["id"]))
-        credential = _ok(
+        credential = ok(
             client.post(
                 f"/learners/{learner['id']}/credentials",
                 json={"entry_ids": entry_ids},
@@ -96,12 +109,15 @@ def run_story(settings: Settings) -> DemoResult:
             ),
             "credential",
         )
-        account = _ok(client.get(f"/learners/{learner['id']}/account", headers=admin), "account")
-    return DemoResult(
-        institution_id=int(inst["id"]),
-        institution_api_key=str(inst["api_key"]),
-        learner_id=int(learner["id"]),
-        entry_ids=entry_ids,
-        credential=credential,
-        account=account,
-    )
+        account = ok(client.get(f"/learners/{learner['id']}/account", headers=admin), "account")
+        result = DemoResult(
+            institution_id=int(inst["id"]),
+            institution_api_key=str(inst["api_key"]),
+            learner_id=int(learner["id"]),
+            entry_ids=entry_ids,
+            credential=credential,
+            account=account,
+        )
+        for name, step in (extra or {}).items():
+            result.extras[name] = step(client, admin, result)
+    return result

@@ -13,7 +13,23 @@ Only :mod:`issuer.problems` turns them into HTTP responses (RFC 9457 problem det
     ├── Conflict                    409 conflict
     │   ├── InstitutionExists       409 institution_exists
     │   ├── LearnerExists           409 learner_exists
-    │   └── AchievementExists       409 achievement_exists
+    │   ├── AchievementExists       409 achievement_exists
+    │   ├── DuplicateCertificate    409 duplicate_certificate
+    │   ├── RecognitionDecided      409 recognition_decided
+    │   └── StandardState           409 standard_state
+    │   ├── ConflictOfInterest      409 conflict_of_interest
+    │   ├── AlreadyVoted            409 already_voted
+    │   ├── CaseClosed              409 case_closed
+    │   ├── AlreadyRedeemed         409 already_redeemed
+    │   ├── InsufficientCredits     409 insufficient_credits
+    │   ├── AlreadyTransferred      409 already_transferred
+    │   ├── CredentialSuspended     409 credential_suspended
+    │   └── CredentialExpired       409 credential_expired
+    ├── DisputeWindowClosed         422 dispute_window_closed
+    ├── IdempotencyKeyReused        422 idempotency_key_reused
+    ├── UnsupportedAlg              422 unsupported_alg      (no active key for the asked alg)
+    ├── InvalidHolderKey            422 invalid_holder_key   (holder_jwk not a public P-256 JWK)
+    ├── CredentialRevoked           409 credential_revoked   (revocation is final)
     ├── LedgerCorrupt               500 ledger_corrupt
     └── DatabaseNotMigrated         500 database_not_migrated
 """
@@ -22,11 +38,24 @@ from __future__ import annotations
 
 __all__ = [
     "AchievementExists",
+    "AlreadyRedeemed",
+    "AlreadyTransferred",
+    "AlreadyVoted",
+    "CaseClosed",
     "Conflict",
+    "ConflictOfInterest",
+    "CredentialExpired",
+    "CredentialRevoked",
+    "CredentialSuspended",
     "CreditBankError",
     "DatabaseNotMigrated",
+    "DisputeWindowClosed",
+    "DuplicateCertificate",
     "Forbidden",
+    "IdempotencyKeyReused",
     "InstitutionExists",
+    "InsufficientCredits",
+    "InvalidHolderKey",
     "InvalidNationalId",
     "InvalidRequest",
     "LearnerExists",
@@ -34,7 +63,10 @@ __all__ = [
     "MethodNotAllowed",
     "NotFound",
     "NotRecognised",
+    "RecognitionDecided",
+    "StandardState",
     "Unauthenticated",
+    "UnsupportedAlg",
 ]
 
 
@@ -127,3 +159,100 @@ class LedgerCorrupt(CreditBankError):
 class DatabaseNotMigrated(CreditBankError):
     code = "database_not_migrated"
     title = "Database not migrated"
+
+
+# -- committee, disputes, qualifications, idempotency -------------------------------------
+
+
+class ConflictOfInterest(Conflict):
+    """The member is affiliated with the institution the case concerns."""
+
+    code = "conflict_of_interest"
+    title = "Conflict of interest"
+
+
+class AlreadyVoted(Conflict):
+    code = "already_voted"
+    title = "Already voted"
+
+
+class CaseClosed(Conflict):
+    code = "case_closed"
+    title = "Case already decided"
+
+
+class AlreadyRedeemed(Conflict):
+    code = "already_redeemed"
+    title = "Qualification already redeemed"
+
+
+class InsufficientCredits(Conflict):
+    code = "insufficient_credits"
+    title = "Insufficient credits"
+
+
+class DisputeWindowClosed(InvalidRequest):
+    code = "dispute_window_closed"
+    title = "Dispute window closed"
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    code = "idempotency_key_reused"
+    title = "Idempotency key reused with a different request"
+
+
+class DuplicateCertificate(Conflict):
+    """The same certificate number from the same body is already deposited (any account)."""
+
+    code = "duplicate_certificate"
+    title = "Certificate already recorded"
+
+
+class RecognitionDecided(Conflict):
+    """The recognition is no longer pending review."""
+
+    code = "recognition_decided"
+    title = "Recognition already decided"
+
+
+class StandardState(Conflict):
+    """The standard version is not in the state this lifecycle step needs."""
+
+    code = "standard_state"
+    title = "Standard version in the wrong state"
+
+
+class UnsupportedAlg(InvalidRequest):
+    """The credential cannot be signed with the requested algorithm by the active key."""
+
+    code = "unsupported_alg"
+    title = "Unsupported signing algorithm"
+
+
+class InvalidHolderKey(InvalidRequest):
+    code = "invalid_holder_key"
+    title = "Invalid holder key"
+
+
+class CredentialRevoked(Conflict):
+    """A revoked credential cannot be suspended or reinstated: revocation is final."""
+
+    code = "credential_revoked"
+    title = "Credential revoked"
+
+
+class AlreadyTransferred(Conflict):
+    """A deposit carried by the credential was already transferred to a university."""
+
+    code = "already_transferred"
+    title = "Credits already transferred"
+
+
+class CredentialSuspended(Conflict):
+    code = "credential_suspended"
+    title = "Credential suspended"
+
+
+class CredentialExpired(Conflict):
+    code = "credential_expired"
+    title = "Credential expired"

@@ -119,6 +119,12 @@ def issue_cbqr(
         issued_at=issued_at,
         expires_at=expires_at,
     )
+    store_credential(session, credential, entry_ids)
+    return Issued(credential, cbqr.to_qr_text(jws, settings.verify_base_url))
+
+
+def store_credential(session: Session, credential: Credential, entry_ids: list[int]) -> None:
+    """Store a credential of any format with links to the ledger entries it carries."""
     session.add(credential)
     session.flush()
     assert credential.id is not None
@@ -129,7 +135,6 @@ def issue_cbqr(
             )
         )
     session.flush()
-    return Issued(credential, cbqr.to_qr_text(jws, settings.verify_base_url))
 
 
 def get_credential(session: Session, jti: str) -> Credential:
@@ -141,5 +146,7 @@ def get_credential(session: Session, jti: str) -> Credential:
 
 
 def qr_text_of(credential: Credential, settings: Settings) -> str:
-    """The QR content of a stored credential."""
+    """The QR content of a stored ``cbqr`` credential; other formats have none."""
+    if credential.format != "cbqr":
+        raise NotRecognised(f"credential {credential.jti} is a {credential.format}, not a cbqr")
     return cbqr.to_qr_text(credential.token, settings.verify_base_url)

@@ -16,10 +16,18 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from issuer.errors import LedgerCorrupt, NotFound
+from issuer.errors import InvalidRequest, LedgerCorrupt, NotFound
 from issuer.models import GENESIS_HASH, EntryKind, Learner, LedgerEntry, utcnow
 
-__all__ = ["append", "balance", "canonical_bytes", "entries", "entry_hash", "verify_chain"]
+__all__ = [
+    "append",
+    "balance",
+    "balance_by_kind",
+    "canonical_bytes",
+    "entries",
+    "entry_hash",
+    "verify_chain",
+]
 
 # The fields covered by an entry's hash, in the canonical form's (sorted) key order.
 # ``id`` is left out on purpose: it is assigned by the database after hashing, and
@@ -77,6 +85,25 @@ def _lock_account(session: Session, learner_id: int) -> None:
         raise NotFound(f"learner {learner_id} does not exist")
 
 
+#: The sign each entry kind must have: +1 positive, -1 negative, 0 either (not zero).
+_SIGNS: dict[str, int] = {
+    "deposit": 1,
+    "reversal": -1,
+    "adjustment": 0,
+    "redemption": -1,
+    "transfer_out": -1,
+}
+
+
+def _check_sign(kind: str, half_credits: int) -> None:
+    sign = _SIGNS.get(kind)
+    if sign is None:
+        raise InvalidRequest(f"unknown ledger entry kind {kind!r}")
+    if half_credits == 0 or half_credits * sign < 0:
+        wanted = {1: "positive", -1: "negative", 0: "non-zero"}[sign]
+        raise InvalidRequest(f"a {kind} entry needs {wanted} half_credits, not {half_credits}")
+
+
 def append(
     session: Session,
     *,
@@ -90,7 +117,12 @@ def append(
     achievement_id: int | None = None,
     now: datetime | None = None,
 ) -> LedgerEntry:
-    """Append one entry to the learner's chain and flush it (the caller commits)."""
+    """Append one entry to the learner's chain and flush it (the caller commits).
+
+    ``half_credits`` is signed: deposits are positive; reversals, redemptions and
+    transfers out are negative; adjustments are either, never zero.
+    """
+    _check_sign(kind, half_credits)
     _lock_account(session, learner_id)
     tail = session.exec(
         select(LedgerEntry.seq, LedgerEntry.hash)
@@ -137,6 +169,15 @@ def balance(chain: list[LedgerEntry]) -> tuple[int, dict[str, int]]:
     for entry in chain:
         by_domain[entry.domain] = by_domain.get(entry.domain, 0) + entry.half_credits
     return sum(by_domain.values()), dict(sorted(by_domain.items()))
+
+
+def balance_by_kind(chain: list[LedgerEntry]) -> dict[str, dict[str, int]]:
+    """Half-credits by domain and entry kind: ``{domain: {kind: half_credits}}``."""
+    result: dict[str, dict[str, int]] = {}
+    for entry in chain:
+        kinds = result.setdefault(entry.domain, {})
+        kinds[entry.kind] = kinds.get(entry.kind, 0) + entry.half_credits
+    return {domain: dict(sorted(kinds.items())) for domain, kinds in sorted(result.items())}
 
 
 def verify_chain(session: Session, learner_id: int) -> None:

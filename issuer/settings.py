@@ -24,6 +24,7 @@ DEV_SECRETS: dict[str, str] = {
     "admin_token": "dev-admin-token",
     "id_hmac_key": "dev-id-hmac-key",
     "status_key": "dev-status-key",
+    "session_key": "dev-session-key",
 }
 
 
@@ -40,6 +41,13 @@ class Settings(BaseSettings):
     admin_token: SecretStr = SecretStr(DEV_SECRETS["admin_token"])
     id_hmac_key: SecretStr = SecretStr(DEV_SECRETS["id_hmac_key"])
     status_key: SecretStr = SecretStr(DEV_SECRETS["status_key"])
+    # HMAC key of learner bearer tokens (CREDITBANK_SESSION_KEY).
+    session_key: SecretStr = SecretStr(DEV_SECRETS["session_key"])
+    learner_token_minutes: int = 30
+    # Disputes: a learner files within this many days of a decision; the panel decides
+    # within the deadline.
+    dispute_window_days: int = 30
+    dispute_decision_days: int = 30
 
     verify_base_url: str = "http://127.0.0.1:8000"
     issuer_id: str = "CB-DEMO"
@@ -47,6 +55,10 @@ class Settings(BaseSettings):
     issuer_name_en: str = "Demo Lifelong Learning Credit Bank"
     credential_validity_days: int | None = None
     trust_bundle_validity_hours: int = 24
+    #: Decisions above this many half-credits (default 10 credits) wait for quality review.
+    review_threshold_half_credits: int = 20
+    #: The verify page (/v1) refuses a trust bundle older than this (``stale_trust_bundle``).
+    trust_bundle_max_age_hours: float = 168
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

@@ -19,6 +19,13 @@ VerificationError                    root: the credential is not to be trusted
 ├── Suspended                        "suspended"
 ├── StatusUnavailable                "status_unavailable" the bundle lacks the status list
 ├── UnknownIssuer                    "unknown_issuer"
+├── StatusIndexOutOfRange            "status_index_out_of_range" beyond the end of the list
+├── UnknownDisclosure                "unknown_disclosure"  an SD-JWT disclosure not in the token
+├── HolderBindingFailed              "holder_binding_failed" KB-JWT missing, bad or wrongly signed
+├── ReplayedPresentation             a presentation made for another verifier or moment
+│   ├── WrongAudience                "wrong_audience"    KB-JWT aud is not this verifier
+│   ├── WrongNonce                   "wrong_nonce"       KB-JWT nonce is not the one we issued
+│   └── StalePresentation            "stale_presentation" KB-JWT iat too old or in the future
 └── TrustBundleError                 the trust bundle itself is not usable
     ├── MalformedTrustBundle         "malformed_trust_bundle"
     ├── UnsignedTrustBundle          "unsigned_trust_bundle"
@@ -114,6 +121,34 @@ class UnknownIssuer(VerificationError):
     code = "unknown_issuer"
 
 
+class StatusIndexOutOfRange(VerificationError):
+    code = "status_index_out_of_range"
+
+
+class UnknownDisclosure(VerificationError):
+    code = "unknown_disclosure"
+
+
+class HolderBindingFailed(VerificationError):
+    code = "holder_binding_failed"
+
+
+class ReplayedPresentation(VerificationError):
+    code = "replayed_presentation"
+
+
+class WrongAudience(ReplayedPresentation):
+    code = "wrong_audience"
+
+
+class WrongNonce(ReplayedPresentation):
+    code = "wrong_nonce"
+
+
+class StalePresentation(ReplayedPresentation):
+    code = "stale_presentation"
+
+
 class TrustBundleError(VerificationError):
     code = "trust_bundle_error"
 
@@ -156,6 +191,12 @@ ERRORS_BY_CODE: dict[str, type[VerificationError]] = {
         Suspended,
         StatusUnavailable,
         UnknownIssuer,
+        StatusIndexOutOfRange,
+        UnknownDisclosure,
+        HolderBindingFailed,
+        WrongAudience,
+        WrongNonce,
+        StalePresentation,
         MalformedTrustBundle,
         UnsignedTrustBundle,
         BadTrustBundleSignature,

@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
+from verifier._detect import print_standard, verify_detected
 from verifier._errors import InputError, TrustBundleError, VerificationError
 from verifier._input import read_input
 from verifier._trust import TrustBundle
-from verifier._verify import VerifiedCredential, verify
+from verifier._verify import VerifiedCredential
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
@@ -33,7 +35,10 @@ def _parser() -> argparse.ArgumentParser:
         prog="creditbank-verify",
         description="Verify a creditbank QR credential offline against a signed trust bundle.",
     )
-    parser.add_argument("input", help="PNG/JPEG of the QR, a text file (QR string or JWS), or -")
+    parser.add_argument(
+        "input",
+        help="PNG/JPEG of the QR, a text file (QR string, JWS, OB/CLR JWT, SD-JWT), or -",
+    )
     parser.add_argument("--trust", required=True, help="trust bundle file (trust-bundle.json)")
     parser.add_argument("--anchor", required=True, help="pinned trust-anchor public JWK file")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -44,6 +49,8 @@ def _parser() -> argparse.ArgumentParser:
         metavar="HOURS",
         help="refuse a trust bundle older than this many hours (stale_trust_bundle)",
     )
+    parser.add_argument("--aud", help="SD-JWT presentations: the audience (this verifier)")
+    parser.add_argument("--nonce", help="SD-JWT presentations: the nonce given to the holder")
     return parser
 
 
@@ -84,6 +91,11 @@ def _print_text(result: VerifiedCredential) -> None:
 
 def run(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the exit status."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["transfer"]:  # the university's check (verifier/_cli_transfer.py)
+        from verifier._cli_transfer import run as run_transfer
+
+        return run_transfer(argv[1:])
     args = _parser().parse_args(argv)
     age: int | None = None
     try:
@@ -104,7 +116,9 @@ def run(argv: Sequence[str] | None = None) -> int:
         trust = TrustBundle.load(args.trust, args.anchor)
         age = int(trust.age(now).total_seconds())
         text = read_input(args.input, sys.stdin.buffer)
-        result = verify(text, trust, now=now, max_bundle_age=max_age)
+        result = verify_detected(
+            text, trust, now=now, max_bundle_age=max_age, audience=args.aud, nonce=args.nonce
+        )
     except VerificationError as error:
         unusable = error.unreadable or (
             isinstance(error, TrustBundleError) and error.code == "malformed_trust_bundle"
@@ -116,8 +130,10 @@ def run(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE if unusable or isinstance(error, InputError) else EXIT_INVALID
     if args.json:
         print(json.dumps(result.to_json(), ensure_ascii=False))
-    else:
+    elif isinstance(result, VerifiedCredential):
         _print_text(result)
+    else:
+        print_standard(result)
     return EXIT_VALID
 
 
@@ -130,5 +146,10 @@ def main() -> NoReturn:
     try:
         code = run()
     except KeyboardInterrupt:
+        code = EXIT_USAGE
+    except BrokenPipeError:
+        # The reader went away (``| head``): say nothing more, and keep Python from
+        # complaining about the broken pipe again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         code = EXIT_USAGE
     sys.exit(code)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from issuer import issuance
+from issuer import idempotency, issuance
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.auth import AdminDep
 from issuer.models import CredentialIssue, CredentialIssued
@@ -21,8 +21,31 @@ def issue_credential(
     settings: SettingsDep,
     keystore: KeyStoreDep,
     _admin: AdminDep,
+    request: Request,
+    idempotency_key: idempotency.IdempotencyKeyDep = None,
 ) -> CredentialIssued:
-    """Issue a signed ``cbqr`` credential over some of the learner's deposits."""
+    """Issue a signed ``cbqr`` credential over some of the learner's deposits.
+
+    Supports ``Idempotency-Key``: a retry with the same key and body returns the same
+    credential instead of issuing a second one.
+    """
+    return idempotency.run(
+        session,
+        key=idempotency_key,
+        scope=f"admin POST {request.url.path}",
+        request=data.model_dump(mode="json"),
+        model=CredentialIssued,
+        produce=lambda: _issue(session, settings, keystore, learner_id, data),
+    )
+
+
+def _issue(
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    learner_id: int,
+    data: CredentialIssue,
+) -> CredentialIssued:
     issued = issuance.issue_cbqr(session, settings, keystore, learner_id, data.entry_ids)
     credential = issued.credential
     return CredentialIssued(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
-from issuer import accounts, courses
+from issuer import accounts, courses, idempotency
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.auth import AdminDep, AdminOrInstitutionDep, InstitutionDep
+from issuer.auth import AdminOrInstitutionDep, AdminOrSelfDep, InstitutionDep
 from issuer.models import Account, CourseCreate, CourseRecorded, LearnerCreate, LearnerPublic
 
 router = APIRouter(tags=["learners"])
@@ -22,16 +22,29 @@ def create_learner(
 
 @router.post("/learners/{learner_id}/courses", status_code=status.HTTP_201_CREATED)
 def record_course(
-    learner_id: int, data: CourseCreate, session: SessionDep, institution: InstitutionDep
+    learner_id: int,
+    data: CourseCreate,
+    session: SessionDep,
+    institution: InstitutionDep,
+    request: Request,
+    idempotency_key: idempotency.IdempotencyKeyDep = None,
 ) -> CourseRecorded:
     """Record a course the calling institution vouches for, and deposit its credits.
 
-    A course that earns no credits is recorded with ``entry: null``.
+    A course that earns no credits is recorded with ``entry: null``. Supports
+    ``Idempotency-Key``.
     """
-    return courses.record_course(session, institution, learner_id, data)
+    return idempotency.run(
+        session,
+        key=idempotency_key,
+        scope=f"institution:{institution.id} POST {request.url.path}",
+        request=data.model_dump(mode="json"),
+        model=CourseRecorded,
+        produce=lambda: courses.record_course(session, institution, learner_id, data),
+    )
 
 
 @router.get("/learners/{learner_id}/account")
-def get_account(learner_id: int, session: SessionDep, _admin: AdminDep) -> Account:
-    """The learner's ledger, balance and balance by domain."""
+def get_account(learner_id: int, session: SessionDep, _caller: AdminOrSelfDep) -> Account:
+    """The learner's ledger, balance and balance by domain (the operator, or the learner)."""
     return accounts.account_view(session, learner_id)

@@ -6,6 +6,8 @@
     creditbank trust export --out FILE [--anchor-out FILE]
     creditbank demo --out DIR
     creditbank seed-demo
+    creditbank ledger verify [--json]
+    creditbank import achievements FILE.csv --institution CODE
 
 Exit status: 0 success, 1 the operation was refused, 2 bad usage or configuration.
 Settings come from ``CREDITBANK_*`` variables; all state lives under ``CREDITBANK_HOME``.
@@ -18,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from issuer.cli import _commands, _keys
+from issuer.cli import _commands, _import, _keys, _ledger
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
@@ -35,6 +37,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     _commands.add_parsers(sub)
     _keys.add_parser(sub)
+    _ledger.add_parser(sub)
+    _import.add_parser(sub)
     return parser
 
 

@@ -9,14 +9,27 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from issuer import migrate
+from issuer import achievements_demo, demo_committee, migrate, transfer_demo
 from issuer.cli._settings import ConfigError, load_settings, open_keystore
 from issuer.db import make_engine
-from issuer.demo import DEMO_INSTITUTION, DemoError, DemoResult, run_story
+from issuer.demo import (
+    DEMO_COURSES,
+    DEMO_INSTITUTION,
+    DEMO_PASSWORD,
+    DemoError,
+    DemoResult,
+    Step,
+    ok,
+    run_story,
+)
+from issuer.demo_credentials import write_demo_credentials
 from issuer.errors import CreditBankError
 from issuer.models import Institution
+from issuer.national_id import check_digit
+from issuer.oid4vci.demo import write_demo_offer
 from issuer.qrimage import render_png
 from issuer.settings import Settings
 from issuer.trust import build_trust_bundle
@@ -123,27 +136,81 @@ def cmd_demo(args: argparse.Namespace) -> int:
     out.mkdir(parents=True, exist_ok=True)
     settings = load_settings(home=out, database_url=f"sqlite:///{out / 'creditbank.db'}")
     migrate.upgrade(settings.db_url)
-    print(f"[1/3] database {out / 'creditbank.db'} migrated")
-    result = run_story(settings)
+    print(f"[1/4] database {out / 'creditbank.db'} migrated")
+    result = run_story(settings, demo_steps(out))
     print(
-        f"[2/3] institution, learner, {len(result.entry_ids)} course deposits "
-        f"({result.account['balance']} credits), credential {result.credential['jti']} issued"
+        f"[2/4] institution, learner, {len(result.entry_ids)} course deposits "
+        f"({result.account['balance']} credits), credential {result.credential['jti']} issued; "
+        "Open Badges, CLR and SD-JWT VC credentials and a wallet offer issued"
     )
     qr_text = str(result.credential["qr_text"])
     (out / "credential-1.txt").write_text(qr_text + "\n", "ascii")
     (out / "credential-1.png").write_bytes(render_png(qr_text))
+    recorded = result.extras["achievements"]
+    pending = sum(1 for r in recorded if r["recognition"]["status"] == "pending_review")
+    print(
+        f"      every achievement kind recorded: {len(recorded)} "
+        f"({pending} waiting for the committee's quality review)"
+    )
+    committee = result.extras["committee"]
+    print(
+        f"      committee: {len(committee['committee_members'])} members; "
+        f"{committee['standard_approved']}; dispute {committee['dispute']['outcome']} "
+        f"({committee['dispute']['credits']} credits); {committee['redemption']['pathway']} "
+        f"redeemed, second attempt: {committee['redemption']['second_attempt']}"
+    )
+    transfer_demo.demo_step(settings, out, result)
+    print("[3/4] certificate-1.pdf, credentials 2 and 3 and a university transfer policy written")
     export_trust(settings, out / "trust-bundle.json", out / "trust-anchor.jwk")
     _write_json(out / "jwks.json", open_keystore(settings).jwks())
-    print(
-        f"[3/3] wrote credential-1.png, credential-1.txt, trust-bundle.json, "
-        f"trust-anchor.jwk, jwks.json to {out}"
-    )
+    written = sorted(p.name for p in out.iterdir() if p.is_file() and p.suffix != ".db")
+    print(f"[4/4] wrote to {out}: {', '.join(written)}")
     print(
         "verify offline:\n  creditbank-verify "
         f"{out / 'credential-1.png'} --trust {out / 'trust-bundle.json'} "
         f"--anchor {out / 'trust-anchor.jwk'}"
     )
     return 0
+
+
+#: A second demo learner whose credits the committee story changes, so that the first
+#: learner's credentials stay valid for the offline check.
+SECOND_LEARNER_ID_BODY = "41010519880512234"
+
+
+def _committee_story(client: TestClient, admin: dict[str, str], result: DemoResult) -> Any:
+    institution = {"Authorization": f"Bearer {result.institution_api_key}"}
+    national_id = SECOND_LEARNER_ID_BODY + check_digit(SECOND_LEARNER_ID_BODY)
+    learner = ok(
+        client.post(
+            "/learners",
+            json={"name": "李思远", "national_id": national_id, "password": DEMO_PASSWORD},
+            headers=institution,
+        ),
+        "second learner",
+    )
+    course = {**DEMO_COURSES[0], "external_ref": "DEMO-AM-201"}
+    ok(
+        client.post(f"/learners/{learner['id']}/courses", json=course, headers=institution),
+        "course",
+    )
+    return demo_committee.demo_step(client, admin, int(learner["id"]), result.institution_id)
+
+
+def demo_steps(out: Path) -> dict[str, Step]:
+    """The steps after the core story; those that write files write them into ``out``."""
+    return {
+        "achievements": lambda client, admin, result: achievements_demo.demo_step(
+            client, {"Authorization": f"Bearer {result.institution_api_key}"}, result.learner_id
+        ),
+        "committee": _committee_story,
+        "standard_credentials": lambda client, admin, result: write_demo_credentials(
+            client, admin, result.learner_id, result.entry_ids, out
+        ),
+        "wallet_offer": lambda client, admin, result: write_demo_offer(
+            client, admin, result.learner_id, out
+        ),
+    }
 
 
 def _demo_present(settings: Settings) -> bool:
@@ -185,7 +252,8 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     if _demo_present(settings):
         print(f"demo data already present (see {settings.home / 'demo.json'})")
         return 0
-    result = run_story(settings)
+    # The wallet offer goes into the data directory, for `creditbank-wallet receive`.
+    result = run_story(settings, {"wallet_offer": demo_steps(settings.home)["wallet_offer"]})
     path = _save_demo(settings, result)
     print(f"demo data seeded: learner {result.learner_id}, credential {result.credential['jti']}")
     print(f"demo institution API key and credential saved in {path}")
@@ -210,6 +278,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
         info = json.loads(demo.read_text("utf-8"))
         print(f"  demo account    {base}/learners/{info['learner_id']}/account")
         print(f"  demo QR (PNG)   {base}/credentials/{info['credential_jti']}/qr.png")
+        print(f"  verify page     {info['qr_text']}")
+        print(
+            f"  learner portal  {base}/portal  (learner {info['learner_id']}, "
+            f"password {DEMO_PASSWORD})"
+        )
+        if (settings.home / "offer.txt").exists():
+            print(f"  wallet offer    {settings.home / 'offer.txt'} (PIN in offer-pin.txt)")
         if settings.env != "production":
             token = settings.admin_token.get_secret_value()
             print(f"  admin requests need: Authorization: Bearer {token}  (development token)")

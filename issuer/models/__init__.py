@@ -15,7 +15,23 @@ from issuer.models.accounts import (
     LearnerCreate,
     LearnerPublic,
 )
-from issuer.models.achievements import Achievement, AchievementPublic, CourseCreate, Domain
+from issuer.models.achievements import (
+    ACHIEVEMENT_KINDS,
+    Achievement,
+    AchievementKind,
+    AchievementPublic,
+    CourseCreate,
+    Domain,
+)
+from issuer.models.audit import AuditEvent, IdempotencyRecord
+from issuer.models.committee import (
+    CommitteeCase,
+    CommitteeMember,
+    Dispute,
+    Panel,
+    PanelMember,
+    Vote,
+)
 from issuer.models.credentials import (
     Credential,
     CredentialEntry,
@@ -26,6 +42,30 @@ from issuer.models.credentials import (
     StatusList,
 )
 from issuer.models.ledger import GENESIS_HASH, EntryKind, LedgerEntry, LedgerEntryPublic
+from issuer.models.oid4vci import (
+    CredentialOfferCreate,
+    CredentialOfferCreated,
+    OID4VCIAccessToken,
+    OID4VCIIssuance,
+    OID4VCINonce,
+    OID4VCIOffer,
+)
+from issuer.models.qualifications import Redemption, RedemptionItem
+from issuer.models.recognitions import (
+    AchievementRecorded,
+    Recognition,
+    RecognitionPublic,
+    RecognitionStatus,
+)
+from issuer.models.standards import ConversionStandard, StandardPublic, StandardStatus
+from issuer.models.transfers import (
+    Transfer,
+    TransferCreate,
+    TransferItem,
+    TransferItemIn,
+    TransferItemPublic,
+    TransferPublic,
+)
 from issuer.models.views import (
     Account,
     CourseRecorded,
@@ -36,10 +76,17 @@ from issuer.models.views import (
 )
 
 __all__ = [
+    "ACHIEVEMENT_KINDS",
     "GENESIS_HASH",
     "Account",
     "Achievement",
+    "AchievementKind",
     "AchievementPublic",
+    "AchievementRecorded",
+    "AuditEvent",
+    "CommitteeCase",
+    "CommitteeMember",
+    "ConversionStandard",
     "CourseCreate",
     "CourseRecorded",
     "Credential",
@@ -47,12 +94,16 @@ __all__ = [
     "CredentialFormat",
     "CredentialIssue",
     "CredentialIssued",
+    "CredentialOfferCreate",
+    "CredentialOfferCreated",
     "CredentialStatus",
     "DecisionPublic",
+    "Dispute",
     "Domain",
     "DomainBalance",
     "EntryKind",
     "Health",
+    "IdempotencyRecord",
     "Institution",
     "InstitutionCreate",
     "InstitutionCreated",
@@ -63,7 +114,27 @@ __all__ = [
     "LearnerPublic",
     "LedgerEntry",
     "LedgerEntryPublic",
+    "OID4VCIAccessToken",
+    "OID4VCIIssuance",
+    "OID4VCINonce",
+    "OID4VCIOffer",
+    "Panel",
+    "PanelMember",
     "Problem",
+    "Recognition",
+    "RecognitionPublic",
+    "RecognitionStatus",
+    "Redemption",
+    "RedemptionItem",
+    "StandardPublic",
+    "StandardStatus",
     "StatusList",
+    "Transfer",
+    "TransferCreate",
+    "TransferItem",
+    "TransferItemIn",
+    "TransferItemPublic",
+    "TransferPublic",
+    "Vote",
     "utcnow",
 ]

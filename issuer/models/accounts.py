@@ -63,6 +63,12 @@ class LearnerCreate(LearnerBase):
     national_id: str = Field(
         min_length=1, max_length=32, description="18-character resident ID; never stored."
     )
+    password: str | None = Field(
+        default=None,
+        min_length=8,
+        max_length=256,
+        description="Optional sign-in password; stored only as an argon2id hash.",
+    )
 
 
 class Learner(LearnerBase, table=True):
@@ -70,6 +76,8 @@ class Learner(LearnerBase, table=True):
     national_id_hmac: str = Field(max_length=64, unique=True)
     national_id_masked: str = Field(max_length=18)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # argon2id hash of the learner's password; NULL until one is set.
+    password_hash: str | None = Field(default=None, max_length=200)
 
 
 class LearnerPublic(LearnerBase):

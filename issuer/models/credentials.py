@@ -20,7 +20,7 @@ __all__ = [
     "StatusList",
 ]
 
-CredentialFormat = Literal["cbqr"]
+CredentialFormat = Literal["cbqr", "ob3+jwt", "clr+jwt", "dc+sd-jwt"]
 CredentialStatus = Literal["active", "revoked", "suspended"]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Field, SQLModel
 
 from issuer.models.accounts import LearnerPublic
@@ -18,6 +20,18 @@ class DecisionPublic(SQLModel):
     rule: str
     explanation_zh: str
     explanation_en: str
+
+    @classmethod
+    def of(cls, decision: Any) -> DecisionPublic:
+        """The public view of a conversion decision (general hours rule or engine)."""
+        return cls(
+            half_credits=decision.half_credits,
+            credits=decision.half_credits / 2,
+            standard=decision.standard,
+            rule=decision.rule,
+            explanation_zh=decision.explanation_zh,
+            explanation_en=decision.explanation_en,
+        )
 
 
 class CourseRecorded(SQLModel):

@@ -1,0 +1,49 @@
+"""Achievements of every kind, recorded by institutions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, status
+
+from issuer import achievements, idempotency
+from issuer.achievements_evidence import AchievementCreate
+from issuer.api.deps import SessionDep, SettingsDep
+from issuer.auth import InstitutionDep
+from issuer.models import AchievementRecorded
+
+router = APIRouter(tags=["achievements"])
+
+
+@router.post("/learners/{learner_id}/achievements", status_code=status.HTTP_201_CREATED)
+def record_achievement(
+    learner_id: int,
+    data: AchievementCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    institution: InstitutionDep,
+    request: Request,
+    idempotency_key: idempotency.IdempotencyKeyDep = None,
+) -> AchievementRecorded:
+    """Record an achievement of any kind the calling institution vouches for.
+
+    The body is discriminated by ``kind`` (course, vocational_cert, one_plus_x, training,
+    work_experience, award, online_course), each with its own evidence. The conversion
+    engine decides under the effective standards and the account's history; the
+    response carries the achievement, the decision (standard id@version, rule,
+    explanation), the recognition and the deposit. Work experience, and decisions above
+    the review threshold, wait in ``pending_review`` with ``entry: null``.
+
+    Errors: 409 ``achievement_exists`` (same ``external_ref`` from this institution),
+    409 ``duplicate_certificate`` (same certificate number and body, in any account),
+    404 ``not_found`` (no such learner), 422 ``invalid_request`` (evidence invalid).
+    Supports ``Idempotency-Key``.
+    """
+    return idempotency.run(
+        session,
+        key=idempotency_key,
+        scope=f"institution:{institution.id} POST {request.url.path}",
+        request=data.model_dump(mode="json"),
+        model=AchievementRecorded,
+        produce=lambda: achievements.record_achievement(
+            session, settings, institution, learner_id, data
+        ),
+    )

@@ -1,0 +1,89 @@
+"""Learner sign-in (``POST /auth/token``) and password management by the operator."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request, status
+from pydantic import BaseModel, Field, ValidationError
+
+from issuer import accounts, audit, learner_auth
+from issuer.api.deps import SessionDep, SettingsDep
+from issuer.auth import AdminDep
+from issuer.errors import InvalidRequest
+
+router = APIRouter(tags=["auth"])
+
+
+class TokenRequest(BaseModel):
+    learner_id: int
+    password: str = Field(min_length=1, max_length=256)
+
+
+class TokenResponse(BaseModel):
+    access_token: str
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int = Field(description="Seconds until the token expires.")
+
+
+class PasswordSet(BaseModel):
+    password: str = Field(min_length=8, max_length=256)
+
+
+_TOKEN_SCHEMA = TokenRequest.model_json_schema()
+
+
+async def _token_request(request: Request) -> TokenRequest:
+    raw = await request.body()
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    try:
+        data: Any
+        if content_type == "application/x-www-form-urlencoded":
+            data = {k: v[0] for k, v in parse_qs(raw.decode("utf-8")).items()}
+        else:
+            data = json.loads(raw or b"null")
+        return TokenRequest.model_validate(data)
+    except (ValueError, ValidationError) as exc:
+        raise InvalidRequest("send {learner_id, password} as JSON or a form") from exc
+
+
+@router.post(
+    "/auth/token",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {"schema": _TOKEN_SCHEMA},
+                "application/x-www-form-urlencoded": {"schema": _TOKEN_SCHEMA},
+            },
+        }
+    },
+)
+async def issue_token(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> TokenResponse:
+    """Sign a learner in: ``{learner_id, password}`` (JSON or form) → a short-lived bearer token.
+
+    Wrong or unknown credentials are ``unauthenticated`` (401), indistinguishably.
+    """
+    data = await _token_request(request)
+    token = learner_auth.authenticate(session, settings, data.learner_id, data.password)
+    return TokenResponse(access_token=token, expires_in=60 * settings.learner_token_minutes)
+
+
+@router.put("/learners/{learner_id}/password", status_code=status.HTTP_204_NO_CONTENT)
+def set_learner_password(
+    learner_id: int, data: PasswordSet, session: SessionDep, admin: AdminDep
+) -> None:
+    """Set (or reset) a learner's password; it is stored only as an argon2id hash."""
+    learner = accounts.get_learner(session, learner_id)
+    learner_auth.set_password(session, learner, data.password)
+    audit.record(
+        session,
+        actor=admin.actor,
+        action="learner.set_password",
+        subject=f"learner:{learner_id}",
+        payload={},
+    )

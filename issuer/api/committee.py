@@ -1,0 +1,173 @@
+"""The expert committee: members, panels, cases and votes; and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from pydantic import BaseModel
+
+from issuer import audit, committee, idempotency, reviews
+from issuer.api.deps import SessionDep
+from issuer.auth import AdminDep, AdminOrCommitteeDep, CommitteeDep
+from issuer.errors import NotFound
+from issuer.models import Panel
+from issuer.models.committee import (
+    CaseOpen,
+    CasePublic,
+    MemberCreate,
+    MemberCreated,
+    MemberPublic,
+    PanelCreate,
+    PanelPublic,
+    VoteCreate,
+)
+from issuer.pagination import Page, PageDep
+
+router = APIRouter(tags=["committee"])
+
+
+class AuditEventPublic(BaseModel):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    subject: str
+    payload_hash: str
+
+
+@router.post("/committee/members", status_code=status.HTTP_201_CREATED)
+def create_member(data: MemberCreate, session: SessionDep, admin: AdminDep) -> MemberCreated:
+    """Appoint a committee member. Their bearer token (``cbc_…``) is in this response only."""
+    created = committee.create_member(session, data)
+    audit.record(
+        session,
+        actor=admin.actor,
+        action="member.create",
+        subject=f"member:{created.id}",
+        payload=data.model_dump(mode="json"),
+    )
+    return created
+
+
+@router.get("/committee/members")
+def list_members(
+    session: SessionDep, page: PageDep, _caller: AdminOrCommitteeDep
+) -> Page[MemberPublic]:
+    """Committee members, in order of appointment."""
+    items, total = committee.list_members(session, limit=page.limit, offset=page.offset)
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/committee/panels", status_code=status.HTTP_201_CREATED)
+def create_panel(data: PanelCreate, session: SessionDep, admin: AdminDep) -> PanelPublic:
+    """Form a panel with its quorum rule (defaults: 3 voters, 2/3, an industry/enterprise voter).
+
+    New cases go to the newest panel of the matching purpose unless one is named.
+    """
+    panel = committee.create_panel(session, data)
+    audit.record(
+        session,
+        actor=admin.actor,
+        action="panel.create",
+        subject=f"panel:{panel.id}",
+        payload=data.model_dump(mode="json"),
+    )
+    return panel
+
+
+@router.get("/committee/panels/{panel_id}")
+def get_panel(panel_id: int, session: SessionDep, _caller: AdminOrCommitteeDep) -> PanelPublic:
+    """One panel with its members and quorum rule."""
+    panel = session.get(Panel, panel_id)
+    if panel is None:
+        raise NotFound(f"panel {panel_id} does not exist")
+    return committee.panel_public(session, panel)
+
+
+@router.post(
+    "/committee/standards/{standard_id}/versions/{version}/review",
+    status_code=status.HTTP_201_CREATED,
+)
+def open_standard_review(
+    standard_id: str, version: int, data: CaseOpen, session: SessionDep, admin: AdminDep
+) -> CasePublic:
+    """Submit a draft standard version for committee approval (it becomes ``under_review``)."""
+    return reviews.open_standard_case(
+        session, standard_id, version, panel_id=data.panel_id, actor=admin.actor
+    )
+
+
+@router.post("/committee/recognitions/{recognition_id}/review", status_code=status.HTTP_201_CREATED)
+def open_recognition_review(
+    recognition_id: int, data: CaseOpen, session: SessionDep, admin: AdminDep
+) -> CasePublic:
+    """Put a recognition awaiting quality review (``pending_review``) before the review panel."""
+    return reviews.open_recognition_case(
+        session, recognition_id, panel_id=data.panel_id, actor=admin.actor
+    )
+
+
+@router.get("/committee/cases")
+def list_cases(
+    session: SessionDep,
+    page: PageDep,
+    _caller: AdminOrCommitteeDep,
+    case_status: Annotated[str | None, Query(alias="status")] = None,
+    overdue: bool | None = None,
+) -> Page[CasePublic]:
+    """Cases, oldest first; ``?status=open`` and ``?overdue=true`` filter them."""
+    items, total = committee.list_cases(
+        session, status=case_status, overdue=overdue, limit=page.limit, offset=page.offset
+    )
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.get("/committee/cases/{case_id}")
+def get_case(case_id: int, session: SessionDep, _caller: AdminOrCommitteeDep) -> CasePublic:
+    """One case with its votes, outcome and deadline."""
+    return committee.case_public(session, committee.get_case(session, case_id))
+
+
+@router.post("/committee/cases/{case_id}/votes", status_code=status.HTTP_201_CREATED)
+def cast_vote(
+    case_id: int,
+    data: VoteCreate,
+    request: Request,
+    session: SessionDep,
+    member: CommitteeDep,
+    idempotency_key: idempotency.IdempotencyKeyDep = None,
+) -> CasePublic:
+    """Vote on a case as a member of its panel.
+
+    The vote that reaches quorum carries the outcome out: a standard version is approved,
+    a recognition approved (credits deposited) or rejected, a dispute's credits corrected
+    and the affected credentials revoked. Members affiliated with the institution the
+    case concerns get ``conflict_of_interest`` (409). Supports ``Idempotency-Key``.
+    """
+    return idempotency.run(
+        session,
+        key=idempotency_key,
+        scope=f"committee:{member.id} POST {request.url.path}",
+        request=data.model_dump(mode="json"),
+        model=CasePublic,
+        produce=lambda: reviews.vote(session, case_id, member, data),
+    )
+
+
+@router.get("/audit")
+def list_audit_events(
+    session: SessionDep,
+    page: PageDep,
+    _admin: AdminDep,
+    subject: str | None = None,
+) -> Page[AuditEventPublic]:
+    """The audit trail, oldest first: who did what, when, to which subject (payload hashed)."""
+    rows, total = audit.list_events(session, subject=subject, limit=page.limit, offset=page.offset)
+    return Page(
+        items=[AuditEventPublic.model_validate(r, from_attributes=True) for r in rows],
+        total=total,
+        limit=page.limit,
+        offset=page.offset,
+    )

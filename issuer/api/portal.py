@@ -1,0 +1,37 @@
+"""Downloads for learners: the PDF certificate of a credential."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from issuer import certificate, issuance
+from issuer.api.deps import SessionDep, SettingsDep
+from issuer.auth import PrincipalDep
+from issuer.errors import Forbidden
+
+router = APIRouter(tags=["certificates"])
+
+
+@router.get(
+    "/credentials/{jti}/certificate.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}, "description": "The PDF certificate."}},
+)
+def certificate_pdf(
+    jti: str, session: SessionDep, settings: SettingsDep, principal: PrincipalDep
+) -> Response:
+    """The bilingual PDF certificate of a ``cbqr`` credential, with its QR code.
+
+    For the operator, and for the learner the credential was issued to (403 ``forbidden``
+    for anyone else). A credential of another format is 422 ``not_recognised``.
+    """
+    credential = issuance.get_credential(session, jti)
+    own = principal.learner is not None and principal.learner.id == credential.learner_id
+    if principal.role != "admin" and not own:
+        raise Forbidden("a learner downloads only their own certificates")
+    _, pdf = certificate.certificate_for(session, settings, jti)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="certificate-{jti}.pdf"'},
+    )

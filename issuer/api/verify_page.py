@@ -1,0 +1,147 @@
+"""The employer's verify page, ``GET /v1``, and its static files (DESIGN.md §4.1).
+
+A phone camera opens ``<verify base URL>/v1#<digits>`` from the QR. The page verifies
+the credential in the browser; the digits sit in the URL fragment, which the browser
+never sends. The server's part is only to hand out the page with the current signed
+trust bundle and the pinned trust-anchor JWK embedded in it (a
+``<script type="application/json" id="cb-config">`` block), so that the page, once
+cached by its service worker, verifies offline.
+
+The embedded trust comes from the dependency :func:`page_trust`; tests and special
+deployments replace it with ``app.dependency_overrides[page_trust] = …`` to serve a
+page that trusts other material (the golden vectors' bundles, for instance).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Response
+
+import verifier
+from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
+from issuer.errors import NotFound
+from issuer.trust import build_trust_bundle
+
+router = APIRouter(tags=["verify"])
+
+#: The page files, shipped inside the verifier package (they need nothing of the issuer).
+STATIC_DIR = Path(verifier.__file__).resolve().parent / "static" / "verify"
+_CONFIG_MARKER = "<!--CB-CONFIG-->"
+#: The cache name in sw.js, replaced by one that changes with the page files.
+_CACHE_NAME = "creditbank-verify-dev"
+#: Nothing read from a QR may leave the device: the page may talk to its own origin only.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; connect-src 'self'; img-src 'self' blob: data:; "
+    "worker-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'"
+)
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    # The service worker keeps its own copy; the HTTP cache must not serve an old bundle.
+    "Cache-Control": "no-cache",
+}
+#: Static files under /v1/ and their media types; nothing else is served.
+ASSETS = {
+    "verify.js": "text/javascript; charset=utf-8",
+    "page.js": "text/javascript; charset=utf-8",
+    "verify.css": "text/css; charset=utf-8",
+    "sw.js": "text/javascript; charset=utf-8",
+    "manifest.webmanifest": "application/manifest+json",
+    "vendor/jsQR.js": "text/javascript; charset=utf-8",
+}
+
+
+@dataclass(frozen=True)
+class PageTrust:
+    """What the page trusts: the signed bundle text, the pinned anchor JWK, the age limit."""
+
+    bundle: str
+    anchor_jwk: dict[str, Any]
+    max_age_hours: float
+
+
+def page_trust(session: SessionDep, keystore: KeyStoreDep, settings: SettingsDep) -> PageTrust:
+    """The installation's current signed trust bundle and its anchor (the default)."""
+    return PageTrust(
+        bundle=build_trust_bundle(session, keystore, settings),
+        anchor_jwk=keystore.anchor_jwk(),
+        max_age_hours=settings.trust_bundle_max_age_hours,
+    )
+
+
+PageTrustDep = Annotated[PageTrust, Depends(page_trust)]
+
+
+@cache
+def _read(name: str) -> str:
+    return (STATIC_DIR / name).read_text("utf-8")
+
+
+@cache
+def _files_version() -> str:
+    """A digest of the page files: it names the service worker's cache, so that a new
+    release makes browsers fetch the new files instead of keeping the old ones."""
+    digest = hashlib.sha256(_read("index.html").encode())
+    for name in sorted(ASSETS):
+        if name != "sw.js":
+            digest.update(_read(name).encode())
+    return digest.hexdigest()[:16]
+
+
+def render_page(trust: PageTrust) -> str:
+    """The page's HTML with ``trust`` embedded as a JSON data block."""
+    config = json.dumps(
+        {"bundle": trust.bundle, "anchor": trust.anchor_jwk, "maxAgeHours": trust.max_age_hours},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    # "<" escaped keeps a hostile bundle text from closing the <script> element.
+    config = config.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    block = f'<script type="application/json" id="cb-config">{config}</script>'
+    return _read("index.html").replace(_CONFIG_MARKER, block, 1)
+
+
+@router.get(
+    "/v1",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}, "description": "The verify page."}},
+)
+def verify_page(trust: PageTrustDep) -> Response:
+    """The employer's verify page, with the signed trust bundle and the anchor JWK embedded.
+
+    The credential travels in the URL fragment (``/v1#<digits>``), which browsers never
+    send: the server learns nothing about what is verified. The page checks the bundle's
+    signature against the embedded anchor, refuses a bundle older than
+    ``trust_bundle_max_age_hours`` (``stale_trust_bundle``) and states its verdict in an
+    element with ``data-result`` and ``data-error`` (the Python verifier's codes).
+    """
+    return Response(
+        render_page(trust), media_type="text/html; charset=utf-8", headers=_SECURITY_HEADERS
+    )
+
+
+@router.get(
+    "/v1/{asset:path}",
+    response_class=Response,
+    responses={200: {"content": {"text/javascript": {}}, "description": "A page file."}},
+)
+def verify_asset(asset: str) -> Response:
+    """A static file of the verify page (script, style sheet, service worker, QR decoder)."""
+    media_type = ASSETS.get(asset)
+    if media_type is None:
+        raise NotFound(f"no verify page file {asset!r}")
+    headers = dict(_SECURITY_HEADERS)
+    body = _read(asset)
+    if asset == "sw.js":
+        # The worker controls the whole /v1 scope, page included.
+        headers["Service-Worker-Allowed"] = "/v1"
+        body = body.replace(_CACHE_NAME, f"creditbank-verify-{_files_version()}", 1)
+    return Response(body, media_type=media_type, headers=headers)

@@ -1,0 +1,114 @@
+"""The portal's cookies: the learner's session and the CSRF double-submit token.
+
+The session cookie carries the learner's bearer token from :mod:`issuer.learner_auth`
+(HttpOnly, so page scripts cannot read it; SameSite=Lax, so other sites' forms do not
+send it; Secure over HTTPS). Only the ``/portal`` pages read it: the JSON API keeps
+requiring ``Authorization: Bearer``, so a cookie never authorises an API call.
+
+Every form post also carries a CSRF token that must equal the ``cb_csrf`` cookie
+(double submit). A page on another site can neither read that cookie nor set it, so it
+cannot forge the form field, including on the sign-in form itself (login CSRF).
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from urllib.parse import parse_qs
+
+from fastapi import Request, Response
+from sqlmodel import Session
+
+from issuer import learner_auth
+from issuer.errors import Unauthenticated
+from issuer.models import Learner
+from issuer.settings import Settings
+
+__all__ = [
+    "CSRF_COOKIE",
+    "SESSION_COOKIE",
+    "check_csrf",
+    "clear_session",
+    "csrf_token",
+    "current_learner",
+    "read_form",
+    "set_csrf",
+    "set_session",
+]
+
+SESSION_COOKIE = "cb_session"
+CSRF_COOKIE = "cb_csrf"
+#: Longest form body read; the portal's forms hold a few short fields.
+MAX_FORM_BYTES = 4096
+
+
+def _secure(request: Request) -> bool:
+    return request.url.scheme == "https"
+
+
+def current_learner(request: Request, session: Session, settings: Settings) -> Learner | None:
+    """The signed-in learner, or ``None`` (no cookie, or an invalid or expired token)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return learner_auth.learner_from_token(session, settings, token)
+    except Unauthenticated:
+        return None
+
+
+def set_session(response: Response, request: Request, settings: Settings, token: str) -> None:
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        max_age=60 * settings.learner_token_minutes,
+        path="/portal",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+    )
+
+
+def clear_session(response: Response, request: Request) -> None:
+    response.delete_cookie(
+        SESSION_COOKIE, path="/portal", httponly=True, samesite="lax", secure=_secure(request)
+    )
+
+
+def csrf_token(request: Request) -> str:
+    """The CSRF token of this browser: its cookie's value, or a new one to set."""
+    return request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
+
+
+def set_csrf(response: Response, request: Request, token: str) -> None:
+    response.set_cookie(
+        CSRF_COOKIE,
+        token,
+        path="/portal",
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """The fields of an urlencoded form post (first value of each); empty when malformed."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != (
+        "application/x-www-form-urlencoded"
+    ):
+        return {}
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return {}
+    try:
+        fields = parse_qs(body.decode("utf-8"), max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return {name: values[0] for name, values in fields.items()}
+
+
+def check_csrf(request: Request, form: dict[str, str]) -> bool:
+    """Whether the form's ``csrf`` field matches the browser's CSRF cookie."""
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    field = form.get("csrf", "")
+    return bool(cookie) and hmac.compare_digest(cookie.encode(), field.encode())

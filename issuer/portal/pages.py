@@ -1,0 +1,254 @@
+"""The learner portal's pages under ``/portal`` (server-rendered HTML, no script).
+
+Sign in with the account number and password (:mod:`issuer.learner_auth`), then one
+overview page: balance by domain, every ledger entry with the standard and rule behind
+it, progress toward a chosen qualification, disputes, and downloads (PDF certificate
+and QR PNG of each QR credential, the JWT of Open Badges / CLR credentials, a wallet
+offer). Pages are left out of the OpenAPI description: they are for people.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import HTMLResponse, RedirectResponse
+from jinja2 import Environment, PackageLoader, select_autoescape
+from sqlmodel import Session, col, select
+
+from issuer import accounts, certificate, disputes, issuance, learner_auth, qualifications
+from issuer.api.deps import SessionDep, SettingsDep
+from issuer.errors import CreditBankError, NotFound, Unauthenticated
+from issuer.models import Credential, CredentialOfferCreate, Learner
+from issuer.oid4vci import offers
+from issuer.portal import _session
+from issuer.qrimage import render_png
+from issuer.settings import Settings
+
+router = APIRouter(prefix="/portal", include_in_schema=False)
+
+_env = Environment(
+    loader=PackageLoader("issuer.portal", "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+#: Page scripts are none; styles are inline; images are ours or data: URLs (offer QR).
+_HEADERS = {
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+#: Credential formats downloadable as their token, with the link text.
+TOKEN_FORMATS = {"ob3+jwt": "Open Badges 3.0 JWT", "clr+jwt": "CLR 2.0 成绩单 transcript JWT"}
+
+
+def _credits(half: int) -> str:
+    return str(half // 2) if half % 2 == 0 else f"{half / 2}"
+
+
+def _domain_name(code: str) -> str:
+    names = certificate.DOMAIN_NAMES.get(code)
+    return f"{names[0]} {names[1]}" if names else code
+
+
+def _page(
+    request: Request,
+    settings: Settings,
+    template: str,
+    *,
+    learner: Learner | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
+    csrf = _session.csrf_token(request)
+    html = _env.get_template(template).render(
+        issuer_name_zh=settings.issuer_name_zh,
+        issuer_name_en=settings.issuer_name_en,
+        learner=learner,
+        csrf=csrf,
+        credits=_credits,
+        domain_name=_domain_name,
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status_code, headers=_HEADERS)
+    _session.set_csrf(response, request, csrf)
+    return response
+
+
+def _to_sign_in() -> RedirectResponse:
+    return RedirectResponse("/portal/sign-in", status_code=status.HTTP_303_SEE_OTHER)
+
+
+def _refused(request: Request, settings: Settings, back: str) -> HTMLResponse:
+    message = "表单已过期，请重试。The form has expired; please try again."
+    return _page(request, settings, "message.html", status_code=403, message=message, back=back)
+
+
+@router.get("")
+def portal_home() -> RedirectResponse:
+    return RedirectResponse("/portal/account", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    return _page(request, settings, "sign_in.html")
+
+
+@router.post("/sign-in")
+async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    form = await _session.read_form(request)
+    if not _session.check_csrf(request, form):
+        return _refused(request, settings, "/portal/sign-in")
+    raw_id = form.get("learner_id", "").strip()
+    try:
+        if not raw_id.isdigit() or len(raw_id) > 12:
+            raise Unauthenticated("not an account number")
+        token = learner_auth.authenticate(session, settings, int(raw_id), form.get("password", ""))
+    except Unauthenticated:
+        error = "账户号或密码不正确。Wrong account number or password."
+        return _page(
+            request, settings, "sign_in.html", status_code=401, error=error, learner_id=raw_id[:12]
+        )
+    response = RedirectResponse("/portal/account", status_code=status.HTTP_303_SEE_OTHER)
+    _session.set_session(response, request, settings, token)
+    return response
+
+
+@router.post("/sign-out")
+async def sign_out(request: Request, settings: SettingsDep) -> Response:
+    form = await _session.read_form(request)
+    if not _session.check_csrf(request, form):
+        return _refused(request, settings, "/portal/account")
+    response = _to_sign_in()
+    _session.clear_session(response, request)
+    return response
+
+
+@router.get("/account")
+def account_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    pathway: Annotated[str | None, Query(max_length=64)] = None,
+) -> Response:
+    learner = _session.current_learner(request, session, settings)
+    if learner is None or learner.id is None:
+        return _to_sign_in()
+    paths = list(qualifications.pathways().values())
+    chosen = pathway if pathway in {p.id for p in paths} else (paths[0].id if paths else None)
+    progress = qualifications.progress(session, learner.id, chosen) if chosen else None
+    percent = 0
+    if progress is not None and progress.required_credits > 0:
+        percent = min(100, int(100 * progress.counted_credits / progress.required_credits))
+    items, _total = disputes.list_disputes(session, learner_id=learner.id, limit=100, offset=0)
+    return _page(
+        request,
+        settings,
+        "account.html",
+        learner=learner,
+        account=accounts.account_view(session, learner.id),
+        pathways=paths,
+        progress=progress,
+        percent=percent,
+        disputes=items,
+        credentials=_credentials(session, learner.id),
+        token_formats=TOKEN_FORMATS,
+        wallet=True,
+    )
+
+
+def _credentials(session: Session, learner_id: int) -> list[Credential]:
+    statement = (
+        select(Credential)
+        .where(col(Credential.learner_id) == learner_id)
+        .order_by(col(Credential.issued_at), col(Credential.id))
+    )
+    return list(session.exec(statement))
+
+
+def _own_credential(
+    request: Request, session: Session, settings: Settings, jti: str
+) -> Credential | None:
+    """The signed-in learner's credential ``jti``; ``None`` when nobody is signed in."""
+    learner = _session.current_learner(request, session, settings)
+    if learner is None:
+        return None
+    credential = issuance.get_credential(session, jti)
+    if credential.learner_id != learner.id:
+        raise NotFound(f"no credential {jti}")  # others' credentials do not exist for you
+    return credential
+
+
+@router.get("/credentials/{jti}/certificate.pdf")
+def portal_certificate(
+    jti: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    credential = _own_credential(request, session, settings, jti)
+    if credential is None:
+        return _to_sign_in()
+    _, pdf = certificate.certificate_for(session, settings, credential.jti)
+    disposition = f'attachment; filename="certificate-{credential.jti}.pdf"'
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+    )
+
+
+@router.get("/credentials/{jti}/qr.png")
+def portal_qr(jti: str, request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    credential = _own_credential(request, session, settings, jti)
+    if credential is None:
+        return _to_sign_in()
+    certificate.read_claims(credential)  # QR codes exist for cbqr credentials only
+    png = render_png(issuance.qr_text_of(credential, settings))
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/credentials/{jti}/token")
+def portal_token(
+    jti: str, request: Request, session: SessionDep, settings: SettingsDep
+) -> Response:
+    credential = _own_credential(request, session, settings, jti)
+    if credential is None:
+        return _to_sign_in()
+    if credential.format not in TOKEN_FORMATS:
+        raise NotFound(f"credential {jti} has no downloadable token")
+    disposition = f'attachment; filename="{credential.format.split("+")[0]}-{credential.jti}.jwt"'
+    return Response(
+        credential.token,
+        media_type="application/jwt",
+        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+    )
+
+
+@router.post("/wallet-offer")
+async def wallet_offer(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+    form = await _session.read_form(request)
+    if not _session.check_csrf(request, form):
+        return _refused(request, settings, "/portal/account")
+    learner = _session.current_learner(request, session, settings)
+    if learner is None or learner.id is None:
+        return _to_sign_in()
+    try:
+        offer = offers.create_offer(
+            session,
+            settings,
+            learner.id,
+            CredentialOfferCreate(),
+            created_by=f"learner:{learner.id}",
+        )
+    except CreditBankError as exc:  # e.g. no deposits to offer yet
+        return _page(
+            request,
+            settings,
+            "message.html",
+            learner=learner,
+            status_code=exc.status,
+            message=exc.detail,
+            back="/portal/account",
+        )
+    return _page(request, settings, "wallet_offer.html", learner=learner, offer=offer)

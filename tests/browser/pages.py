@@ -1,0 +1,89 @@
+"""Driving the verify page from tests and benchmarks: open, wait for the verdict, read it."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+#: The verdict element's states once the page has decided.
+DECIDED = ("valid", "invalid")
+
+
+def pin_clock(driver: WebDriver, at: datetime) -> None:
+    """Make ``Date.now()`` return ``at`` in every page this driver loads from now on."""
+    millis = int(at.timestamp() * 1000)
+    driver.execute_cdp_cmd(
+        "Page.addScriptToEvaluateOnNewDocument", {"source": f"Date.now = () => {millis};"}
+    )
+
+
+def verdict(driver: WebDriver, timeout: float = 10) -> tuple[str, str]:
+    """Wait until the page has decided; ``(data-result, data-error)``."""
+
+    def decided(d: WebDriver) -> tuple[str, str] | None:
+        element = d.find_element(By.ID, "verdict")
+        result = element.get_attribute("data-result") or ""
+        if result not in DECIDED:
+            return None
+        return result, element.get_attribute("data-error") or ""
+
+    found: tuple[str, str] = WebDriverWait(driver, timeout).until(decided)
+    return found
+
+
+def open_fresh(driver: WebDriver, url: str) -> None:
+    """Load ``url`` as a new document even when only its fragment differs."""
+    driver.get("about:blank")
+    driver.get(url)
+
+
+def verify_text(driver: WebDriver, base_url: str, text: str) -> tuple[str, str]:
+    """Verify QR text the way a person would: a verify link opens, anything else is pasted."""
+    stripped = text.strip()
+    base, sep, fragment = stripped.rpartition("#")
+    if sep and base.endswith("/v1"):
+        open_fresh(driver, f"{base_url}/v1#{fragment}")
+        return verdict(driver)
+    open_fresh(driver, f"{base_url}/v1")
+    driver.execute_script("document.getElementById('paste').value = arguments[0];", text)
+    driver.find_element(By.CSS_SELECTOR, "#paste-form button").click()
+    return verdict(driver)
+
+
+def verify_image(driver: WebDriver, base_url: str, image: Path) -> tuple[str, str]:
+    """Choose ``image`` in the page's photo picker."""
+    open_fresh(driver, f"{base_url}/v1")
+    driver.find_element(By.ID, "photo").send_keys(str(image))
+    return verdict(driver)
+
+
+def shown(driver: WebDriver) -> dict[str, Any]:
+    """The facts the page shows for a valid credential."""
+    rows = driver.find_elements(By.CSS_SELECTOR, "#entries tbody tr")
+    return {
+        "issuer": driver.find_element(By.ID, "f-issuer").text,
+        "learner": driver.find_element(By.ID, "f-learner").text,
+        "masked_id": driver.find_element(By.ID, "f-id").text,
+        "total": driver.find_element(By.ID, "f-total").text,
+        "entries": [[c.text for c in r.find_elements(By.TAG_NAME, "td")] for r in rows],
+        "bundle_age_seconds": json.loads(
+            driver.find_element(By.ID, "bundle-info").get_attribute("data-bundle-age-seconds")
+            or "null"
+        ),
+    }
+
+
+def requests_sent(driver: WebDriver) -> list[dict[str, Any]]:
+    """The requests the browser sent since the last call (DevTools network log)."""
+    sent = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            sent.append(message["params"]["request"])
+    return sent

@@ -1,0 +1,1 @@
+"""Interoperability: our credentials checked by software we did not write."""

@@ -1,0 +1,200 @@
+"""creditbank import achievements: bad rows reported and unchanged, reruns deposit nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+
+from issuer.cli import run
+from issuer.errors import NotFound
+from issuer.imports import import_achievements
+from issuer.settings import Settings
+from tests.issuer.factories import create_learner, new_code, row_counts
+
+pytestmark = pytest.mark.db
+
+COLUMNS = [
+    "learner_id",
+    "kind",
+    "external_ref",
+    "completed_on",
+    "title",
+    "course_type",
+    "hours",
+    "domain",
+    "grade",
+    "occupation_name",
+    "occupation_code",
+    "level",
+    "certificate_number",
+    "certifying_body",
+    "provider",
+    "months",
+    "employer",
+    "attestation",
+]
+
+
+def write_csv(path: Path, rows: list[dict[str, Any]]) -> Path:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COLUMNS)
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(buffer.getvalue(), "utf-8")
+    return path
+
+
+def rows_for(learner: int, other: int) -> list[dict[str, Any]]:
+    tag = new_code("R")
+    return [
+        {  # line 2: good course
+            "learner_id": learner,
+            "kind": "course",
+            "external_ref": f"{tag}-1",
+            "completed_on": "2025-06-30",
+            "title": "数控加工",
+            "course_type": "practice",
+            "hours": "64",
+            "domain": "AM",
+            "grade": "合格",
+        },
+        {  # line 3: good vocational certificate
+            "learner_id": learner,
+            "kind": "vocational_cert",
+            "external_ref": f"{tag}-2",
+            "completed_on": "2025-05-01",
+            "occupation_name": "农机修理工",
+            "occupation_code": "6-31-01-05",
+            "level": "四级",
+            "certificate_number": f"AG-{tag}",
+            "certifying_body": "某鉴定站",
+        },
+        {  # line 4: bad level
+            "learner_id": learner,
+            "kind": "vocational_cert",
+            "external_ref": f"{tag}-3",
+            "completed_on": "2025-05-01",
+            "occupation_name": "农机修理工",
+            "occupation_code": "6-31-01-05",
+            "level": "九级",
+            "certificate_number": f"AG-{tag}-X",
+            "certifying_body": "某鉴定站",
+        },
+        {  # line 5: no external_ref
+            "learner_id": learner,
+            "kind": "training",
+            "completed_on": "2025-05-01",
+            "hours": "40",
+            "provider": "某培训机构",
+        },
+        {  # line 6: same certificate as line 3, another learner
+            "learner_id": other,
+            "kind": "vocational_cert",
+            "external_ref": f"{tag}-4",
+            "completed_on": "2025-05-01",
+            "occupation_name": "农机修理工",
+            "occupation_code": "6-31-01-05",
+            "level": "四级",
+            "certificate_number": f"AG-{tag}",
+            "certifying_body": "某鉴定站",
+        },
+        {  # line 7: unknown learner
+            "learner_id": 99_999_999,
+            "kind": "training",
+            "external_ref": f"{tag}-5",
+            "completed_on": "2025-05-01",
+            "hours": "40",
+            "provider": "某培训机构",
+        },
+        {  # line 8: good work experience (waits for review)
+            "learner_id": other,
+            "kind": "work_experience",
+            "external_ref": f"{tag}-6",
+            "completed_on": "2025-05-01",
+            "occupation_name": "农业经理人",
+            "months": "12",
+            "employer": "某合作社",
+            "attestation": "合作社证明 2025-3",
+        },
+    ]
+
+
+def test_bad_rows_are_reported_good_rows_applied_rerun_deposits_nothing(
+    client: TestClient,
+    inst_a: dict[str, Any],
+    admin: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    learner = create_learner(client, inst_a["headers"])["id"]
+    other = create_learner(client, inst_a["headers"])["id"]
+    path = write_csv(tmp_path / "a.csv", rows_for(learner, other))
+    seen: list[tuple[int, int]] = []
+    report = import_achievements(
+        engine, settings, inst_a["code"], path, progress=lambda d, t: seen.append((d, t))
+    )
+    assert seen[-1] == (7, 7)
+    by_line = {row.line: row for row in report.rows}
+    assert [by_line[n].status for n in range(2, 9)] == [
+        "recorded",
+        "recorded",
+        "bad",
+        "bad",
+        "bad",
+        "bad",
+        "pending_review",
+    ]
+    assert "level" in by_line[4].detail
+    assert "external_ref" in by_line[5].detail
+    assert by_line[6].detail.startswith("duplicate_certificate")
+    assert by_line[7].detail.startswith("not_found")
+    assert by_line[3].half_credits == 6
+
+    account = client.get(f"/learners/{learner}/account", headers=admin).json()
+    assert account["balance_half_credits"] == 4 + 6
+
+    before = row_counts(engine)
+    again = import_achievements(engine, settings, inst_a["code"], path)
+    assert row_counts(engine) == before
+    assert [r.status for r in again.rows].count("skipped") == 3
+    assert len(again.bad) == 4
+
+
+def test_unknown_institution(engine: Engine, settings: Settings, tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "empty.csv", [])
+    with pytest.raises(NotFound):
+        import_achievements(engine, settings, "NO-SUCH", path)
+
+
+def test_cli_import(
+    client: TestClient,
+    inst_a: dict[str, Any],
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    learner = create_learner(client, inst_a["headers"])["id"]
+    other = create_learner(client, inst_a["headers"])["id"]
+    path = write_csv(tmp_path / "b.csv", rows_for(learner, other))
+    monkeypatch.setenv("CREDITBANK_DATABASE_URL", settings.db_url)
+    monkeypatch.setenv("CREDITBANK_HOME", str(tmp_path))
+    argv = ["import", "achievements", str(path), "--institution", inst_a["code"]]
+    assert run(argv) == 1
+    out, err = capsys.readouterr()
+    assert "recorded 2, pending review 1, already recorded 0, bad 4" in out
+    assert f"{path}:4: level" in err
+    assert "7/7 rows" in err
+    good = write_csv(tmp_path / "c.csv", rows_for(learner, other)[:2])
+    assert run(["import", "achievements", str(good), "--institution", inst_a["code"]]) == 0
+    assert run([*argv[:2], str(tmp_path / "missing.csv"), *argv[3:]]) == 1
+    assert run([*argv[:4], "NO-SUCH"]) == 1
+    _, err = capsys.readouterr()
+    assert "not_found: institution NO-SUCH does not exist" in err

@@ -1,0 +1,193 @@
+"""Roles × endpoints: every route of the app, called by every role, allowed or denied.
+
+The table lists each route once. A route added to the app without an entry here fails
+``test_every_route_has_an_entry``, so access is decided deliberately for each new route.
+
+"Allowed" means the caller gets past authentication and authorisation (any status but
+401/403 — dummy path parameters may well give 404 or 422); "denied" means 401 for an
+anonymous caller and 403 for everyone else. Routes guarding themselves by other means
+(OpenID4VCI access tokens, the portal's cookie) are ``OWN``: every role gets the same
+answer, since a bearer token changes nothing there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.testclient import TestClient
+
+from tests.issuer.committee_factories import member, signed_in_learner
+
+pytestmark = pytest.mark.db
+
+ROLES = ("anonymous", "admin", "institution", "committee", "learner", "other_learner")
+
+PUBLIC = frozenset(ROLES)
+AUTHENTICATED = PUBLIC - {"anonymous"}
+ADMIN = frozenset({"admin"})
+INSTITUTION = frozenset({"institution"})
+ADMIN_OR_INSTITUTION = frozenset({"admin", "institution"})
+COMMITTEE = frozenset({"committee"})
+ADMIN_OR_COMMITTEE = frozenset({"admin", "committee"})
+# The learner of the path's {learner_id}; "other_learner" is another signed-in learner.
+ADMIN_OR_SELF = frozenset({"admin", "learner"})
+SELF = frozenset({"learner"})
+OWN = None
+
+EXPECTED: dict[str, frozenset[str] | None] = {
+    # documentation
+    "GET /openapi.json": PUBLIC,
+    "GET /docs": PUBLIC,
+    "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /redoc": PUBLIC,
+    # accounts and courses
+    "POST /institutions": ADMIN,
+    "POST /learners": ADMIN_OR_INSTITUTION,
+    "POST /learners/{learner_id}/courses": INSTITUTION,
+    "POST /learners/{learner_id}/achievements": INSTITUTION,
+    "GET /learners/{learner_id}/account": ADMIN_OR_SELF,
+    "PUT /learners/{learner_id}/password": ADMIN,
+    "POST /auth/token": PUBLIC,
+    # credentials
+    "POST /learners/{learner_id}/credentials": ADMIN,
+    "GET /credentials/{jti}/qr.png": ADMIN,
+    "POST /learners/{learner_id}/credentials/ob3": ADMIN_OR_SELF,
+    "POST /learners/{learner_id}/credentials/clr": ADMIN_OR_SELF,
+    "POST /learners/{learner_id}/credentials/sd-jwt": ADMIN_OR_SELF,
+    "POST /credentials/{jti}/status": ADMIN_OR_COMMITTEE,
+    # Ownership of the credential is checked once it is found (tests of the PDF route).
+    "GET /credentials/{jti}/certificate.pdf": AUTHENTICATED,
+    "POST /learners/{learner_id}/credential-offers": ADMIN_OR_SELF,
+    "POST /transfers": INSTITUTION,
+    # public documents
+    "GET /.well-known/jwks.json": PUBLIC,
+    "GET /.well-known/openid-credential-issuer": PUBLIC,
+    "GET /.well-known/oauth-authorization-server": PUBLIC,
+    "GET /trust-bundle": PUBLIC,
+    "GET /healthz": PUBLIC,
+    "GET /v1": PUBLIC,
+    "GET /v1/{asset:path}": PUBLIC,
+    "GET /status-lists/{list_id}": PUBLIC,
+    "GET /status-lists/{list_id}/bitstring": PUBLIC,
+    "GET /contexts/creditbank-v1.jsonld": PUBLIC,
+    "GET /standards": PUBLIC,
+    "GET /standards/{standard_id}/versions/{version}": PUBLIC,
+    "GET /qualifications": PUBLIC,
+    # standards lifecycle
+    "POST /standards": ADMIN,
+    "POST /standards/{standard_id}/versions/{version}/submit": ADMIN,
+    # committee
+    "POST /committee/members": ADMIN,
+    "GET /committee/members": ADMIN_OR_COMMITTEE,
+    "POST /committee/panels": ADMIN,
+    "GET /committee/panels/{panel_id}": ADMIN_OR_COMMITTEE,
+    "POST /committee/standards/{standard_id}/versions/{version}/review": ADMIN,
+    "POST /committee/recognitions/{recognition_id}/review": ADMIN,
+    "GET /committee/cases": ADMIN_OR_COMMITTEE,
+    "GET /committee/cases/{case_id}": ADMIN_OR_COMMITTEE,
+    "POST /committee/cases/{case_id}/votes": COMMITTEE,
+    "GET /audit": ADMIN,
+    # disputes
+    "POST /learners/{learner_id}/disputes": SELF,
+    "GET /learners/{learner_id}/disputes": ADMIN_OR_SELF,
+    "GET /disputes": ADMIN_OR_COMMITTEE,
+    # The filer is checked once the dispute is found (test_disputes.py).
+    "GET /disputes/{dispute_id}": AUTHENTICATED,
+    # qualifications
+    "GET /learners/{learner_id}/qualifications": ADMIN_OR_SELF,
+    "POST /learners/{learner_id}/qualifications/{pathway_id}/redemptions": ADMIN_OR_SELF,
+    "GET /learners/{learner_id}/redemptions": ADMIN_OR_SELF,
+    # OpenID4VCI: pre-authorised code, access token and nonce of its own
+    "POST /oid4vci/token": OWN,
+    "POST /oid4vci/nonce": OWN,
+    "POST /oid4vci/credential": OWN,
+    # learner portal: its own sign-in cookie
+    "GET /portal": OWN,
+    "GET /portal/sign-in": OWN,
+    "POST /portal/sign-in": OWN,
+    "POST /portal/sign-out": OWN,
+    "GET /portal/account": OWN,
+    "GET /portal/credentials/{jti}/certificate.pdf": OWN,
+    "GET /portal/credentials/{jti}/qr.png": OWN,
+    "GET /portal/credentials/{jti}/token": OWN,
+    "POST /portal/wallet-offer": OWN,
+}
+
+
+def _routes(app: FastAPI) -> dict[str, Any]:
+    """Every (method, path) of the app, HEAD left out (it follows GET)."""
+    found: dict[str, Any] = {}
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        for method in sorted(getattr(route, "methods", None) or {"GET"}):
+            if method != "HEAD":
+                found[f"{method} {context.path}"] = route
+    return found
+
+
+def test_every_route_has_an_entry(app: FastAPI) -> None:
+    routes = set(_routes(app))
+    assert sorted(routes - EXPECTED.keys()) == [], "routes without an access decision"
+    assert sorted(EXPECTED.keys() - routes) == [], "entries for routes that no longer exist"
+
+
+@pytest.fixture(scope="module")
+def callers(client: TestClient, admin: dict[str, str], inst_a: dict[str, Any]) -> dict[str, Any]:
+    learner = signed_in_learner(client, admin)
+    other = signed_in_learner(client, admin)
+    return {
+        "learner_id": learner["id"],
+        "headers": {
+            "anonymous": {},
+            "admin": admin,
+            "institution": inst_a["headers"],
+            "committee": member(client, admin, "industry")["headers"],
+            "learner": learner["headers"],
+            "other_learner": other["headers"],
+        },
+    }
+
+
+def _url(route: Any, path: str, learner_id: int) -> str:
+    values: dict[str, str] = {}
+    if isinstance(route, APIRoute):
+        for param in route.dependant.path_params:
+            if param.name == "learner_id":
+                values[param.name] = str(learner_id)
+            elif param.field_info.annotation is int:
+                values[param.name] = "999999"
+            else:
+                values[param.name] = "x"
+    for name, value in values.items():
+        path = path.replace(f"{{{name}:path}}", value).replace(f"{{{name}}}", value)
+    return path
+
+
+@pytest.mark.parametrize("key", sorted(EXPECTED))
+def test_roles_matrix(key: str, app: FastAPI, client: TestClient, callers: dict[str, Any]) -> None:
+    route = _routes(app).get(key)
+    if route is None:
+        pytest.fail(f"{key} is in the table but not in the app")
+    method, path = key.split(" ", 1)
+    url = _url(route, path, callers["learner_id"])
+    body: dict[str, Any] | None = {} if method in ("POST", "PUT", "PATCH") else None
+    statuses: dict[str, int] = {}
+    for role in ROLES:
+        response = client.request(
+            method, url, headers=callers["headers"][role], follow_redirects=False, json=body
+        )
+        assert response.status_code < 500, f"{role}: {response.text}"
+        statuses[role] = response.status_code
+    allowed = EXPECTED[key]
+    if allowed is None:
+        assert len(set(statuses.values())) == 1, statuses
+        return
+    for role, status in statuses.items():
+        if role in allowed:
+            assert status not in (401, 403), f"{role} was denied {key}: {statuses}"
+        else:
+            expected = 401 if role == "anonymous" else 403
+            assert status == expected, f"{role} on {key}: {statuses}"

@@ -1,0 +1,108 @@
+"""GET /v1 and its files, without a browser: headers, the embedded trust, bad paths.
+
+The page's behaviour in a real browser is tested in tests/browser/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from issuer.api.verify_page import ASSETS, PageTrust, page_trust, render_page
+from issuer.settings import Settings
+from verifier import TrustBundle
+
+pytestmark = pytest.mark.db
+
+_CONFIG = re.compile(r'<script type="application/json" id="cb-config">(.*?)</script>', re.S)
+
+
+def _config(html: str) -> dict[str, Any]:
+    match = _CONFIG.search(html)
+    assert match, "the page embeds no trust"
+    config: dict[str, Any] = json.loads(match.group(1))
+    return config
+
+
+def test_page_embeds_the_current_signed_bundle_and_anchor(
+    client: TestClient, app: FastAPI, settings: Settings
+) -> None:
+    response = client.get("/v1")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    config = _config(response.text)
+    assert config["anchor"] == app.state.keystore.anchor_jwk()
+    assert config["maxAgeHours"] == settings.trust_bundle_max_age_hours == 168
+    bundle = TrustBundle.from_bytes(config["bundle"], config["anchor"])
+    assert settings.issuer_id in bundle.issuers
+    assert "d" not in config["anchor"]
+
+
+def test_page_forbids_talking_to_other_origins(client: TestClient) -> None:
+    csp = client.get("/v1").headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["connect-src"] == "'self'"
+    assert client.get("/v1").headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize("asset", sorted(ASSETS))
+def test_page_files_are_served(client: TestClient, asset: str) -> None:
+    response = client.get(f"/v1/{asset}")
+    assert response.status_code == 200
+    assert response.headers["content-type"].split(";")[0] == ASSETS[asset].split(";")[0]
+    assert response.content
+
+
+def test_service_worker_may_control_the_page(client: TestClient) -> None:
+    response = client.get("/v1/sw.js")
+    assert response.headers["service-worker-allowed"] == "/v1"
+    # Its cache is named after the page files, so a new release replaces the old files.
+    assert re.search(r'const CACHE = "creditbank-verify-[0-9a-f]{16}";', response.text)
+
+
+@pytest.mark.parametrize("path", ["/v1/nope.js", "/v1/../issuer/settings.py", "/v1/vendor"])
+def test_unknown_page_file_is_404_problem(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "not_found"
+
+
+def test_page_trust_can_be_replaced(client: TestClient, app: FastAPI) -> None:
+    other = PageTrust(bundle="{}", anchor_jwk={"kty": "EC"}, max_age_hours=6)
+    app.dependency_overrides[page_trust] = lambda: other
+    try:
+        config = _config(client.get("/v1").text)
+    finally:
+        app.dependency_overrides.pop(page_trust)
+    assert config == {"bundle": "{}", "anchor": {"kty": "EC"}, "maxAgeHours": 6}
+
+
+def test_hostile_bundle_text_cannot_close_the_data_block() -> None:
+    # The bundle is text the page must treat as data: a "</script>" inside it would
+    # otherwise end the JSON block and let the rest run as markup.
+    hostile = '{"x":"</script><script>alert(1)</script><!--"}'
+    html = render_page(PageTrust(bundle=hostile, anchor_jwk={}, max_age_hours=1))
+    assert "<script>alert" not in html
+    assert _config(html)["bundle"] == hostile
+
+
+def test_max_age_setting_reaches_the_page(client: TestClient, app: FastAPI) -> None:
+    original = app.state.settings
+    app.state.settings = original.model_copy(update={"trust_bundle_max_age_hours": 12})
+    try:
+        config = _config(client.get("/v1").text)
+    finally:
+        app.state.settings = original
+    assert config["maxAgeHours"] == 12
+
+
+def test_max_age_setting_reads_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDITBANK_TRUST_BUNDLE_MAX_AGE_HOURS", "36")
+    assert Settings(_env_file=None).trust_bundle_max_age_hours == 36  # type: ignore[call-arg]

@@ -1,0 +1,118 @@
+"""Open Badges 3.0 and CLR 2.0 JWTs: offline verification and its failures."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from tests.verifier import vc_fixtures as fx
+from verifier import VerificationError, verify_clr, verify_ob3
+from verifier.formats import bitstring_status, vc_jwt
+from verifier.formats.status_list import REVOKED, SUSPENDED
+
+STATUS_URL = f"{fx.BASE}/status-lists/{fx.LIST_ID}/bitstring"
+
+
+def badge(index: int = 5, **extra: Any) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "@context": [vc_jwt.VC_CONTEXT, vc_jwt.OB_CONTEXT],
+        "id": "urn:uuid:0f8fad5b-d9cb-469f-a165-70867728950e",
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "issuer": {"id": fx.BASE, "type": ["Profile"], "name": "测试学分银行"},
+        "validFrom": vc_jwt.iso(fx.NBF),
+        "name": "数控加工技术",
+        "credentialSubject": {
+            "id": "urn:creditbank:learner:abc",
+            "type": ["AchievementSubject"],
+            "creditsEarned": 3,
+            "achievement": {"id": f"{fx.BASE}/achievements/1", "type": ["Achievement"]},
+        },
+        "credentialStatus": bitstring_status.entry(STATUS_URL, index),
+    }
+    document.update(extra)
+    return document
+
+
+def transcript(tokens: list[str]) -> dict[str, Any]:
+    document = badge()
+    document["type"] = ["VerifiableCredential", "ClrCredential"]
+    document["credentialSubject"] = {
+        "type": ["ClrSubject"],
+        "verifiableCredential": [
+            {"id": vc_jwt.ENVELOPED_PREFIX + t, "type": "EnvelopedVerifiableCredential"}
+            for t in tokens
+        ],
+    }
+    return document
+
+
+def _code(token: str, statuses: dict[int, int] | None = None, clr: bool = False) -> str:
+    check = verify_clr if clr else verify_ob3
+    with pytest.raises(VerificationError) as caught:
+        check(token, fx.trust(statuses), now=fx.NOW)
+    return caught.value.code
+
+
+def test_valid_badge_and_registered_claims() -> None:
+    token = vc_jwt.encode(badge(), fx.ISSUER)
+    result = verify_ob3(token, fx.trust(), now=fx.NOW).to_json()
+    assert result["valid"] and result["issuer"]["id"] == fx.ISSUER_ID
+    claims = result["credential"]
+    assert claims["iss"] == fx.BASE and claims["jti"] == claims["id"]
+    assert claims["nbf"] == fx.NBF and claims["sub"] == "urn:creditbank:learner:abc"
+    assert vc_jwt.split(token).header == {"alg": "ES256", "kid": fx.ISSUER.kid, "typ": "JWT"}
+
+
+def test_rs256_badge_verifies_with_an_rs256_key() -> None:
+    signer = fx.rsa_signer()
+    token = vc_jwt.encode(badge(), signer)
+    result = verify_ob3(token, fx.trust(signers=(fx.ISSUER, signer)), now=fx.NOW)
+    assert result.kid == signer.kid
+
+
+def test_status_from_the_bundle() -> None:
+    token = vc_jwt.encode(badge(), fx.ISSUER)
+    assert _code(token, {5: REVOKED}) == "revoked"
+    assert _code(token, {5: SUSPENDED}) == "suspended"
+    assert _code(vc_jwt.encode(badge(index=fx.LIST_SIZE), fx.ISSUER)) == (
+        "status_index_out_of_range"
+    )
+
+
+def test_dates_and_keys() -> None:
+    until = vc_jwt.iso(int((fx.NOW - timedelta(days=1)).timestamp()))
+    assert _code(vc_jwt.encode(badge(validUntil=until), fx.ISSUER)) == "expired"
+    assert _code(vc_jwt.encode(badge(), fx.STRANGER)) == "unknown_key"
+    head, _body, sig = vc_jwt.encode(badge(), fx.ISSUER).split(".")
+    other = vc_jwt.encode(badge(name="伪造"), fx.ISSUER).split(".")[1]
+    assert _code(f"{head}.{other}.{sig}") == "bad_signature"
+
+
+def test_wrong_type_or_inconsistent_claims_are_malformed() -> None:
+    clr_token = vc_jwt.encode(transcript([vc_jwt.encode(badge(), fx.ISSUER)]), fx.ISSUER)
+    assert _code(clr_token) == "malformed"  # a CLR is not a badge
+    no_status = badge()
+    del no_status["credentialStatus"]
+    assert _code(vc_jwt.encode(no_status, fx.ISSUER)) == "malformed"
+    bad_index = badge()
+    bad_index["credentialStatus"]["statusListIndex"] = 5
+    assert _code(vc_jwt.encode(bad_index, fx.ISSUER)) == "malformed"
+
+
+def test_clr_verifies_every_enveloped_badge() -> None:
+    inner = vc_jwt.encode(badge(), fx.ISSUER)
+    token = vc_jwt.encode(transcript([inner, inner]), fx.ISSUER)
+    assert verify_clr(token, fx.trust(), now=fx.NOW).format == "clr+jwt"
+    forged_inner = vc_jwt.encode(badge(), fx.STRANGER)
+    assert _code(vc_jwt.encode(transcript([inner, forged_inner]), fx.ISSUER), clr=True) == (
+        "unknown_key"
+    )
+    assert _code(vc_jwt.encode(transcript([]), fx.ISSUER), clr=True) == "malformed"
+
+
+def test_unknown_status_value_is_status_unavailable() -> None:
+    token = vc_jwt.encode(badge(), fx.ISSUER)
+    assert _code(token, {5: 3}) == "status_unavailable"
+    assert verify_ob3(token, fx.trust({4: 3, 6: 3}), now=fx.NOW).format == "ob3+jwt"

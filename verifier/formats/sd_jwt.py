@@ -1,0 +1,379 @@
+"""SD-JWT VC (RFC 9901 SD-JWT + the SD-JWT VC draft): encoder and decoder side by side.
+
+Wire form (docs/formats.md, "SD-JWT VC")::
+
+    <issuer-signed JWT>~<disclosure>~…~<disclosure>~[<KB-JWT>]
+
+The issuer-signed JWT has header ``{"alg", "kid", "typ": "dc+sd-jwt"}``; its payload
+carries ``_sd`` digest arrays (SHA-256 of the ASCII disclosure), ``"…"`` array-element
+digests and ``_sd_alg: "sha-256"``. A disclosure is the base64url of the JSON array
+``[salt, name, value]`` (object property) or ``[salt, value]`` (array element).
+
+:func:`conceal` + :func:`issue` are the issuer's side, :func:`present` the holder's,
+:func:`parse` + :func:`resolve` + :func:`check_kb_jwt` the verifier's. Nothing here
+chooses a key: callers pass a signer or a trusted public key.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import json
+import json.scanner
+import secrets
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from keys import PublicKey
+from verifier._errors import (
+    BadEncoding,
+    BadSignature,
+    HolderBindingFailed,
+    MalformedCredential,
+    TooLarge,
+    UnknownDisclosure,
+)
+from verifier.formats import _jws
+from verifier.formats.cbqr import SignerLike
+
+TYP = "dc+sd-jwt"
+KB_TYP = "kb+jwt"
+SD_ALG = "sha-256"
+#: The credit-certificate type (``vct``) of creditbank SD-JWT VCs.
+VCT = "urn:creditbank:vct:credit-certificate:1"
+#: Claims that are never selectively disclosable (DESIGN.md §4.3).
+NEVER_DISCLOSABLE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "status", "iat", "_sd_alg"})
+#: Longest SD-JWT (with disclosures and KB-JWT) accepted.
+MAX_LENGTH = 64 * 1024
+_MINIFIED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+# Bound once: json.loads would sniff the encoding and build a decoder on every call.
+_DECODE = json.JSONDecoder().decode
+# The decoder's C scanner, for the common case of a disclosure without surrounding
+# whitespace; anything else falls back to _DECODE.
+_SCAN: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
+def _json(text: str) -> Any:
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        return _DECODE(text)
+    return value if end == len(text) else _DECODE(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Disclosable:
+    """Marks a claim value (or array element) as selectively disclosable when issuing."""
+
+    value: Any
+
+
+# Not frozen: built for every disclosure on every verification (see cbqr.CreditEntry).
+@dataclass(slots=True)
+class Disclosure:
+    encoded: str
+    digest: str
+    name: str | None
+    value: Any
+
+
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+_TO_STANDARD = bytes.maketrans(b"-_", b"+/")
+
+
+def _b64(data: bytes) -> str:
+    """Unpadded base64url, without the layers of ``base64.urlsafe_b64encode``."""
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode()
+
+
+def _digest(encoded: str) -> str:
+    return _b64(hashlib.sha256(encoded.encode("ascii")).digest())
+
+
+class _Salts:
+    """128-bit random salts, drawn from the OS a batch at a time (one call per issuance)."""
+
+    __slots__ = ("_buffer", "_offset")
+
+    def __init__(self) -> None:
+        self._buffer, self._offset = b"", 0
+
+    def __call__(self) -> str:
+        if self._offset >= len(self._buffer):
+            self._buffer, self._offset = secrets.token_bytes(16 * 16), 0
+        self._offset += 16
+        return _b64(self._buffer[self._offset - 16 : self._offset])
+
+
+def make_disclosure(name: str | None, value: Any, salt: str | None = None) -> Disclosure:
+    """One disclosure; ``name`` None for an array element."""
+    salt = salt or _b64(secrets.token_bytes(16))
+    items = [salt, value] if name is None else [salt, name, value]
+    encoded = _b64(_MINIFIED.encode(items).encode("utf-8"))
+    return Disclosure(encoded, _digest(encoded), name, value)
+
+
+def conceal(claims: Any, out: list[Disclosure], salt: Callable[[], str] | None = None) -> Any:
+    """``claims`` with every :class:`Disclosable` replaced by a digest (appended to ``out``)."""
+    if isinstance(claims, dict):
+        result: dict[str, Any] = {}
+        digests: list[str] = []
+        for name, value in claims.items():
+            if isinstance(value, Disclosable):
+                disclosure = make_disclosure(
+                    name, conceal(value.value, out, salt), salt() if salt else None
+                )
+                out.append(disclosure)
+                digests.append(disclosure.digest)
+            else:
+                result[name] = conceal(value, out, salt)
+        if digests:
+            # Sorted, so the order of digests tells nothing about the order of claims.
+            result["_sd"] = sorted(digests)
+        return result
+    if isinstance(claims, list):
+        items: list[Any] = []
+        for value in claims:
+            if isinstance(value, Disclosable):
+                disclosure = make_disclosure(
+                    None, conceal(value.value, out, salt), salt() if salt else None
+                )
+                out.append(disclosure)
+                items.append({"...": disclosure.digest})
+            else:
+                items.append(conceal(value, out, salt))
+        return items
+    if isinstance(claims, Disclosable):
+        raise ValueError("a disclosable value must sit in an object or an array")
+    return claims
+
+
+def issue(claims: dict[str, Any], signer: SignerLike, salt: Callable[[], str] | None = None) -> str:
+    """The issued SD-JWT (``~``-terminated, all disclosures) of ``claims``."""
+    for name in NEVER_DISCLOSABLE:
+        if isinstance(claims.get(name), Disclosable):
+            raise ValueError(f"claim {name!r} is never selectively disclosable")
+    disclosures: list[Disclosure] = []
+    payload = conceal(claims, disclosures, salt or _Salts())
+    payload["_sd_alg"] = SD_ALG
+    header = {"alg": signer.alg, "kid": signer.kid, "typ": TYP}
+    jwt = _sign(header, payload, signer)
+    return jwt + "~" + "".join(d.encoded + "~" for d in disclosures)
+
+
+def _sign(header: dict[str, Any], payload: dict[str, Any], signer: SignerLike) -> str:
+    head = _b64(_MINIFIED.encode(header).encode("utf-8"))
+    body = _b64(_MINIFIED.encode(payload).encode("utf-8"))
+    signing_input = f"{head}.{body}"
+    return f"{signing_input}.{_b64(signer.sign(signing_input.encode('ascii')))}"
+
+
+# -- parsing ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class SDJWT:
+    """A parsed SD-JWT: the issuer JWT, the disclosures and the KB-JWT if any."""
+
+    jwt: str
+    disclosures: list[str]
+    kb_jwt: str | None
+
+    @property
+    def presented(self) -> str:
+        """The part the KB-JWT's ``sd_hash`` covers: everything up to the last ``~``."""
+        return self.jwt + "~" + "".join(d + "~" for d in self.disclosures)
+
+
+def looks_like_sd_jwt(text: str) -> bool:
+    """Whether ``text`` has the ``jwt~…`` shape (used to pick a verifier)."""
+    head = text.split("~", 1)[0]
+    return "~" in text and head.count(".") == 2
+
+
+def parse(text: str) -> SDJWT:
+    """Split an SD-JWT (issued or presented) into its parts, trusting none of them."""
+    text = text.strip()
+    if len(text) > MAX_LENGTH:
+        raise TooLarge(f"the SD-JWT is longer than {MAX_LENGTH} characters")
+    parts = text.split("~")
+    if len(parts) < 2 or not parts[0]:
+        raise MalformedCredential("an SD-JWT is a JWT followed by ~-separated disclosures")
+    last = parts[-1]
+    disclosures = parts[1:-1]
+    if any(not d for d in disclosures):
+        raise MalformedCredential("an SD-JWT has an empty disclosure")
+    return SDJWT(parts[0], disclosures, last or None)
+
+
+def decode_disclosures(encoded: list[str]) -> dict[str, Disclosure]:
+    """The disclosures by digest; bad encoding or shape raises."""
+    out: dict[str, Disclosure] = {}
+    for item in encoded:
+        try:
+            raw = item.encode("ascii")
+            # Strict mode refuses characters outside the alphabet. Unlike the JWS parts,
+            # a disclosure needs no canonical-bits check: its digest is taken over the
+            # text as sent, so any other spelling is simply not in the token.
+            padded = raw.translate(_TO_STANDARD) + b"=" * (-len(raw) % 4)
+            data = _json(binascii.a2b_base64(padded, strict_mode=True).decode("utf-8"))
+        except (binascii.Error, ValueError) as exc:  # incl. Unicode errors, bad JSON
+            raise BadEncoding(f"a disclosure is not base64url JSON: {exc}") from None
+        if type(data) is not list or len(data) not in (2, 3) or type(data[0]) is not str:
+            raise MalformedCredential("a disclosure is [salt, name, value] or [salt, value]")
+        name = data[1] if len(data) == 3 else None
+        if len(data) == 3 and (type(name) is not str or name in ("_sd", "...")):
+            raise MalformedCredential(f"a disclosure has a bad claim name {name!r}")
+        digest = _b64(hashlib.sha256(raw).digest())
+        if digest in out:
+            raise MalformedCredential("the same disclosure is given twice")
+        out[digest] = Disclosure(item, digest, name, data[-1])
+    return out
+
+
+@dataclass(slots=True)
+class Resolved:
+    """The claims with disclosed values in place, and where each disclosure sat."""
+
+    claims: dict[str, Any]
+    #: digest → (dotted path, digest of the enclosing disclosure or None)
+    paths: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+
+def resolve(payload: dict[str, Any], disclosures: dict[str, Disclosure]) -> Resolved:
+    """Put disclosed values in place; raise :class:`UnknownDisclosure` for a stray one.
+
+    A digest without a disclosure stays hidden (undisclosed claim or decoy). A
+    disclosure whose digest the token does not hold was never signed by the issuer.
+    """
+    resolved = Resolved({})
+    seen: set[str] = set()
+
+    def walk(node: Any, path: str, parent: str | None) -> Any:
+        if isinstance(node, dict):
+            out = {
+                k: walk(v, f"{path}.{k}" if path else k, parent)
+                if isinstance(v, (dict, list))
+                else v
+                for k, v in node.items()
+                if k != "_sd" and not (k == "_sd_alg" and not path)
+            }
+            digests = node.get("_sd", [])
+            if not isinstance(digests, list):
+                raise MalformedCredential("_sd must be an array of digests")
+            for digest in digests:
+                found = take(digest)
+                if found is None:
+                    continue
+                if found.name is None:
+                    raise MalformedCredential("an array-element disclosure used for a claim")
+                if found.name in out:
+                    raise MalformedCredential(f"claim {found.name!r} is disclosed twice")
+                sub = f"{path}.{found.name}" if path else found.name
+                resolved.paths[digest] = (sub, parent)
+                out[found.name] = walk(found.value, sub, digest)
+            return out
+        if isinstance(node, list):
+            items: list[Any] = []
+            for item in node:
+                if isinstance(item, dict) and len(item) == 1 and "..." in item:
+                    found = take(item["..."])
+                    if found is None:
+                        continue
+                    if found.name is not None:
+                        raise MalformedCredential("a claim disclosure used for an array element")
+                    resolved.paths[found.digest] = (path, parent)
+                    items.append(walk(found.value, path, found.digest))
+                elif isinstance(item, (dict, list)):
+                    items.append(walk(item, path, parent))
+                else:
+                    items.append(item)
+            return items
+        return node
+
+    def take(digest: Any) -> Disclosure | None:
+        if not isinstance(digest, str):
+            raise MalformedCredential("a digest must be a string")
+        if digest in seen:
+            raise MalformedCredential("a digest appears twice in the token")
+        seen.add(digest)
+        return disclosures.get(digest)
+
+    resolved.claims = walk(payload, "", None)
+    stray = set(disclosures) - set(resolved.paths)
+    if stray:
+        raise UnknownDisclosure(f"{len(stray)} disclosure(s) are not referenced by the token")
+    return resolved
+
+
+def sd_hash(presented: str) -> str:
+    """The KB-JWT ``sd_hash`` of the presented SD-JWT (up to and including the last ``~``)."""
+    return _digest(presented)
+
+
+# -- holder ------------------------------------------------------------------------------
+
+
+def present(
+    issued: str,
+    disclose: Collection[str],
+    holder: SignerLike,
+    *,
+    aud: str,
+    nonce: str,
+    iat: int,
+) -> str:
+    """A presentation of ``issued`` revealing only the ``disclose`` paths, with a KB-JWT.
+
+    A path is a claim name (``name``, ``credits``) or a dotted path (``entries.hours``);
+    disclosing a path discloses what lies below it, and the enclosing disclosures it
+    needs (an ``entries`` element for ``entries.hours``).
+    """
+    parsed = parse(issued)
+    jws = _jws.split(parsed.jwt, max_length=MAX_LENGTH)
+    by_digest = decode_disclosures(parsed.disclosures)
+    resolved = resolve(json.loads(jws.payload), by_digest)
+    wanted = tuple(disclose)
+    chosen: set[str] = set()
+    for digest, (path, _parent) in resolved.paths.items():
+        if any(path == w or path.startswith(w + ".") for w in wanted):
+            current: str | None = digest
+            while current is not None and current not in chosen:
+                chosen.add(current)
+                current = resolved.paths[current][1]
+    kept = SDJWT(parsed.jwt, [d for d in parsed.disclosures if _digest(d) in chosen], None)
+    presented = kept.presented
+    header = {"alg": holder.alg, "typ": KB_TYP}
+    claims = {"iat": iat, "aud": aud, "nonce": nonce, "sd_hash": sd_hash(presented)}
+    return presented + _sign(header, claims, holder)
+
+
+def check_kb_jwt(parsed: SDJWT, public: PublicKey, alg: str) -> dict[str, Any]:
+    """Check the KB-JWT's signature (with the holder key of ``cnf.jwk``), typ and sd_hash.
+
+    Returns its claims for the caller to check ``aud``, ``nonce`` and ``iat``.
+    """
+    if parsed.kb_jwt is None:
+        raise HolderBindingFailed("the presentation has no key-binding JWT")
+    try:
+        kb = _jws.split(parsed.kb_jwt)
+    except (MalformedCredential, BadEncoding) as exc:
+        raise HolderBindingFailed(f"the key-binding JWT is unreadable: {exc.detail}") from None
+    if kb.header.get("typ") != KB_TYP:
+        raise HolderBindingFailed(f"the key-binding JWT typ is {kb.header.get('typ')!r}")
+    if kb.header.get("alg") != alg:
+        raise HolderBindingFailed(f"the holder key is {alg}, not {kb.header.get('alg')}")
+    try:
+        _jws.check_signature(kb, public, alg)
+    except BadSignature:
+        raise HolderBindingFailed("the key-binding JWT is not signed by the holder key") from None
+    try:
+        claims = json.loads(kb.payload)
+    except (ValueError, UnicodeDecodeError):
+        raise HolderBindingFailed("the key-binding JWT payload is not JSON") from None
+    if not isinstance(claims, dict):
+        raise HolderBindingFailed("the key-binding JWT payload is not an object")
+    if claims.get("sd_hash") != sd_hash(parsed.presented):
+        raise HolderBindingFailed("sd_hash does not match the presented SD-JWT")
+    return claims

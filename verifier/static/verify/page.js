@@ -1,0 +1,242 @@
+/* creditbank verify page: reads the input (URL fragment, photo, pasted text), shows the
+ * verdict in Chinese and English, and registers the service worker for offline use.
+ * The checks themselves live in verify.js (window.creditbankVerify).
+ */
+"use strict";
+(function () {
+  const V = window.creditbankVerify;
+  const $ = (id) => document.getElementById(id);
+
+  /** Bilingual reasons, by the Python verifier's error code (verifier/_errors.py). */
+  const REASONS = {
+    unreadable_image: ["无法读取该图片。", "The image cannot be read."],
+    no_qr_found: ["图片中没有找到二维码。", "No QR code was found in the image."],
+    unreadable_input: ["无法读取输入。", "The input cannot be read."],
+    malformed: ["这不是本学分银行的有效证书二维码（结构错误）。", "This is not a creditbank credential QR code (wrong structure)."],
+    bad_encoding: ["二维码内容已损坏或不完整。", "The QR content is damaged or incomplete."],
+    too_large: ["证书数据过大，已拒绝。", "The credential data is too large and was refused."],
+    unsupported_alg: ["证书使用了不被接受的签名算法。", "The credential uses a signature algorithm that is never accepted."],
+    alg_mismatch: ["签名算法与可信密钥不符。", "The signature algorithm does not match the trusted key."],
+    unknown_key: ["签名密钥不在可信名单中。", "The signing key is not trusted."],
+    bad_signature: ["签名无效：证书内容已被篡改或伪造。", "Invalid signature: the credential was altered or forged."],
+    key_compromised: ["签名密钥已泄露，此证书不可信。", "The signing key was compromised; this credential cannot be trusted."],
+    key_retired: ["签名密钥在证书日期前已停用。", "The signing key was retired before the credential's date."],
+    not_yet_valid: ["证书尚未生效。", "The credential is not valid yet."],
+    expired: ["证书已过期。", "The credential has expired."],
+    revoked: ["证书已被颁发机构撤销。", "The issuer has revoked this credential."],
+    suspended: ["证书已被颁发机构暂停。", "The issuer has suspended this credential."],
+    status_unavailable: ["无法确认证书状态。", "The credential's status cannot be confirmed."],
+    unknown_issuer: ["颁发机构不在可信名单中。", "The issuer is not trusted."],
+    malformed_trust_bundle: ["本页的信任数据已损坏。", "This page's trust data is damaged."],
+    unsigned_trust_bundle: ["本页的信任数据未经签名。", "This page's trust data is unsigned."],
+    bad_trust_bundle_signature: ["本页的信任数据签名无效。", "This page's trust data carries a wrong signature."],
+    stale_trust_bundle: ["本页的信任数据已过期，请联网后重新打开本页。", "This page's trust data is too old; go online and reload the page."],
+  };
+  const DOMAINS = { AM: ["先进制造", "Advanced manufacturing"], AI: ["人工智能", "Artificial intelligence"], AG: ["现代农业", "Modern agriculture"], GE: ["通用", "General"] };
+  const KINDS = {
+    course: ["课程", "Course"], vocational_cert: ["职业技能等级证书", "Vocational skill certificate"],
+    one_plus_x: ["1+X 证书", "1+X certificate"], training: ["培训", "Training"],
+    work_experience: ["工作经历", "Work experience"], award: ["竞赛获奖", "Award"], online_course: ["在线课程", "Online course"],
+  };
+
+  let config = null;
+  let trustPromise;
+  let trustInfo = null;
+  try {
+    config = JSON.parse($("cb-config").textContent);
+    trustPromise = V.loadTrust(config);
+  } catch (e) {
+    trustPromise = Promise.reject(new V.VerificationError("malformed_trust_bundle", "the page carries no trust data"));
+  }
+  trustPromise.then((t) => { trustInfo = t; showBundleAge(); }, () => {});
+  const maxAgeHours = config && typeof config.maxAgeHours === "number" ? config.maxAgeHours : null;
+
+  /** Text followed by an English span: "中文 English". */
+  function bilingual(el, zh, en) {
+    el.textContent = zh + " ";
+    const span = document.createElement("span");
+    span.lang = "en";
+    span.textContent = en;
+    el.appendChild(span);
+  }
+
+  function ageText(seconds) {
+    const hours = Math.max(0, seconds) / 3600;
+    if (hours < 1) return [`${Math.round(hours * 60)} 分钟`, `${Math.round(hours * 60)} min`];
+    if (hours < 48) return [`${hours.toFixed(1)} 小时`, `${hours.toFixed(1)} h`];
+    return [`${(hours / 24).toFixed(1)} 天`, `${(hours / 24).toFixed(1)} days`];
+  }
+
+  function showBundleAge() {
+    if (!trustInfo) return;
+    const age = Date.now() / 1000 - trustInfo.generatedAt;
+    const [zh, en] = ageText(age);
+    const when = new Date(trustInfo.generatedAt * 1000).toISOString().replace(".000Z", "Z");
+    bilingual($("bundle-info"), `信任数据生成于 ${when}（${zh}前）。`, `Trust data generated ${when} (${en} ago).`);
+    $("bundle-info").dataset.bundleAgeSeconds = String(Math.round(age));
+  }
+
+  const dateOf = (ts) => new Date(ts * 1000).toISOString().slice(0, 10);
+
+  // Column labels, repeated in each cell for the narrow (card) layout of verify.css.
+  const LABELS = ["成果 Achievement", "领域 Domain", "类型 Kind", "学分 Credits", "学时 Hours",
+    "转换标准 Standard", "认证机构 Institution", "日期 Date"];
+
+  function cell(row, text, cls) {
+    const td = document.createElement("td");
+    td.textContent = text;
+    td.dataset.label = LABELS[row.cells.length] || "";
+    if (cls) td.className = cls;
+    row.appendChild(td);
+    return td;
+  }
+
+  function showDetails(result) {
+    const { cred, issuer } = result;
+    bilingual($("f-issuer"), issuer.zh || issuer.id, `${issuer.en} (${issuer.id})`);
+    $("f-learner").textContent = cred.name;
+    $("f-id").textContent = cred.maskedId;
+    const total = cred.entries.reduce((sum, e) => sum + e.credits * 2, 0) / 2;
+    $("f-total").textContent = String(total);
+    const until = cred.exp === null ? ["长期有效", "no expiry"] : [dateOf(cred.exp), dateOf(cred.exp)];
+    bilingual($("f-validity"), `${dateOf(cred.nbf)} 起，至 ${until[0]}`, `from ${dateOf(cred.nbf)} until ${until[1]}`);
+    $("f-jti").textContent = cred.jti;
+    const body = $("entries").tBodies[0];
+    body.replaceChildren();
+    for (const e of cred.entries) {
+      const row = body.insertRow();
+      cell(row, e.title);
+      const domain = DOMAINS[e.domain] || [e.domain, ""];
+      bilingual(cell(row, ""), domain[0], `${domain[1]} (${e.domain})`);
+      const kind = KINDS[e.kind] || [e.kind, ""];
+      bilingual(cell(row, ""), kind[0], kind[1]);
+      cell(row, String(e.credits), "num");
+      cell(row, e.hours === null ? "—" : String(e.hours), "num");
+      cell(row, e.standard);
+      const inst = issuer.institutions.get(e.institution);
+      if (inst) bilingual(cell(row, ""), inst.zh, inst.en);
+      else cell(row, e.institution);
+      cell(row, e.date);
+    }
+    $("details").hidden = false;
+  }
+
+  /** Put the verdict into the DOM: #verdict[data-result][data-error] for people and machines. */
+  function showVerdict(result, error) {
+    const verdict = $("verdict");
+    const headline = verdict.querySelector(".headline");
+    const reason = verdict.querySelector(".reason");
+    const code = verdict.querySelector(".code");
+    if (result) {
+      bilingual(headline, "✔ 真实有效", "Authentic and valid");
+      bilingual(reason, "签名、有效期和状态均已核验。", "Signature, validity period and status checked.");
+      code.textContent = "";
+      showDetails(result);
+    } else {
+      $("details").hidden = true;
+      const errCode = (error && error.code) || "malformed";
+      const [zh, en] = REASONS[errCode] || ["无法验证。", "Cannot be verified."];
+      bilingual(headline, "✘ 无效", "Not valid");
+      bilingual(reason, zh, en);
+      code.textContent = `${errCode}${error && error.message && error.message !== errCode ? ": " + error.message : ""}`;
+    }
+    verdict.dataset.error = result ? "" : (error && error.code) || "malformed";
+    verdict.dataset.result = result ? "valid" : "invalid";
+    showBundleAge();
+    if (window.__verdictMs === undefined) window.__verdictMs = performance.now();
+  }
+
+  async function check(text) {
+    try {
+      showVerdict(await V.verify(text, trustPromise, maxAgeHours), null);
+    } catch (e) {
+      // Anything unexpected still ends in a stated verdict, never a blank page.
+      showVerdict(null, e instanceof V.VerificationError ? e : new V.VerificationError("malformed", String(e)));
+    }
+  }
+
+  function checkFragment() {
+    if (location.hash.length > 1) {
+      $("verdict").dataset.result = "pending";
+      check(VERIFY_PATH_OF(location) + location.hash);
+    } else {
+      const verdict = $("verdict");
+      verdict.dataset.result = "none";
+      bilingual(verdict.querySelector(".headline"), "请扫描证书上的二维码", "Scan the QR code on a certificate");
+      if (window.__verdictMs === undefined) window.__verdictMs = performance.now();
+    }
+  }
+  // The page is served at /v1; the QR text's URL part only has to end in /v1.
+  const VERIFY_PATH_OF = (loc) => loc.pathname;
+
+  // -- photos and screenshots ---------------------------------------------------------
+
+  let jsQRLoading = null;
+  function loadJsQR() {
+    // Loaded on demand: the decoder is large and most visits come from a camera link.
+    jsQRLoading = jsQRLoading || new Promise((resolve, reject) => {
+      const s = document.createElement("script");
+      s.src = "/v1/vendor/jsQR.js";
+      s.onload = () => resolve(window.jsQR);
+      s.onerror = () => reject(new Error("decoder unavailable"));
+      document.head.appendChild(s);
+    });
+    return jsQRLoading;
+  }
+
+  async function readQR(file) {
+    let bitmap;
+    try {
+      bitmap = await createImageBitmap(file);
+    } catch (e) {
+      throw new V.VerificationError("unreadable_image", "the file is not an image this browser can open");
+    }
+    if ("BarcodeDetector" in window) {
+      try {
+        const found = await new window.BarcodeDetector({ formats: ["qr_code"] }).detect(bitmap);
+        if (found.length) return found[0].rawValue;
+      } catch (e) {
+        // Not supported on this platform: fall through to the bundled decoder.
+      }
+    }
+    const jsQR = await loadJsQR();
+    const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
+    const w = Math.max(1, Math.round(bitmap.width * scale));
+    const h = Math.max(1, Math.round(bitmap.height * scale));
+    const canvas = document.createElement("canvas");
+    canvas.width = w;
+    canvas.height = h;
+    const ctx = canvas.getContext("2d", { willReadFrequently: true });
+    ctx.fillStyle = "#fff";
+    ctx.fillRect(0, 0, w, h);
+    ctx.drawImage(bitmap, 0, 0, w, h);
+    const code = jsQR(ctx.getImageData(0, 0, w, h).data, w, h, { inversionAttempts: "attemptBoth" });
+    if (!code || !code.data) throw new V.VerificationError("no_qr_found", "no QR code in the image");
+    return code.data;
+  }
+
+  $("photo").addEventListener("change", async (event) => {
+    const file = event.target.files && event.target.files[0];
+    if (!file) return;
+    const verdict = $("verdict");
+    verdict.dataset.result = "pending";
+    try {
+      await check(await readQR(file));
+    } catch (e) {
+      showVerdict(null, e instanceof V.VerificationError ? e : new V.VerificationError("unreadable_image", String(e)));
+    }
+  });
+  $("paste-form").addEventListener("submit", (event) => {
+    event.preventDefault();
+    $("verdict").dataset.result = "pending";
+    check($("paste").value);
+  });
+  window.addEventListener("hashchange", checkFragment);
+
+  checkFragment();
+
+  if ("serviceWorker" in navigator) {
+    // After the verdict: the worker caches the page (with its trust bundle) for offline use.
+    navigator.serviceWorker.register("/v1/sw.js", { scope: "/v1" }).catch(() => {});
+  }
+})();

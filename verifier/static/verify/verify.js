@@ -1,0 +1,437 @@
+/* creditbank verify page: checks a cbqr credential in the browser (docs/verify-page.md).
+ *
+ * The same checks, in the same order and with the same error codes, as the Python
+ * verifier (verifier/_verify.py, verifier/_trust.py, verifier/formats/). Nothing read
+ * from the QR code leaves the device: this script makes no network request with it.
+ * One file on purpose: every extra script is one more request before the verdict on
+ * a phone's first visit (target: verdict within 300 ms of navigation).
+ */
+"use strict";
+(function () {
+  const TYP = "cbqr+jwt";
+  const BUNDLE_TYP = "cb-trust-bundle+json";
+  const DOCUMENT_TYPE = "CreditBankTrustBundle";
+  const KID_LENGTH = 8;
+  const MAX_INFLATED = 64 * 1024;
+  const MAX_TOKEN = 16384;
+  const MAX_LIST_BYTES = 16 * 1024 * 1024;
+  const MAX_BUNDLE_CHARS = 64 * 1024 * 1024;
+  const LEEWAY = 60;
+  const MAX_NUMERIC_DATE = 253402300799;
+  const ALGORITHMS = ["ES256", "EdDSA", "RS256"];
+  const SIGNATURE_BYTES = { ES256: 64, EdDSA: 64 };
+  const JWS_ALPHABET = /^[A-Za-z0-9_.-]$/;
+  const B64URL = /^[A-Za-z0-9_-]*$/;
+  const CANONICAL_LAST = { 2: "AQgw", 3: "AEIMQUYcgkosw048" };
+  const VERIFY_PATH = "/v1";
+
+  /** A verification failure with the Python verifier's machine code. */
+  class VerificationError extends Error {
+    constructor(code, detail) {
+      super(detail || code);
+      this.code = code;
+    }
+  }
+  const fail = (code, detail) => {
+    throw new VerificationError(code, detail);
+  };
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const isInt = (v) => typeof v === "number" && Number.isInteger(v);
+  const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  const ascii = (s) => new TextEncoder().encode(s);
+
+  // -- encodings ---------------------------------------------------------------------
+
+  function b64decode(text) {
+    const std = text.replace(/-/g, "+").replace(/_/g, "/");
+    const bin = atob(std + "===".slice((std.length + 3) % 4));
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  /** One JWS part; only the canonical unpadded spelling (see _jws._strict_b64url). */
+  function strictB64(part) {
+    const rest = part.length % 4;
+    if (!B64URL.test(part) || rest === 1 || (rest && !CANONICAL_LAST[rest].includes(part[part.length - 1]))) {
+      fail("bad_encoding", "the JWS is not canonical base64url");
+    }
+    return b64decode(part);
+  }
+
+  function decodeDigits(digits) {
+    if (digits.length % 2) fail("bad_encoding", "the QR digits have an odd length (truncated?)");
+    if (!digits) fail("bad_encoding", "the QR digits are empty");
+    if (!/^[0-9]+$/.test(digits)) fail("bad_encoding", "the QR digits hold a character that is not a digit");
+    let jws = "";
+    for (let i = 0; i < digits.length; i += 2) {
+      const c = String.fromCharCode(Number(digits.slice(i, i + 2)) + 45);
+      if (!JWS_ALPHABET.test(c)) fail("bad_encoding", "a digit pair lies outside the JWS alphabet");
+      jws += c;
+    }
+    return jws;
+  }
+
+  /** The compact JWS in QR text, bare digits or a bare JWS (cbqr.extract_jws). */
+  function extractJws(input) {
+    const text = input.trim();
+    if (!text) fail("malformed", "the input is empty");
+    const hash = text.lastIndexOf("#");
+    if (hash >= 0) {
+      if (!text.slice(0, hash).endsWith(VERIFY_PATH)) {
+        fail("malformed", "the URL is not a creditbank verify link (…/v1#digits)");
+      }
+      return decodeDigits(text.slice(hash + 1));
+    }
+    if (text.includes(".")) return text;
+    if (/^[0-9]+$/.test(text)) return decodeDigits(text);
+    return fail("bad_encoding", "the input is neither QR digits, a verify link nor a compact JWS");
+  }
+
+  /** Inflate ``bytes`` (format "deflate-raw" or "deflate" = zlib) with an output cap. */
+  async function inflate(bytes, format, cap) {
+    const stream = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format));
+    const reader = stream.getReader();
+    const chunks = [];
+    let total = 0;
+    for (;;) {
+      let step;
+      try {
+        step = await reader.read();
+      } catch (e) {
+        throw new Error("bad");
+      }
+      if (step.done) break;
+      total += step.value.length;
+      if (total > cap) {
+        reader.cancel().catch(() => {});
+        throw new Error("cap");
+      }
+      chunks.push(step.value);
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const chunk of chunks) {
+      out.set(chunk, at);
+      at += chunk.length;
+    }
+    return out;
+  }
+
+  // -- keys ----------------------------------------------------------------------------
+
+  const IMPORT = {
+    ES256: { name: "ECDSA", namedCurve: "P-256" },
+    EdDSA: { name: "Ed25519" },
+    RS256: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" },
+  };
+  const VERIFY = {
+    ES256: { name: "ECDSA", hash: "SHA-256" },
+    EdDSA: { name: "Ed25519" },
+    RS256: { name: "RSASSA-PKCS1-v1_5" },
+  };
+
+  /** A public JWK as {alg, key}; the alg must fit the key type (keys.load_public_jwk). */
+  async function importJwk(jwk) {
+    if (!isObject(jwk) || "d" in jwk) throw new Error("not a public JWK");
+    let alg;
+    let material;
+    if (jwk.kty === "EC" && jwk.crv === "P-256") {
+      alg = "ES256";
+      material = { kty: "EC", crv: "P-256", x: jwk.x, y: jwk.y };
+    } else if (jwk.kty === "OKP" && jwk.crv === "Ed25519") {
+      alg = "EdDSA";
+      material = { kty: "OKP", crv: "Ed25519", x: jwk.x };
+    } else if (jwk.kty === "RSA") {
+      alg = "RS256";
+      material = { kty: "RSA", n: jwk.n, e: jwk.e };
+    } else {
+      throw new Error("unsupported key type");
+    }
+    if (jwk.alg !== alg) throw new Error("the JWK alg does not fit its key type");
+    const key = await crypto.subtle.importKey("jwk", material, IMPORT[alg], false, ["verify"]);
+    return { alg, key };
+  }
+
+  async function signatureOk(pub, signature, data) {
+    if (SIGNATURE_BYTES[pub.alg] && signature.length !== SIGNATURE_BYTES[pub.alg]) return false;
+    try {
+      return await crypto.subtle.verify(VERIFY[pub.alg], pub.key, signature, data);
+    } catch (e) {
+      return false;
+    }
+  }
+
+  // -- trust bundle --------------------------------------------------------------------
+
+  const bundleError = (detail) => fail("malformed_trust_bundle", detail);
+
+  /** The bundle document after its anchor signature checked out (trust_bundle.open_bundle). */
+  async function openBundle(raw, anchorJwk) {
+    if (typeof raw !== "string" || raw.length > MAX_BUNDLE_CHARS) bundleError("no usable trust bundle");
+    let outer;
+    try {
+      outer = JSON.parse(raw);
+    } catch (e) {
+      bundleError("the trust bundle is not JSON");
+    }
+    if (!isObject(outer)) bundleError("the trust bundle is not a JSON object");
+    if (!("signature" in outer) || !("protected" in outer)) {
+      fail("unsigned_trust_bundle", "the trust bundle carries no signature");
+    }
+    let anchor;
+    try {
+      anchor = await importJwk(anchorJwk);
+    } catch (e) {
+      bundleError("the trust anchor key is not usable");
+    }
+    let header;
+    let signature;
+    let document;
+    const protectedPart = String(outer.protected);
+    const payloadPart = String(outer.payload);
+    try {
+      if (!("payload" in outer)) throw new Error("no payload");
+      header = JSON.parse(utf8.decode(b64decode(protectedPart)));
+      signature = b64decode(String(outer.signature));
+      document = JSON.parse(utf8.decode(b64decode(payloadPart)));
+    } catch (e) {
+      bundleError("the trust bundle JWS is malformed");
+    }
+    if (!isObject(header) || header.typ !== BUNDLE_TYP) bundleError(`the header typ must be ${BUNDLE_TYP}`);
+    if (header.alg !== anchor.alg) {
+      fail("bad_trust_bundle_signature", "the bundle's algorithm is not the anchor key's");
+    }
+    if (!(await signatureOk(anchor, signature, ascii(`${protectedPart}.${payloadPart}`)))) {
+      fail("bad_trust_bundle_signature", "the trust bundle is not signed by the pinned anchor");
+    }
+    if (!isObject(document) || document.type !== DOCUMENT_TYPE) bundleError(`not a ${DOCUMENT_TYPE}`);
+    if (document.version !== 1) bundleError("unsupported trust bundle version");
+    return document;
+  }
+
+  function parseTime(value, what) {
+    const text = String(value);
+    const ms = Date.parse(text);
+    if (!/^\d{4}-\d{2}-\d{2}T[\d:.]+(Z|[+-]\d{2}:\d{2})$/.test(text) || Number.isNaN(ms)) {
+      bundleError(`${what} is not an ISO-8601 time with a zone`);
+    }
+    return ms / 1000;
+  }
+
+  const names = (item) => {
+    const name = (isObject(item) && item.name) || {};
+    return { zh: String(name.zh ?? ""), en: String(name.en ?? "") };
+  };
+
+  async function statusList(item) {
+    if (!isObject(item)) bundleError("a status list is malformed");
+    const bits = Number(item.bits);
+    const size = Number(item.size);
+    if (![1, 2, 4, 8].includes(bits) || !Number.isInteger(size) || size <= 0) {
+      bundleError("a status list has a bad bits/size");
+    }
+    let data;
+    try {
+      data = await inflate(b64decode(String(item.lst)), "deflate", MAX_LIST_BYTES);
+    } catch (e) {
+      bundleError(`status list ${item.id} is malformed`);
+    }
+    if (data.length * 8 < size * bits) bundleError(`status list ${item.id} has the wrong length`);
+    return { id: String(item.id), issuer: String(item.issuer), bits, size, data };
+  }
+
+  /** Keys, issuers and status lists of a checked bundle document (verifier._trust.TrustBundle). */
+  async function trustFrom(document) {
+    const trust = { issuers: new Map(), keys: [], lists: new Map() };
+    try {
+      trust.generatedAt = parseTime(document.generated_at, "generated_at");
+      trust.nextUpdate = parseTime(document.next_update, "next_update");
+      for (const item of document.issuers) {
+        const id = String(item.id);
+        const institutions = new Map();
+        for (const inst of item.institutions ?? []) institutions.set(String(inst.id), names(inst));
+        trust.issuers.set(id, { id, ...names(item), institutions });
+        for (const jwk of item.keys) {
+          let pub;
+          try {
+            pub = await importJwk(jwk);
+          } catch (e) {
+            bundleError(`a key of issuer ${id} is bad`);
+          }
+          const status = jwk.status === undefined ? "active" : String(jwk.status);
+          const retired = jwk.retired_at ?? null;
+          const since = jwk.compromised_since ?? null;
+          if (jwk.kid === undefined) bundleError("a key lacks its kid");
+          trust.keys.push({
+            kid: String(jwk.kid),
+            ...pub,
+            issuer: id,
+            status,
+            retiredAt: retired === null ? null : parseTime(retired, "retired_at"),
+            compromisedSince: since === null ? null : parseTime(since, "compromised_since"),
+          });
+        }
+      }
+      const lists = document.status_lists === undefined ? [] : document.status_lists;
+      for (const list of await Promise.all(Array.from(lists, statusList))) {
+        trust.lists.set(`${list.issuer}\u0000${list.id}`, list);
+      }
+    } catch (e) {
+      if (e instanceof VerificationError) throw e;
+      bundleError("the bundle document lacks a field");
+    }
+    return trust;
+  }
+
+  // -- the credential ------------------------------------------------------------------
+
+  function split(token) {
+    if (token.length > MAX_TOKEN) fail("too_large", `the token is longer than ${MAX_TOKEN} characters`);
+    const parts = token.split(".");
+    if (parts.length !== 3) fail("malformed", "a compact JWS has three dot-separated parts");
+    const [head, body, sig] = parts;
+    if (!head || !sig) fail("malformed", "the JWS header or signature is empty");
+    const payload = strictB64(body);
+    const signature = strictB64(sig);
+    let header;
+    try {
+      header = JSON.parse(utf8.decode(strictB64(head)));
+    } catch (e) {
+      fail("bad_encoding", "the JWS header is not base64url JSON");
+    }
+    if (!isObject(header)) fail("malformed", "the JWS header is not a JSON object");
+    return { header, payload, signature, signingInput: ascii(`${head}.${body}`) };
+  }
+
+  async function findKey(jws, alg, kid, trust) {
+    const candidates = trust.keys.filter((k) => k.kid.startsWith(kid));
+    if (!candidates.length) fail("unknown_key", "no trusted key has this kid");
+    const fitting = candidates.filter((k) => k.alg === alg);
+    if (!fitting.length) fail("alg_mismatch", `the trusted key is ${candidates[0].alg}, the token says ${alg}`);
+    const expected = SIGNATURE_BYTES[alg];
+    if (expected && jws.signature.length !== expected) {
+      fail("malformed", `an ${alg} signature is ${expected} bytes (truncated?)`);
+    }
+    for (const key of fitting) {
+      if (await signatureOk(key, jws.signature, jws.signingInput)) return key;
+    }
+    return fail("bad_signature", "the signature does not match the trusted key");
+  }
+
+  const str = (v) => (typeof v === "string" ? v : fail("malformed", "expected a string"));
+  const int = (v) => (isInt(v) ? v : fail("malformed", "expected an integer"));
+  const time = (v) => {
+    const t = int(v);
+    return t >= 0 && t <= MAX_NUMERIC_DATE ? t : fail("malformed", "a time lies outside 1970-9999");
+  };
+
+  function entry(data) {
+    if (!isObject(data)) fail("malformed", "a credit entry is not a JSON object");
+    const c = data.c;
+    if (typeof c !== "number" || !Number.isFinite(c) || !Number.isInteger(c * 2) || c < 0) {
+      fail("malformed", "credits must be a finite non-negative multiple of 0.5");
+    }
+    const date = str(data.dt);
+    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+    const d = m && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
+    if (!d || d.getUTCDate() !== +m[3] || d.getUTCMonth() !== +m[2] - 1) {
+      fail("malformed", "an entry date is not YYYY-MM-DD");
+    }
+    return {
+      title: str(data.t),
+      domain: str(data.d),
+      kind: str(data.k),
+      credits: c,
+      hours: data.h === undefined || data.h === null ? null : int(data.h),
+      standard: str(data.s),
+      institution: str(data.i),
+      date,
+    };
+  }
+
+  async function parseClaims(payload) {
+    let claims;
+    try {
+      claims = JSON.parse(utf8.decode(await inflate(payload, "deflate-raw", MAX_INFLATED)));
+    } catch (e) {
+      if (e.message === "cap") fail("too_large", `the payload inflates beyond ${MAX_INFLATED} bytes`);
+      fail("bad_encoding", "the payload is not DEFLATE-compressed UTF-8 JSON");
+    }
+    if (!isObject(claims)) fail("malformed", "the claims are not a JSON object");
+    for (const name of ["st", "cr", "iss", "jti", "nbf", "n", "id"]) {
+      if (!(name in claims)) fail("malformed", `the claims lack ${name}`);
+    }
+    const { st, cr } = claims;
+    if (!Array.isArray(cr) || !cr.length) fail("malformed", "a credential holds at least one credit entry");
+    if (!Array.isArray(st) || st.length !== 2) fail("malformed", "the status reference is [list id, index]");
+    return {
+      issuer: str(claims.iss),
+      jti: str(claims.jti),
+      nbf: time(claims.nbf),
+      exp: claims.exp === undefined || claims.exp === null ? null : time(claims.exp),
+      name: str(claims.n),
+      maskedId: str(claims.id),
+      entries: cr.map(entry),
+      statusList: str(st[0]),
+      statusIndex: int(st[1]),
+    };
+  }
+
+  function checkKeyState(key, nbf) {
+    if (key.status === "active" && key.compromisedSince === null) return;
+    if (key.compromisedSince !== null && nbf >= key.compromisedSince) {
+      fail("key_compromised", `key ${key.kid.slice(0, 8)} is compromised`);
+    }
+    if (key.status === "compromised" && key.compromisedSince === null) {
+      fail("key_compromised", `key ${key.kid.slice(0, 8)} is compromised`);
+    }
+    if (key.retiredAt !== null && key.status === "retired" && nbf > key.retiredAt) {
+      fail("key_retired", `key ${key.kid.slice(0, 8)} was retired before this credential's date`);
+    }
+  }
+
+  function checkStatus(cred, trust) {
+    const list = trust.lists.get(`${cred.issuer}\u0000${cred.statusList}`);
+    if (!list) fail("status_unavailable", `the trust bundle has no status list ${cred.statusList}`);
+    const index = cred.statusIndex;
+    if (index < 0 || index >= list.size) fail("malformed", `status index ${index} outside list ${list.id}`);
+    const bit = index * list.bits;
+    const value = (list.data[bit >> 3] >> (bit & 7)) & ((1 << list.bits) - 1);
+    if (value === 1) fail("revoked", "the issuer has revoked this credential");
+    if (value === 2) fail("suspended", "the issuer has suspended this credential");
+    if (value !== 0) fail("status_unavailable", `unknown status value ${value}`);
+  }
+
+  /** Verify ``text`` (QR text, digits or JWS); resolves to the result or throws. */
+  async function verify(text, trustPromise, maxAgeHours) {
+    const trust = await trustPromise;
+    const now = Date.now() / 1000;
+    if (maxAgeHours !== null && now - trust.generatedAt > maxAgeHours * 3600) {
+      fail("stale_trust_bundle", `the trust bundle is older than ${maxAgeHours} h; reconnect to refresh it`);
+    }
+    const jws = split(extractJws(text));
+    const header = jws.header;
+    if (header.typ !== TYP || header.zip !== "DEF") fail("malformed", "not a cbqr credential");
+    const alg = header.alg;
+    if (!ALGORITHMS.includes(alg)) fail("unsupported_alg", `algorithm ${alg} is never accepted`);
+    const kid = header.kid;
+    if (typeof kid !== "string" || kid.length !== KID_LENGTH) fail("malformed", "the kid must have 8 characters");
+    const key = await findKey(jws, alg, kid, trust);
+    const cred = await parseClaims(jws.payload);
+    const issuer = trust.issuers.get(cred.issuer);
+    if (!issuer || key.issuer !== cred.issuer) fail("unknown_issuer", `issuer ${cred.issuer} is not trusted for this key`);
+    checkKeyState(key, cred.nbf);
+    if (now + LEEWAY < cred.nbf) fail("not_yet_valid", "the credential is not valid yet");
+    if (cred.exp !== null && now - LEEWAY >= cred.exp) fail("expired", "the credential has expired");
+    checkStatus(cred, trust);
+    return { cred, issuer, key };
+  }
+
+  /** The trust the page embeds ({bundle, anchor}), opened and checked once. */
+  async function loadTrust(config) {
+    return trustFrom(await openBundle(config.bundle, config.anchor));
+  }
+
+  window.creditbankVerify = { extractJws, decodeDigits, loadTrust, verify, VerificationError };
+})();

@@ -1,0 +1,84 @@
+"""Errors of the creditbank wallet, each with a stable code and the CLI exit status it maps to::
+
+WalletError                 1 wallet_error
+├── BadUsage                2 bad_usage
+│   ├── BadOffer            2 bad_offer
+│   └── BadPassphrase       2 bad_passphrase
+├── CorruptStore            2 corrupt_store
+├── NotFound                1 not_found
+├── UnknownDisclosure       1 unknown_disclosure
+├── HolderMismatch          1 holder_mismatch
+├── IssuerUnreachable       1 issuer_unreachable
+└── IssuerRefused           1 issuer_refused   (carries the issuer's OAuth error code)
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "BadOffer",
+    "BadPassphrase",
+    "BadUsage",
+    "CorruptStore",
+    "HolderMismatch",
+    "IssuerRefused",
+    "IssuerUnreachable",
+    "NotFound",
+    "UnknownDisclosure",
+    "WalletError",
+]
+
+
+class WalletError(Exception):
+    """Root of the wallet's errors: ``code`` for machines, ``exit_status`` for the CLI."""
+
+    code = "wallet_error"
+    exit_status = 1
+
+
+class BadUsage(WalletError):
+    code = "bad_usage"
+    exit_status = 2
+
+
+class BadOffer(BadUsage):
+    """The credential offer URI cannot be read, or points somewhere the wallet refuses to go."""
+
+    code = "bad_offer"
+
+
+class BadPassphrase(BadUsage):
+    code = "bad_passphrase"
+
+
+class CorruptStore(WalletError):
+    code = "corrupt_store"
+    exit_status = 2
+
+
+class NotFound(WalletError):
+    code = "not_found"
+
+
+class UnknownDisclosure(WalletError):
+    code = "unknown_disclosure"
+
+
+class HolderMismatch(WalletError):
+    """The credential is bound to a key that is not this wallet's holder key."""
+
+    code = "holder_mismatch"
+
+
+class IssuerUnreachable(WalletError):
+    code = "issuer_unreachable"
+
+
+class IssuerRefused(WalletError):
+    """The issuer answered with an error; ``error`` is its OAuth error code."""
+
+    code = "issuer_refused"
+
+    def __init__(self, message: str, *, error: str, reason: str | None = None) -> None:
+        self.error = error
+        self.reason = reason
+        super().__init__(message)
