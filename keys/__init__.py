@@ -21,6 +21,7 @@ from keys._jwk import (
     load_public_jwk,
     public_jwk,
     sign,
+    signature_checker,
     thumbprint,
     verify_signature,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "load_public_jwk",
     "public_jwk",
     "sign",
+    "signature_checker",
     "thumbprint",
     "verify_signature",
 ]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from keys import InvalidKey, PublicKey, load_public_jwk
+from keys import InvalidKey, PublicKey, load_public_jwk, signature_checker
 from verifier._errors import MalformedTrustBundle, StaleTrustBundle
 from verifier.formats import trust_bundle
 from verifier.formats.cbqr import KID_LENGTH
@@ -24,6 +25,8 @@ class TrustedKey:
     status: str
     retired_at: datetime | None
     compromised_since: datetime | None
+    #: ``check(signature, data)`` bound to this key and its algorithm (raises InvalidSignature).
+    check: Callable[[bytes, bytes], None] = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +104,7 @@ class TrustBundle:
                     status=str(jwk.get("status", "active")),
                     retired_at=None if retired is None else _time(retired, "retired_at"),
                     compromised_since=None if since is None else _time(since, "compromised_since"),
+                    check=signature_checker(public, alg),
                 )
             )
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+
 from keys import ALGORITHMS
 from verifier._errors import (
     AlgorithmMismatch,
@@ -25,7 +27,7 @@ from verifier._errors import (
 )
 from verifier._trust import Issuer, TrustBundle, TrustedKey
 from verifier.formats import cbqr
-from verifier.formats._jws import CompactJWS, check_signature, split
+from verifier.formats._jws import CompactJWS, split
 from verifier.formats.status_list import REVOKED, SUSPENDED, VALID
 
 #: Clock skew tolerated on nbf and exp, in seconds.
@@ -145,8 +147,8 @@ def _find_key(jws: CompactJWS, alg: str, candidates: list[TrustedKey]) -> Truste
         raise MalformedCredential(f"an {alg} signature is {expected} bytes (truncated?)")
     for key in fitting:
         try:
-            check_signature(jws, key.public, key.alg)
-        except BadSignature:
+            key.check(jws.signature, jws.signing_input)
+        except InvalidSignature:
             continue
         return key
     raise BadSignature("the signature does not match the trusted key")

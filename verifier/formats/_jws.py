@@ -17,7 +17,6 @@ from cryptography.exceptions import InvalidSignature
 from keys import PublicKey, verify_signature
 from verifier._errors import BadEncoding, BadSignature, MalformedCredential, TooLarge
 
-_B64URL_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 # The last character of an unpadded part leaves 4 (length % 4 == 2) or 2 (== 3)
 # bits unused; canonical encoders set them to zero, so only these characters fit.
@@ -76,15 +75,18 @@ def _strict_b64url(part: str) -> bytes:
     strings decode to one signature: a changed last digit of a QR code would still
     verify.
     """
-    raw = part.encode("ascii")
-    if raw.translate(None, _B64URL_ALPHABET):
+    # The standard alphabet's "+", "/" and "=" would pass strict_mode after the
+    # translation below; base64url has none of them.
+    if "+" in part or "/" in part or "=" in part:
         raise ValueError("a character outside the base64url alphabet")
-    rest = len(raw) % 4
+    rest = len(part) % 4
     if rest == 1:
         raise ValueError("impossible base64url length")
     if rest and part[-1] not in _CANONICAL_LAST[rest]:
         raise ValueError("not canonical unpadded base64url (unused bits set)")
-    return binascii.a2b_base64(raw.translate(_TO_STANDARD) + b"=="[: 4 - rest if rest else 0])
+    # strict_mode refuses anything else outside the alphabet (whitespace included).
+    raw = part.encode("ascii").translate(_TO_STANDARD)
+    return binascii.a2b_base64(raw + b"=="[: 4 - rest if rest else 0], strict_mode=True)
 
 
 def check_signature(jws: CompactJWS, public: PublicKey, alg: str) -> None:
