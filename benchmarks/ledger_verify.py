@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 
 from issuer import migrate
 from issuer.db import make_engine
-from issuer.ledger_audit import _canonical, _cursor, _query, verify_all
+from issuer.ledger_audit import HEADS_FROM_CHAINS_SQL, _canonical, _cursor, _query, verify_all
 
 TARGET_SECONDS = 10.0
 PER_LEARNER = 100
@@ -96,6 +96,7 @@ def _load_sqlite(path: Path, entries: int) -> None:
             f"INSERT INTO ledger_entry ({_ENTRY_COLUMNS}) VALUES ({', '.join('?' * 13)})",
             ((*r[:10], _sqlite_stamp(r[10]), r[11], r[12]) for r in _rows(entries)),
         )
+        connection.execute(HEADS_FROM_CHAINS_SQL)
         connection.commit()
     finally:
         connection.close()
@@ -114,6 +115,7 @@ def _load_postgres(engine: Engine, entries: int) -> None:
             with cursor.copy(f"COPY ledger_entry ({_ENTRY_COLUMNS}) FROM STDIN") as copy:
                 for row in _rows(entries):
                     copy.write_row(row)
+            cursor.execute(HEADS_FROM_CHAINS_SQL)
 
 
 def _stream_only(engine: Engine) -> float:

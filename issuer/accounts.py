@@ -13,6 +13,7 @@ from issuer.errors import InstitutionExists, LearnerExists, NotFound
 from issuer.models import (
     Account,
     DomainBalance,
+    DomainKindBalance,
     Institution,
     InstitutionCreate,
     InstitutionCreated,
@@ -103,6 +104,11 @@ def account_view(session: Session, learner_id: int) -> Account:
         by_domain=[
             DomainBalance(domain=domain, credits=half / 2, half_credits=half)
             for domain, half in by_domain.items()
+        ],
+        by_domain_and_kind=[
+            DomainKindBalance(domain=domain, kind=kind, credits=half / 2, half_credits=half)
+            for domain, kinds in ledger.balance_by_kind(chain).items()
+            for kind, half in kinds.items()
         ],
         entries=[entry_public(entry) for entry in chain],
     )

@@ -151,9 +151,10 @@ class LedgerCorrupt(CreditBankError):
     code = "ledger_corrupt"
     title = "Ledger corrupt"
 
-    def __init__(self, entry_id: int, detail: str) -> None:
+    def __init__(self, entry_id: int | None, detail: str) -> None:
+        # None when the broken part is a missing entry, which has no id left to name.
         self.entry_id = entry_id
-        super().__init__(f"ledger entry {entry_id}: {detail}")
+        super().__init__(detail if entry_id is None else f"ledger entry {entry_id}: {detail}")
 
 
 class DatabaseNotMigrated(CreditBankError):

@@ -67,22 +67,23 @@ def entry_hash(entry: LedgerEntry) -> str:
     return hashlib.sha256(canonical_bytes(entry)).hexdigest()
 
 
-def _lock_account(session: Session, learner_id: int) -> None:
-    """Serialise appends to one account until the transaction ends.
+def _lock_account(session: Session, learner_id: int) -> tuple[int, str]:
+    """Serialise appends to one account until the transaction ends; return its head.
 
     PostgreSQL locks the learner row; SQLite has no row locks, so a no-op UPDATE takes
-    the database write lock before the chain's tail is read.
+    the database write lock before the head is read.
     """
     if session.get_bind().dialect.name == "sqlite":
-        result = session.execute(
+        session.execute(
             update(Learner).where(col(Learner.id) == learner_id).values(id=col(Learner.id))
         )
-        found = bool(getattr(result, "rowcount", 0))
+        statement = select(Learner.ledger_seq, Learner.ledger_head)
     else:
-        statement = select(col(Learner.id)).where(col(Learner.id) == learner_id).with_for_update()
-        found = session.exec(statement).first() is not None
-    if not found:
+        statement = select(Learner.ledger_seq, Learner.ledger_head).with_for_update()
+    head = session.exec(statement.where(col(Learner.id) == learner_id)).first()
+    if head is None:
         raise NotFound(f"learner {learner_id} does not exist")
+    return head[0], head[1]
 
 
 #: The sign each entry kind must have: +1 positive, -1 negative, 0 either (not zero).
@@ -123,14 +124,8 @@ def append(
     transfers out are negative; adjustments are either, never zero.
     """
     _check_sign(kind, half_credits)
-    _lock_account(session, learner_id)
-    tail = session.exec(
-        select(LedgerEntry.seq, LedgerEntry.hash)
-        .where(LedgerEntry.learner_id == learner_id)
-        .order_by(col(LedgerEntry.seq).desc())
-        .limit(1)
-    ).first()
-    seq, prev_hash = (tail[0] + 1, tail[1]) if tail else (1, GENESIS_HASH)
+    last_seq, prev_hash = _lock_account(session, learner_id)
+    seq = last_seq + 1
     entry = LedgerEntry(
         learner_id=learner_id,
         seq=seq,
@@ -150,6 +145,11 @@ def append(
     entry.hash = entry_hash(entry)
     session.add(entry)
     session.flush()
+    session.execute(
+        update(Learner)
+        .where(col(Learner.id) == learner_id)
+        .values(ledger_seq=seq, ledger_head=entry.hash)
+    )
     return entry
 
 
@@ -182,7 +182,7 @@ def balance_by_kind(chain: list[LedgerEntry]) -> dict[str, dict[str, int]]:
 
 def verify_chain(session: Session, learner_id: int) -> None:
     """Check every link of the learner's chain; raise :class:`LedgerCorrupt` at the first break."""
-    expected_prev = GENESIS_HASH
+    expected_prev, position = GENESIS_HASH, 0
     for position, entry in enumerate(entries(session, learner_id), start=1):
         assert entry.id is not None
         if entry.seq != position:
@@ -192,3 +192,18 @@ def verify_chain(session: Session, learner_id: int) -> None:
         if entry_hash(entry) != entry.hash:
             raise LedgerCorrupt(entry.id, "content does not match its hash")
         expected_prev = entry.hash
+    head = session.exec(
+        select(Learner.ledger_seq, Learner.ledger_head).where(col(Learner.id) == learner_id)
+    ).first()
+    if head is not None:
+        check_head(learner_id, head[0], head[1], position, expected_prev)
+
+
+def check_head(learner_id: int, head_seq: int, head_hash: str, seq: int, tail_hash: str) -> None:
+    """Raise :class:`LedgerCorrupt` unless a chain ending at (seq, tail_hash) reaches its head."""
+    if (seq, tail_hash) != (head_seq, head_hash):
+        raise LedgerCorrupt(
+            None,
+            f"learner {learner_id}: the chain ends at seq {seq} but the account's head is "
+            f"seq {head_seq}; its last entries were deleted or the head was changed",
+        )

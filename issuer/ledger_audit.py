@@ -6,10 +6,9 @@ rebuilds each entry's canonical bytes with the byte-for-byte same layout as
 :func:`issuer.ledger.canonical_bytes` (a test holds them equal) and checks sequence,
 link and hash. It raises :class:`LedgerCorrupt` naming the first broken entry.
 
-What a hash chain can show: an edited row (its hash or its successor's link no longer
-matches) and a deleted row (a gap in the sequence). A deleted *last* entry leaves a
-shorter but consistent chain; deposits referenced by recognitions or credentials are
-protected from that by foreign keys.
+What it shows: an edited row (its hash or its successor's link no longer matches), a
+deleted row (a gap in the sequence) and deleted last entries (the chain no longer
+reaches the head that the learner row records, updated with every append).
 """
 
 from __future__ import annotations
@@ -25,9 +24,20 @@ from typing import Any
 from sqlalchemy import Engine, text
 
 from issuer.errors import LedgerCorrupt
+from issuer.ledger import check_head
 from issuer.models import GENESIS_HASH
 
-__all__ = ["AuditReport", "verify_all"]
+__all__ = ["HEADS_FROM_CHAINS_SQL", "AuditReport", "verify_all"]
+
+#: Sets every learner's head to the current tail of its chain: for bulk loads that write
+#: ledger rows directly (never for repairing a chain that failed verification).
+HEADS_FROM_CHAINS_SQL = (
+    "UPDATE learner SET "
+    "ledger_seq = (SELECT max(seq) FROM ledger_entry WHERE learner_id = learner.id), "
+    "ledger_head = (SELECT hash FROM ledger_entry WHERE learner_id = learner.id "
+    "ORDER BY seq DESC LIMIT 1) "
+    "WHERE EXISTS (SELECT 1 FROM ledger_entry WHERE learner_id = learner.id)"
+)
 
 Progress = Callable[[int, int], None]
 
@@ -149,9 +159,12 @@ def verify_all(engine: Engine, *, progress: Progress | None = None) -> AuditRepo
             cursor.execute(_query(engine.dialect.name))
             learner: Any = None
             expected_seq, expected_prev = 1, GENESIS_HASH
+            tails: dict[Any, tuple[int, str]] = {}
             while batch := cursor.fetchmany(_BATCH):
                 for row in batch:
                     if row[1] != learner:
+                        if learner is not None:
+                            tails[learner] = (expected_seq - 1, expected_prev)
                         learner, expected_seq, expected_prev = row[1], 1, GENESIS_HASH
                         chains += 1
                     if row[2] != expected_seq:
@@ -167,4 +180,15 @@ def verify_all(engine: Engine, *, progress: Progress | None = None) -> AuditRepo
                     progress(done, total)
         finally:
             cursor.close()
+        if learner is not None:
+            tails[learner] = (expected_seq - 1, expected_prev)
+        _check_heads(connection, tails)
     return AuditReport(chains, done, time.perf_counter() - started)
+
+
+def _check_heads(connection: Any, tails: dict[Any, tuple[int, str]]) -> None:
+    """Every account's chain must end at the head its learner row records."""
+    heads = connection.execute(text("SELECT id, ledger_seq, ledger_head FROM learner ORDER BY id"))
+    for learner_id, head_seq, head_hash in heads:
+        seq, tail_hash = tails.get(learner_id, (0, GENESIS_HASH))
+        check_head(learner_id, head_seq, head_hash, seq, tail_hash)

@@ -71,6 +71,7 @@ from issuer.models.views import (
     CourseRecorded,
     DecisionPublic,
     DomainBalance,
+    DomainKindBalance,
     Health,
     Problem,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "Dispute",
     "Domain",
     "DomainBalance",
+    "DomainKindBalance",
     "EntryKind",
     "Health",
     "IdempotencyRecord",

@@ -10,7 +10,15 @@ from issuer.models.accounts import LearnerPublic
 from issuer.models.achievements import AchievementPublic
 from issuer.models.ledger import LedgerEntryPublic
 
-__all__ = ["Account", "CourseRecorded", "DecisionPublic", "DomainBalance", "Health", "Problem"]
+__all__ = [
+    "Account",
+    "CourseRecorded",
+    "DecisionPublic",
+    "DomainBalance",
+    "DomainKindBalance",
+    "Health",
+    "Problem",
+]
 
 
 class DecisionPublic(SQLModel):
@@ -48,11 +56,21 @@ class DomainBalance(SQLModel):
     half_credits: int
 
 
+class DomainKindBalance(SQLModel):
+    domain: str
+    kind: str = Field(description="Ledger entry kind: deposit, reversal, adjustment, …")
+    credits: float
+    half_credits: int
+
+
 class Account(SQLModel):
     learner: LearnerPublic
     balance: float = Field(description="Credits; derived from the entries.")
     balance_half_credits: int
     by_domain: list[DomainBalance]
+    by_domain_and_kind: list[DomainKindBalance] = Field(
+        description="Net credits per domain and entry kind, derived from the entries."
+    )
     entries: list[LedgerEntryPublic]
 
 

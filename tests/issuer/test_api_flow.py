@@ -53,6 +53,10 @@ def test_course_deposits_and_account(
         {"domain": "AI", "credits": 2.0, "half_credits": 4},
         {"domain": "AM", "credits": 1.5, "half_credits": 3},
     ]
+    assert account["by_domain_and_kind"] == [
+        {"domain": "AI", "kind": "deposit", "credits": 2.0, "half_credits": 4},
+        {"domain": "AM", "kind": "deposit", "credits": 1.5, "half_credits": 3},
+    ]
     entries = account["entries"]
     assert [e["seq"] for e in entries] == [1, 2]
     assert entries[0]["standard"] == "GE-HOURS@1"

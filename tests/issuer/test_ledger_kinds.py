@@ -175,6 +175,24 @@ def test_deleted_row_is_detected(fresh: tuple[str, Engine]) -> None:
     assert "sequence 3 where 2 was expected" in info.value.detail
 
 
+@pytest.mark.parametrize("deleted", [[5], [0, 1, 2]], ids=["last-entry", "whole-chain"])
+def test_deleted_tail_is_detected(fresh: tuple[str, Engine], deleted: list[int]) -> None:
+    """A chain cut short is still consistent in itself; the learner row's head shows the cut."""
+    ids = _populate(fresh[1])
+    learner_id = 2 if deleted == [5] else 1
+    with fresh[1].begin() as connection:
+        for index in deleted:
+            connection.execute(text("DELETE FROM ledger_entry WHERE id = :id"), {"id": ids[index]})
+    with pytest.raises(LedgerCorrupt) as info:
+        verify_all(fresh[1])
+    assert info.value.code == "ledger_corrupt"
+    assert info.value.entry_id is None
+    assert f"learner {learner_id}: the chain ends at seq" in info.value.detail
+    assert "head is seq 3" in info.value.detail
+    with Session(fresh[1]) as session, pytest.raises(LedgerCorrupt):
+        ledger.verify_chain(session, learner_id)
+
+
 def test_cli_ledger_verify(
     fresh: tuple[str, Engine],
     tmp_path: Path,
