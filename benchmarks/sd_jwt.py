@@ -123,7 +123,7 @@ def run() -> dict[str, Any]:
         ).sd_jwt_issuance
         return issued
 
-    issuance = compare(ours_issue, reference_issue, loops=40, rounds=9)
+    issuance = compare(ours_issue, reference_issue, loops=40, rounds=25)
 
     trust = _trust(signer, private)
     presentation = sd_jwt.present(
@@ -145,7 +145,7 @@ def run() -> dict[str, Any]:
         ).get_verified_payload()
 
     assert ours_verify() and reference_verify()
-    verification = compare(ours_verify, reference_verify, loops=40, rounds=9)
+    verification = compare(ours_verify, reference_verify, loops=40, rounds=25)
     return {
         "sd_jwt_issue_per_s": round(issuance.ours),
         "sd_jwt_issue_reference_per_s": round(issuance.baseline),
