@@ -18,8 +18,9 @@ import sys
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any
 
+from verifier._cli_parser import UsageParser
 from verifier._errors import VerificationError
 from verifier._input import read_input
 from verifier._trust import TrustBundle
@@ -28,15 +29,8 @@ from verifier.transfer import TransferReport, evaluate, load_policy
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        print(f"creditbank-verify transfer: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = UsageParser(
         prog="creditbank-verify transfer",
         description="Verify credentials offline and apply a university's transfer policy.",
     )

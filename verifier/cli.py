@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
+from verifier._cli_parser import UsageParser
 from verifier._detect import print_standard, verify_detected
 from verifier._errors import InputError, TrustBundleError, VerificationError
 from verifier._input import read_input
@@ -23,15 +24,8 @@ from verifier._verify import VerifiedCredential
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        print(f"creditbank-verify: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
-
-
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(
+    parser = UsageParser(
         prog="creditbank-verify",
         description="Verify a creditbank QR credential offline against a signed trust bundle.",
     )

@@ -21,20 +21,14 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from issuer.cli import _commands, _import, _keys, _ledger
+from verifier._cli_parser import UsageParser
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE)
-
-
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="creditbank", description="Run and operate a creditbank credit bank.")
-    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = UsageParser(prog="creditbank", description="Run and operate a creditbank credit bank.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=UsageParser)
     _commands.add_parsers(sub)
     _keys.add_parser(sub)
     _ledger.add_parser(sub)
