@@ -16,8 +16,9 @@ from sqlmodel import Session, col, select
 from issuer import recognitions
 from issuer.accounts import entry_public, get_learner
 from issuer.achievements_evidence import AchievementCreate
+from issuer.courses import ensure_new_external_ref
 from issuer.engine import Catalogue, Facts, decide
-from issuer.errors import AchievementExists, DuplicateCertificate
+from issuer.errors import DuplicateCertificate
 from issuer.models import (
     Achievement,
     AchievementPublic,
@@ -34,17 +35,7 @@ __all__ = ["record_achievement"]
 
 
 def _check_unique(session: Session, institution_id: int, achievement: Achievement) -> None:
-    if achievement.external_ref is not None:
-        found = session.exec(
-            select(Achievement.id).where(
-                col(Achievement.institution_id) == institution_id,
-                col(Achievement.external_ref) == achievement.external_ref,
-            )
-        ).first()
-        if found is not None:
-            raise AchievementExists(
-                f"external_ref {achievement.external_ref!r} is already recorded"
-            )
+    ensure_new_external_ref(session, institution_id, achievement.external_ref)
     if achievement.certificate_number is not None:
         found = session.exec(
             select(Achievement.id).where(

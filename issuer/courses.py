@@ -21,6 +21,22 @@ from issuer.models import (
 __all__ = ["record_course"]
 
 
+def ensure_new_external_ref(
+    session: Session, institution_id: int, external_ref: str | None
+) -> None:
+    """Raise :class:`AchievementExists` when the institution already recorded this reference."""
+    if external_ref is None:
+        return
+    duplicate = session.exec(
+        select(Achievement.id).where(
+            col(Achievement.institution_id) == institution_id,
+            col(Achievement.external_ref) == external_ref,
+        )
+    ).first()
+    if duplicate is not None:
+        raise AchievementExists(f"external_ref {external_ref!r} is already recorded")
+
+
 def record_course(
     session: Session, institution: Institution, learner_id: int, data: CourseCreate
 ) -> CourseRecorded:
@@ -33,15 +49,7 @@ def record_course(
     """
     learner = get_learner(session, learner_id)
     assert institution.id is not None and learner.id is not None
-    if data.external_ref is not None:
-        duplicate = session.exec(
-            select(Achievement.id).where(
-                col(Achievement.institution_id) == institution.id,
-                col(Achievement.external_ref) == data.external_ref,
-            )
-        ).first()
-        if duplicate is not None:
-            raise AchievementExists(f"external_ref {data.external_ref!r} is already recorded")
+    ensure_new_external_ref(session, institution.id, data.external_ref)
     achievement = Achievement.model_validate(
         data, update={"learner_id": learner.id, "institution_id": institution.id}
     )

@@ -34,13 +34,12 @@ class Issued:
     qr_text: str
 
 
-def credit_entries(
-    session: Session, learner_id: int, entry_ids: list[int]
-) -> list[cbqr.CreditEntry]:
-    """One credit entry per ledger entry, in the order asked for.
+def deposit_entries(session: Session, learner_id: int, entry_ids: list[int]) -> list[LedgerEntry]:
+    """The learner's deposit entries with these ids, in the order asked for.
 
     Entries that do not exist or belong to someone else are :class:`NotFound`; entries
-    of the learner that are not deposits of an achievement are :class:`NotRecognised`.
+    of the learner that are not deposits of an achievement are :class:`NotRecognised`;
+    a repeated id is :class:`InvalidRequest`.
     """
     if len(set(entry_ids)) != len(entry_ids):
         raise InvalidRequest("entry_ids must not repeat an entry")
@@ -50,13 +49,24 @@ def credit_entries(
         )
     ).all()
     by_id = {row.id: row for row in rows}
-    out: list[cbqr.CreditEntry] = []
+    out: list[LedgerEntry] = []
     for entry_id in entry_ids:
         entry = by_id.get(entry_id)
         if entry is None:
             raise NotFound(f"learner {learner_id} has no ledger entry {entry_id}")
         if entry.kind != "deposit" or entry.achievement_id is None:
             raise NotRecognised(f"ledger entry {entry_id} is a {entry.kind}, not a deposit")
+        out.append(entry)
+    return out
+
+
+def credit_entries(
+    session: Session, learner_id: int, entry_ids: list[int]
+) -> list[cbqr.CreditEntry]:
+    """One credit entry per deposit (see :func:`deposit_entries`), in the order asked for."""
+    out: list[cbqr.CreditEntry] = []
+    for entry in deposit_entries(session, learner_id, entry_ids):
+        assert entry.achievement_id is not None
         achievement = session.get(Achievement, entry.achievement_id)
         assert achievement is not None
         institution = session.get(Institution, achievement.institution_id)

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from issuer import issuance, status_lists
 from issuer.accounts import get_learner
-from issuer.errors import InvalidHolderKey, InvalidRequest, NotFound, NotRecognised, UnsupportedAlg
+from issuer.errors import InvalidHolderKey, NotRecognised, UnsupportedAlg
 from issuer.models import (
     Achievement,
     Credential,
@@ -91,35 +91,25 @@ def entry_facts(session: Session, learner_id: int, entry_ids: list[int] | None) 
     Another learner's or a missing entry is :class:`NotFound`; an entry that is not a
     deposit of an achievement is :class:`NotRecognised`.
     """
+    if entry_ids is not None:
+        deposits = issuance.deposit_entries(session, learner_id, entry_ids)
+        return [_facts_of(session, entry) for entry in deposits]
     rows = session.exec(
         select(LedgerEntry)
         .where(col(LedgerEntry.learner_id) == learner_id)
         .order_by(col(LedgerEntry.seq))
     ).all()
-    if entry_ids is None:
-        reversed_ids = {r.achievement_id for r in rows if r.kind == "reversal"}
-        chosen = [
-            r
-            for r in rows
-            if r.kind == "deposit"
-            and r.achievement_id is not None
-            and r.achievement_id not in reversed_ids
-        ]
-        if not chosen:
-            raise NotRecognised(f"learner {learner_id} has no recognised achievements yet")
-        return [_facts_of(session, r) for r in chosen]
-    if len(set(entry_ids)) != len(entry_ids):
-        raise InvalidRequest("entry_ids must not repeat an entry")
-    by_id = {r.id: r for r in rows}
-    out = []
-    for entry_id in entry_ids:
-        entry = by_id.get(entry_id)
-        if entry is None:
-            raise NotFound(f"learner {learner_id} has no ledger entry {entry_id}")
-        if entry.kind != "deposit" or entry.achievement_id is None:
-            raise NotRecognised(f"ledger entry {entry_id} is a {entry.kind}, not a deposit")
-        out.append(_facts_of(session, entry))
-    return out
+    reversed_ids = {r.achievement_id for r in rows if r.kind == "reversal"}
+    chosen = [
+        r
+        for r in rows
+        if r.kind == "deposit"
+        and r.achievement_id is not None
+        and r.achievement_id not in reversed_ids
+    ]
+    if not chosen:
+        raise NotRecognised(f"learner {learner_id} has no recognised achievements yet")
+    return [_facts_of(session, r) for r in chosen]
 
 
 def _ob_signer(keystore: KeyStore, alg: str | None) -> Signer:

@@ -43,6 +43,10 @@ class Issuer:
     name_en: str
     institutions: dict[str, Institution] = field(default_factory=dict)
 
+    def to_json(self) -> dict[str, str]:
+        """The issuer as verification results report it."""
+        return {"id": self.id, "name_zh": self.name_zh, "name_en": self.name_en}
+
 
 def _time(value: Any, what: str) -> datetime:
     try:

@@ -49,11 +49,7 @@ class VerifiedCredential:
         return {
             "valid": True,
             "error": None,
-            "issuer": {
-                "id": self.issuer.id,
-                "name_zh": self.issuer.name_zh,
-                "name_en": self.issuer.name_en,
-            },
+            "issuer": self.issuer.to_json(),
             "subject": {"name": cred.name, "masked_id": cred.masked_id},
             "credits": _credits(cred.total_half_credits),
             "entries": [self._entry_json(e) for e in cred.entries],

@@ -44,11 +44,7 @@ class VerifiedPresentation:
             "valid": True,
             "error": None,
             "format": "dc+sd-jwt",
-            "issuer": {
-                "id": self.issuer.id,
-                "name_zh": self.issuer.name_zh,
-                "name_en": self.issuer.name_en,
-            },
+            "issuer": self.issuer.to_json(),
             "kid": self.kid,
             "audience": self.audience,
             "disclosed": {k: v for k, v in self.claims.items() if k not in hidden},

@@ -40,11 +40,7 @@ class VerifiedVC:
             "valid": True,
             "error": None,
             "format": self.format,
-            "issuer": {
-                "id": self.issuer.id,
-                "name_zh": self.issuer.name_zh,
-                "name_en": self.issuer.name_en,
-            },
+            "issuer": self.issuer.to_json(),
             "jti": cred["id"],
             "kid": self.kid,
             "name": cred.get("name"),
