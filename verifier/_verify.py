@@ -107,7 +107,7 @@ def verify(
             data = data.decode("utf-8")
         except UnicodeDecodeError:
             raise BadEncoding("the input is not UTF-8 text") from None
-    jws = split(cbqr.extract_jws(data))
+    jws = split(cbqr.jws_bytes(data))
     header = jws.header
     if header.get("typ") != cbqr.TYP or header.get("zip") != "DEF":
         raise MalformedCredential(f"not a cbqr credential (typ {header.get('typ')!r})")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -109,8 +108,8 @@ def verify_sd_jwt_presentation(
         raise MalformedCredential(f"not an SD-JWT VC (typ {jws.header.get('typ')!r})")
     key = trusted_key(jws, trust)
     try:
-        payload = json.loads(jws.payload)
-    except (ValueError, UnicodeDecodeError, RecursionError):
+        payload = _jws.loads(jws.payload)
+    except (ValueError, RecursionError):
         raise MalformedCredential("the SD-JWT payload is not JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("nbf"), int):
         raise MalformedCredential("the SD-JWT payload lacks nbf")
@@ -123,7 +122,7 @@ def verify_sd_jwt_presentation(
         raise UnknownIssuer(f"issuer {key.issuer!r} is not in the trust bundle")
     _check_key_state(key, payload["nbf"])
     check_dates(payload["nbf"], payload.get("exp"), moment, leeway)
-    resolved = sd_jwt.resolve(payload, sd_jwt.decode_disclosures(parsed.disclosures))
+    claims = sd_jwt.disclosed_claims(payload, sd_jwt.decode_disclosures(parsed.disclosures))
     kb = sd_jwt.check_kb_jwt(parsed, *_holder_key(payload.get("cnf")))
     if kb.get("aud") != audience:
         raise WrongAudience(f"the presentation was made for {kb.get('aud')!r}")
@@ -135,7 +134,7 @@ def verify_sd_jwt_presentation(
         raise StalePresentation(f"the presentation's iat {iat!r} is not within {max_age} s")
     _check_sd_jwt_status(payload, trust, key.issuer)
     age = int(trust.age(moment).total_seconds())
-    return VerifiedPresentation(resolved.claims, issuer, key.kid, audience, age)
+    return VerifiedPresentation(claims, issuer, key.kid, audience, age)
 
 
 def _check_sd_jwt_status(payload: dict[str, Any], trust: TrustBundle, issuer: str) -> None:

@@ -214,3 +214,39 @@ def test_holder_key_helpers() -> None:
 )
 def test_unusable_holder_key_in_cnf(cnf: dict[str, object]) -> None:
     assert _code(fx.present(_issued(cnf=cnf))) == "holder_binding_failed"
+
+
+_leaves = st.one_of(st.integers(-3, 3), st.text(max_size=3), st.none())
+_nested = st.recursive(
+    _leaves,
+    lambda inner: st.one_of(
+        st.lists(st.tuples(st.booleans(), inner), max_size=3).map(
+            lambda items: [sd_jwt.Disclosable(v) if sd else v for sd, v in items]
+        ),
+        st.dictionaries(_names, st.tuples(st.booleans(), inner), max_size=3).map(
+            lambda items: {k: sd_jwt.Disclosable(v) if sd else v for k, (sd, v) in items.items()}
+        ),
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(tree=_nested, keep=st.lists(st.booleans(), max_size=12), stray=st.booleans())
+def test_the_verifiers_walk_agrees_with_resolve(
+    tree: object, keep: list[bool], stray: bool
+) -> None:
+    """disclosed_claims (no paths) gives what resolve gives, and fails where it fails."""
+    issued = sd_jwt.parse(sd_jwt.issue({**fx.sd_claims(), "tree": tree}, fx.ISSUER))
+    payload = json.loads(sd_jwt._jws.split(issued.jwt).payload)
+    chosen = [d for i, d in enumerate(issued.disclosures) if i >= len(keep) or keep[i]]
+    if stray:  # a disclosure the token does not hold
+        chosen.append(sd_jwt.make_disclosure("a", 1).encoded)
+    disclosures = sd_jwt.decode_disclosures(chosen)
+    try:
+        expected = sd_jwt.resolve(payload, disclosures).claims
+    except VerificationError as exc:
+        with pytest.raises(type(exc)):
+            sd_jwt.disclosed_claims(payload, disclosures)
+        return
+    assert sd_jwt.disclosed_claims(payload, disclosures) == expected

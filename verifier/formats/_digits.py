@@ -45,6 +45,11 @@ def encode_digits(jws: str) -> str:
 
 def decode_digits(digits: str) -> str:
     """The JWS that ``digits`` encode; :class:`BadEncoding` on anything else."""
+    return digits_to_jws(digits).decode("ascii")
+
+
+def digits_to_jws(digits: str) -> bytes:
+    """The JWS that ``digits`` encode, as ASCII bytes in the JWS alphabet."""
     if len(digits) % 2:
         raise BadEncoding("the QR digits have an odd length (truncated?)")
     if not digits:
@@ -60,4 +65,4 @@ def decode_digits(digits: str) -> str:
         if digits.encode("ascii", "replace").translate(None, _DIGITS):
             raise BadEncoding("the QR digits hold a character that is not a digit")
         raise BadEncoding("a digit pair lies outside the JWS alphabet")
-    return chars.decode("ascii")
+    return chars

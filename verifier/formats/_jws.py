@@ -3,12 +3,18 @@
 Parsing and signature checking are separate steps: :func:`split` only reads
 the structure; the caller picks the key (from the trust bundle, never from the
 header) and calls :func:`check_signature`.
+
+:func:`split` works on bytes: it checks the whole token against the JWS alphabet
+once (one ``bytes.translate``), after which each part only needs its length and
+last character checked to be canonical base64url. Every verification runs
+through here, so this is kept to a few C-level calls per token.
 """
 
 from __future__ import annotations
 
 import binascii
 import json
+import json.scanner
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,13 +23,17 @@ from cryptography.exceptions import InvalidSignature
 from keys import PublicKey, verify_signature
 from verifier._errors import BadEncoding, BadSignature, MalformedCredential, TooLarge
 
+_B64URL_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#: The characters of a compact JWS: base64url and the dots between its parts.
+JWS_ALPHABET = _B64URL_ALPHABET + b"."
 _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 # The last character of an unpadded part leaves 4 (length % 4 == 2) or 2 (== 3)
 # bits unused; canonical encoders set them to zero, so only these characters fit.
-_CANONICAL_LAST = {2: frozenset("AQgw"), 3: frozenset("AEIMQUYcgkosw048")}
+_CANONICAL_LAST = {2: frozenset(b"AQgw"), 3: frozenset(b"AEIMQUYcgkosw048")}
+_PADDING = (b"", b"", b"==", b"=")
 # Parsed headers by their encoded form: a verifier sees the same few headers (one per
 # key) again and again, and JSON parsing them each time is a large share of the work.
-_HEADERS: dict[str, Any] = {}
+_HEADERS: dict[bytes, dict[str, Any]] = {}
 _MAX_CACHED_HEADERS = 256
 
 #: Longest compact JWS accepted as input (a QR code holds at most 7,089 digits).
@@ -38,21 +48,28 @@ class CompactJWS:
     signature: bytes
 
 
-def split(token: str, *, max_length: int = MAX_TOKEN_LENGTH) -> CompactJWS:
+def split(token: str | bytes, *, max_length: int = MAX_TOKEN_LENGTH) -> CompactJWS:
     """Parse a compact JWS without trusting any of it."""
     if len(token) > max_length:
         raise TooLarge(f"the token is longer than {max_length} characters")
-    parts = token.split(".")
+    if isinstance(token, str):
+        try:
+            token = token.encode("ascii")
+        except UnicodeEncodeError:
+            raise BadEncoding("the JWS holds non-ASCII characters") from None
+    if token.translate(None, JWS_ALPHABET):
+        raise BadEncoding("the JWS holds a character outside the base64url alphabet")
+    parts = token.split(b".")
     if len(parts) != 3:
         raise MalformedCredential("a compact JWS has three dot-separated parts")
     head, body, sig = parts
     if not head or not sig:
         raise MalformedCredential("the JWS header or signature is empty")
     try:
-        payload, signature = _strict_b64url(body), _strict_b64url(sig)
+        payload, signature = _decode_part(body), _decode_part(sig)
         header = _HEADERS.get(head)
         if header is None:
-            header = json.loads(_strict_b64url(head))
+            header = json.loads(_decode_part(head))
             if isinstance(header, dict) and len(_HEADERS) < _MAX_CACHED_HEADERS:
                 _HEADERS[head] = header
     except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
@@ -63,30 +80,56 @@ def split(token: str, *, max_length: int = MAX_TOKEN_LENGTH) -> CompactJWS:
         raise MalformedCredential("the JWS header nests too deeply") from None
     if not isinstance(header, dict):
         raise MalformedCredential("the JWS header is not a JSON object")
-    signing_input = token[: len(head) + 1 + len(body)].encode("ascii")
-    return CompactJWS(header, payload, signing_input, signature)
+    return CompactJWS(header, payload, token[: len(head) + 1 + len(body)], signature)
 
 
-def _strict_b64url(part: str) -> bytes:
-    """Decode one JWS part, refusing any spelling but the canonical unpadded one.
+def _decode_part(part: bytes) -> bytes:
+    """One JWS part whose characters are already known to be base64url.
 
-    ``base64.urlsafe_b64decode`` skips characters outside the alphabet and ignores
-    the unused low bits of the last character, so without this check several
-    strings decode to one signature: a changed last digit of a QR code would still
-    verify.
+    Only the canonical unpadded spelling is accepted: ``base64.urlsafe_b64decode``
+    ignores the unused low bits of the last character, so without this check
+    several strings decode to one signature and a changed last digit of a QR code
+    would still verify.
     """
-    # The standard alphabet's "+", "/" and "=" would pass strict_mode after the
-    # translation below; base64url has none of them.
-    if "+" in part or "/" in part or "=" in part:
-        raise ValueError("a character outside the base64url alphabet")
     rest = len(part) % 4
     if rest == 1:
         raise ValueError("impossible base64url length")
     if rest and part[-1] not in _CANONICAL_LAST[rest]:
         raise ValueError("not canonical unpadded base64url (unused bits set)")
-    # strict_mode refuses anything else outside the alphabet (whitespace included).
-    raw = part.encode("ascii").translate(_TO_STANDARD)
-    return binascii.a2b_base64(raw + b"=="[: 4 - rest if rest else 0], strict_mode=True)
+    return binascii.a2b_base64(part.translate(_TO_STANDARD) + _PADDING[rest], strict_mode=True)
+
+
+def strict_b64url(part: str | bytes) -> bytes:
+    """Decode base64url, refusing any spelling but the canonical unpadded one.
+
+    Raises ``ValueError`` (or its subclass ``binascii.Error``) on anything else:
+    padding, whitespace, the standard alphabet's ``+`` and ``/``, set unused bits.
+    """
+    raw = part.encode("ascii") if isinstance(part, str) else part
+    if raw.translate(None, _B64URL_ALPHABET):
+        raise ValueError("a character outside the base64url alphabet")
+    return _decode_part(raw)
+
+
+# The JSON decoder's C scanner, bound once: json.loads sniffs the encoding and builds a
+# decoder on every call. Input with surrounding whitespace falls back to _DECODE.
+_SCAN: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+_DECODE = json.JSONDecoder().decode
+
+
+def loads(text: str | bytes) -> Any:
+    """``json.loads`` for the UTF-8 JSON of a JWS part, without its per-call set-up.
+
+    Raises ``ValueError`` (``UnicodeDecodeError`` and ``JSONDecodeError`` included) on
+    bad input and ``RecursionError`` on absurd nesting, as ``json.loads`` does.
+    """
+    if isinstance(text, bytes):
+        text = text.decode("utf-8")
+    try:
+        value, end = _SCAN(text, 0)
+    except StopIteration:
+        return _DECODE(text)
+    return value if end == len(text) else _DECODE(text)
 
 
 def check_signature(jws: CompactJWS, public: PublicKey, alg: str) -> None:

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from keys import b64url
 from verifier._errors import BadEncoding, MalformedCredential, TooLarge
-from verifier.formats._digits import decode_digits, encode_digits
+from verifier.formats._digits import digits_to_jws, encode_digits
 
 #: The header ``typ`` names the format and its version 1; a version 2 gets a new typ.
 TYP = "cbqr+jwt"
@@ -153,6 +153,16 @@ def extract_jws(text: str) -> str:
     Accepts ``<anything>/v1#<digits>``, ``<digits>`` and ``<header>.<payload>.<sig>``;
     whitespace around the input is ignored.
     """
+    token = jws_bytes(text)
+    return token if isinstance(token, str) else token.decode("ascii")
+
+
+def jws_bytes(text: str) -> bytes | str:
+    """As :func:`extract_jws`, without decoding the digits' JWS back to ``str``.
+
+    QR digits give ASCII bytes (already checked against the JWS alphabet); a bare
+    JWS is returned as it came, for :func:`verifier.formats._jws.split` to check.
+    """
     text = text.strip()
     if not text:
         raise MalformedCredential("the input is empty")
@@ -160,11 +170,11 @@ def extract_jws(text: str) -> str:
         base, _, fragment = text.rpartition("#")
         if not base.endswith(VERIFY_PATH):
             raise MalformedCredential("the URL is not a creditbank verify link (…/v1#digits)")
-        return decode_digits(fragment)
+        return digits_to_jws(fragment)
     if "." in text:
         return text
     if text.isdigit():
-        return decode_digits(text)
+        return digits_to_jws(text)
     raise BadEncoding("the input is neither QR digits, a verify link nor a compact JWS")
 
 

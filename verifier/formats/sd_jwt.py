@@ -19,7 +19,6 @@ from __future__ import annotations
 import binascii
 import hashlib
 import json
-import json.scanner
 import secrets
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
@@ -47,19 +46,7 @@ NEVER_DISCLOSABLE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "status", "iat
 #: Longest SD-JWT (with disclosures and KB-JWT) accepted.
 MAX_LENGTH = 64 * 1024
 _MINIFIED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-# Bound once: json.loads would sniff the encoding and build a decoder on every call.
-_DECODE = json.JSONDecoder().decode
-# The decoder's C scanner, for the common case of a disclosure without surrounding
-# whitespace; anything else falls back to _DECODE.
-_SCAN: Any = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
-
-
-def _json(text: str) -> Any:
-    try:
-        value, end = _SCAN(text, 0)
-    except StopIteration:
-        return _DECODE(text)
-    return value if end == len(text) else _DECODE(text)
+_json = _jws.loads
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,7 +170,7 @@ class SDJWT:
     @property
     def presented(self) -> str:
         """The part the KB-JWT's ``sd_hash`` covers: everything up to the last ``~``."""
-        return self.jwt + "~" + "".join(d + "~" for d in self.disclosures)
+        return "~".join([self.jwt, *self.disclosures, ""])
 
 
 def looks_like_sd_jwt(text: str) -> bool:
@@ -210,26 +197,34 @@ def parse(text: str) -> SDJWT:
 def decode_disclosures(encoded: list[str]) -> dict[str, Disclosure]:
     """The disclosures by digest; bad encoding or shape raises."""
     out: dict[str, Disclosure] = {}
+    sha256, a2b, b2a = hashlib.sha256, binascii.a2b_base64, binascii.b2a_base64
     for item in encoded:
         try:
             raw = item.encode("ascii")
             # Strict mode refuses characters outside the alphabet. Unlike the JWS parts,
             # a disclosure needs no canonical-bits check: its digest is taken over the
             # text as sent, so any other spelling is simply not in the token.
-            padded = raw.translate(_TO_STANDARD) + b"=" * (-len(raw) % 4)
-            data = _json(binascii.a2b_base64(padded, strict_mode=True).decode("utf-8"))
+            padded = raw.translate(_TO_STANDARD) + _PADDING[len(raw) % 4]
+            data = _json(a2b(padded, strict_mode=True).decode("utf-8"))
         except (binascii.Error, ValueError) as exc:  # incl. Unicode errors, bad JSON
             raise BadEncoding(f"a disclosure is not base64url JSON: {exc}") from None
-        if type(data) is not list or len(data) not in (2, 3) or type(data[0]) is not str:
+        if type(data) is not list or not 2 <= len(data) <= 3 or type(data[0]) is not str:
             raise MalformedCredential("a disclosure is [salt, name, value] or [salt, value]")
-        name = data[1] if len(data) == 3 else None
-        if len(data) == 3 and (type(name) is not str or name in ("_sd", "...")):
-            raise MalformedCredential(f"a disclosure has a bad claim name {name!r}")
-        digest = _b64(hashlib.sha256(raw).digest())
+        if len(data) == 3:
+            name = data[1]
+            if type(name) is not str or name == "_sd" or name == "...":
+                raise MalformedCredential(f"a disclosure has a bad claim name {name!r}")
+        else:
+            name = None
+        # A SHA-256 digest is 32 bytes: 43 base64 characters and one "=".
+        digest = b2a(sha256(raw).digest(), newline=False)[:43].translate(_TO_URLSAFE).decode()
         if digest in out:
             raise MalformedCredential("the same disclosure is given twice")
         out[digest] = Disclosure(item, digest, name, data[-1])
     return out
+
+
+_PADDING = (b"", b"===", b"==", b"=")
 
 
 @dataclass(slots=True)
@@ -242,69 +237,115 @@ class Resolved:
 
 
 def resolve(payload: dict[str, Any], disclosures: dict[str, Disclosure]) -> Resolved:
-    """Put disclosed values in place; raise :class:`UnknownDisclosure` for a stray one.
+    """Put disclosed values in place and record where each disclosure sat.
 
-    A digest without a disclosure stays hidden (undisclosed claim or decoy). A
-    disclosure whose digest the token does not hold was never signed by the issuer.
+    Raises :class:`UnknownDisclosure` for a disclosure the token does not reference. A
+    digest without a disclosure stays hidden (undisclosed claim or decoy); a disclosure
+    whose digest the token does not hold was never signed by the issuer.
     """
-    resolved = Resolved({})
-    seen: set[str] = set()
+    paths: dict[str, tuple[str, str | None]] = {}
+    return Resolved(_Walk(disclosures, paths).run(payload), paths)
 
-    def walk(node: Any, path: str, parent: str | None) -> Any:
-        if isinstance(node, dict):
-            out = {
-                k: walk(v, f"{path}.{k}" if path else k, parent)
-                if isinstance(v, (dict, list))
-                else v
-                for k, v in node.items()
-                if k != "_sd" and not (k == "_sd_alg" and not path)
-            }
-            digests = node.get("_sd", [])
-            if not isinstance(digests, list):
-                raise MalformedCredential("_sd must be an array of digests")
-            for digest in digests:
-                found = take(digest)
-                if found is None:
-                    continue
-                if found.name is None:
-                    raise MalformedCredential("an array-element disclosure used for a claim")
-                if found.name in out:
-                    raise MalformedCredential(f"claim {found.name!r} is disclosed twice")
-                sub = f"{path}.{found.name}" if path else found.name
-                resolved.paths[digest] = (sub, parent)
-                out[found.name] = walk(found.value, sub, digest)
-            return out
-        if isinstance(node, list):
-            items: list[Any] = []
-            for item in node:
-                if isinstance(item, dict) and len(item) == 1 and "..." in item:
-                    found = take(item["..."])
-                    if found is None:
-                        continue
-                    if found.name is not None:
-                        raise MalformedCredential("a claim disclosure used for an array element")
-                    resolved.paths[found.digest] = (path, parent)
-                    items.append(walk(found.value, path, found.digest))
-                elif isinstance(item, (dict, list)):
-                    items.append(walk(item, path, parent))
-                else:
-                    items.append(item)
-            return items
+
+def disclosed_claims(payload: dict[str, Any], disclosures: dict[str, Disclosure]) -> dict[str, Any]:
+    """:func:`resolve` without the paths: what a verifier needs, and all it pays for."""
+    return _Walk(disclosures, None).run(payload)
+
+
+class _Walk:
+    """One walk over a payload, replacing digests by the disclosed values.
+
+    With ``paths`` None no dotted paths are built: verification only needs the claims,
+    and building a path string for every nested value is most of the walk's cost.
+    """
+
+    __slots__ = ("disclosures", "found", "paths", "seen")
+
+    def __init__(
+        self, disclosures: dict[str, Disclosure], paths: dict[str, tuple[str, str | None]] | None
+    ) -> None:
+        self.disclosures, self.paths = disclosures, paths
+        self.seen: set[str] = set()
+        self.found = 0
+
+    def run(self, payload: dict[str, Any]) -> dict[str, Any]:
+        if "_sd_alg" in payload:  # says how digests were made; not a claim
+            payload = {k: v for k, v in payload.items() if k != "_sd_alg"}
+        claims: dict[str, Any] = self.object(payload, "", None)
+        if self.found != len(self.disclosures):
+            stray = len(self.disclosures) - self.found
+            raise UnknownDisclosure(f"{stray} disclosure(s) are not referenced by the token")
+        return claims
+
+    def take(self, digest: Any) -> Disclosure | None:
+        if type(digest) is not str:
+            raise MalformedCredential("a digest must be a string")
+        if digest in self.seen:
+            raise MalformedCredential("a digest appears twice in the token")
+        self.seen.add(digest)
+        found = self.disclosures.get(digest)
+        if found is not None:
+            self.found += 1
+        return found
+
+    def value(self, node: Any, path: str, parent: str | None) -> Any:
+        kind = type(node)
+        if kind is dict:
+            return self.object(node, path, parent)
+        if kind is list:
+            return self.array(node, path, parent)
         return node
 
-    def take(digest: Any) -> Disclosure | None:
-        if not isinstance(digest, str):
-            raise MalformedCredential("a digest must be a string")
-        if digest in seen:
-            raise MalformedCredential("a digest appears twice in the token")
-        seen.add(digest)
-        return disclosures.get(digest)
+    def object(self, node: dict[str, Any], path: str, parent: str | None) -> dict[str, Any]:
+        tracking = self.paths is not None
+        out: dict[str, Any] = {}
+        for key, item in node.items():
+            if key == "_sd":
+                continue
+            kind = type(item)
+            if kind is dict or kind is list:
+                sub = (f"{path}.{key}" if path else key) if tracking else ""
+                item = self.value(item, sub, parent)
+            out[key] = item
+        digests = node.get("_sd")
+        if digests is None:
+            return out
+        if type(digests) is not list:
+            raise MalformedCredential("_sd must be an array of digests")
+        for digest in digests:
+            found = self.take(digest)
+            if found is None:
+                continue
+            name = found.name
+            if name is None:
+                raise MalformedCredential("an array-element disclosure used for a claim")
+            if name in out:
+                raise MalformedCredential(f"claim {name!r} is disclosed twice")
+            sub = ""
+            if self.paths is not None:
+                sub = f"{path}.{name}" if path else name
+                self.paths[digest] = (sub, parent)
+            out[name] = self.value(found.value, sub, digest)
+        return out
 
-    resolved.claims = walk(payload, "", None)
-    stray = set(disclosures) - set(resolved.paths)
-    if stray:
-        raise UnknownDisclosure(f"{len(stray)} disclosure(s) are not referenced by the token")
-    return resolved
+    def array(self, node: list[Any], path: str, parent: str | None) -> list[Any]:
+        items: list[Any] = []
+        for item in node:
+            kind = type(item)
+            if kind is dict and len(item) == 1 and "..." in item:
+                found = self.take(item["..."])
+                if found is None:
+                    continue
+                if found.name is not None:
+                    raise MalformedCredential("a claim disclosure used for an array element")
+                if self.paths is not None:
+                    self.paths[found.digest] = (path, parent)
+                items.append(self.value(found.value, path, found.digest))
+            elif kind is dict or kind is list:
+                items.append(self.value(item, path, parent))
+            else:
+                items.append(item)
+        return items
 
 
 def sd_hash(presented: str) -> str:
@@ -369,8 +410,8 @@ def check_kb_jwt(parsed: SDJWT, public: PublicKey, alg: str) -> dict[str, Any]:
     except BadSignature:
         raise HolderBindingFailed("the key-binding JWT is not signed by the holder key") from None
     try:
-        claims = json.loads(kb.payload)
-    except (ValueError, UnicodeDecodeError):
+        claims = _json(kb.payload)
+    except (ValueError, RecursionError):
         raise HolderBindingFailed("the key-binding JWT payload is not JSON") from None
     if not isinstance(claims, dict):
         raise HolderBindingFailed("the key-binding JWT payload is not an object")

@@ -52,7 +52,7 @@ def decode_claim(claim: Any, list_id: str = "", issuer: str = "") -> StatusList:
         if bits not in (1, 2, 4, 8):
             raise MalformedCredential(f"status_list.bits must be 1, 2, 4 or 8, not {bits!r}")
         decompressor = zlib.decompressobj()
-        raw = decompressor.decompress(_jws._strict_b64url(claim["lst"]), _MAX_LIST_BYTES)
+        raw = decompressor.decompress(_jws.strict_b64url(claim["lst"]), _MAX_LIST_BYTES)
     except (KeyError, TypeError):
         raise MalformedCredential("status_list needs bits and lst") from None
     except (ValueError, AttributeError, binascii.Error, zlib.error) as exc:
