@@ -250,3 +250,25 @@ def test_the_verifiers_walk_agrees_with_resolve(
             sd_jwt.disclosed_claims(payload, disclosures)
         return
     assert sd_jwt.disclosed_claims(payload, disclosures) == expected
+
+
+_json_values = st.recursive(
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=6)
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(name=st.one_of(st.none(), st.text(max_size=6)), value=_json_values, salt=st.text(min_size=1))
+def test_disclosures_are_the_minified_json_array(
+    name: str | None, value: object, salt: str
+) -> None:
+    """The hand-written disclosure JSON is byte for byte what the JSON encoder writes."""
+    encoded = sd_jwt.make_disclosure(name, value, salt).encoded
+    items = [salt, value] if name is None else [salt, name, value]
+    assert encoded == b64url(sd_jwt._MINIFIED.encode(items).encode("utf-8"))

@@ -71,7 +71,11 @@ _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 def _b64(data: bytes) -> str:
     """Unpadded base64url, without the layers of ``base64.urlsafe_b64encode``."""
-    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=").decode()
+    return _b64_bytes(data).decode()
+
+
+def _b64_bytes(data: bytes) -> bytes:
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE).rstrip(b"=")
 
 
 def _digest(encoded: str) -> str:
@@ -93,12 +97,27 @@ class _Salts:
         return _b64(self._buffer[self._offset - 16 : self._offset])
 
 
+_json_string = json.encoder.encode_basestring  # what _MINIFIED writes for a str
+
+
+def _json_value(value: Any) -> str:
+    """``_MINIFIED.encode(value)``, with the common scalar cases written directly."""
+    kind = type(value)
+    if kind is str:
+        return _json_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    return _MINIFIED.encode(value)
+
+
 def make_disclosure(name: str | None, value: Any, salt: str | None = None) -> Disclosure:
     """One disclosure; ``name`` None for an array element."""
     salt = salt or _b64(secrets.token_bytes(16))
-    items = [salt, value] if name is None else [salt, name, value]
-    encoded = _b64(_MINIFIED.encode(items).encode("utf-8"))
-    return Disclosure(encoded, _digest(encoded), name, value)
+    # The minified JSON array [salt, name, value] or [salt, value], written directly.
+    head = _json_string(salt) if name is None else f"{_json_string(salt)},{_json_string(name)}"
+    encoded = _b64_bytes(f"[{head},{_json_value(value)}]".encode())
+    digest = _b64(hashlib.sha256(encoded).digest())
+    return Disclosure(encoded.decode("ascii"), digest, name, value)
 
 
 def conceal(claims: Any, out: list[Disclosure], salt: Callable[[], str] | None = None) -> Any:
@@ -109,12 +128,12 @@ def conceal(claims: Any, out: list[Disclosure], salt: Callable[[], str] | None =
         for name, value in claims.items():
             if isinstance(value, Disclosable):
                 disclosure = make_disclosure(
-                    name, conceal(value.value, out, salt), salt() if salt else None
+                    name, _conceal_value(value.value, out, salt), salt() if salt else None
                 )
                 out.append(disclosure)
                 digests.append(disclosure.digest)
             else:
-                result[name] = conceal(value, out, salt)
+                result[name] = _conceal_value(value, out, salt)
         if digests:
             # Sorted, so the order of digests tells nothing about the order of claims.
             result["_sd"] = sorted(digests)
@@ -124,16 +143,24 @@ def conceal(claims: Any, out: list[Disclosure], salt: Callable[[], str] | None =
         for value in claims:
             if isinstance(value, Disclosable):
                 disclosure = make_disclosure(
-                    None, conceal(value.value, out, salt), salt() if salt else None
+                    None, _conceal_value(value.value, out, salt), salt() if salt else None
                 )
                 out.append(disclosure)
                 items.append({"...": disclosure.digest})
             else:
-                items.append(conceal(value, out, salt))
+                items.append(_conceal_value(value, out, salt))
         return items
     if isinstance(claims, Disclosable):
         raise ValueError("a disclosable value must sit in an object or an array")
     return claims
+
+
+def _conceal_value(value: Any, out: list[Disclosure], salt: Callable[[], str] | None) -> Any:
+    # Plain scalars (most values) need no walk; anything else goes through conceal.
+    kind = type(value)
+    if kind is str or kind is int or kind is float or kind is bool or value is None:
+        return value
+    return conceal(value, out, salt)
 
 
 def issue(claims: dict[str, Any], signer: SignerLike, salt: Callable[[], str] | None = None) -> str:
@@ -149,8 +176,16 @@ def issue(claims: dict[str, Any], signer: SignerLike, salt: Callable[[], str] | 
     return jwt + "~" + "".join(d.encoded + "~" for d in disclosures)
 
 
+_HEADERS: dict[tuple[tuple[str, Any], ...], str] = {}
+
+
 def _sign(header: dict[str, Any], payload: dict[str, Any], signer: SignerLike) -> str:
-    head = _b64(_MINIFIED.encode(header).encode("utf-8"))
+    cache_key = tuple(header.items())
+    head = _HEADERS.get(cache_key)
+    if head is None:
+        head = _b64(_MINIFIED.encode(header).encode("utf-8"))
+        if len(_HEADERS) < 64:  # one per signing key: a handful in practice
+            _HEADERS[cache_key] = head
     body = _b64(_MINIFIED.encode(payload).encode("utf-8"))
     signing_input = f"{head}.{body}"
     return f"{signing_input}.{_b64(signer.sign(signing_input.encode('ascii')))}"
