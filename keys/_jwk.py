@@ -7,6 +7,7 @@ this module takes an algorithm from a token.
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import json
 from collections.abc import Callable
@@ -33,9 +34,15 @@ _PKCS1 = padding.PKCS1v15()
 _SHA256 = hashes.SHA256()
 
 
+_TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def b64url(data: bytes) -> str:
     """Base64url without padding (RFC 7515 §2)."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    # binascii directly: base64.urlsafe_b64encode adds two layers of calls, and this
+    # runs several times for every credential issued.
+    encoded = binascii.b2a_base64(data, newline=False).translate(_TO_URLSAFE)
+    return encoded.rstrip(b"=").decode("ascii")
 
 
 def b64url_decode(text: str | bytes) -> bytes:
@@ -147,6 +154,23 @@ def load_public_jwk(jwk: dict[str, Any]) -> tuple[PublicKey, str]:
     if alg not in _expected_alg(public):
         raise InvalidKey(f"JWK alg {alg!r} does not fit key type {kty!r}")
     return public, str(alg)
+
+
+def signing_function(private: PrivateKey, alg: str) -> Callable[[bytes], bytes]:
+    """``sign(data)`` for one key and its algorithm, bound once (see :func:`sign`)."""
+    if alg == "ES256" and isinstance(private, ec.EllipticCurvePrivateKey):
+        ec_sign = private.sign
+
+        def sign_es256(data: bytes) -> bytes:
+            r, s = decode_dss_signature(ec_sign(data, _ECDSA))
+            return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+        return sign_es256
+
+    def sign_other(data: bytes) -> bytes:
+        return sign(private, alg, data)
+
+    return sign_other
 
 
 def sign(private: PrivateKey, alg: str, data: bytes) -> bytes:

@@ -27,7 +27,7 @@ from typing import Any, Literal
 from cryptography.hazmat.primitives import serialization
 
 from keys._errors import BadPassphrase, InvalidKey, KeyNotFound, KeyStateError
-from keys._jwk import PrivateKey, generate_private_key, public_jwk, sign
+from keys._jwk import PrivateKey, generate_private_key, public_jwk, signing_function
 
 Purpose = Literal["signing", "anchor"]
 State = Literal["pending", "active", "retired", "compromised"]
@@ -76,16 +76,17 @@ class KeyRecord:
 class Signer:
     """Signs bytes with one private key; knows its ``kid`` and ``alg``, exports nothing."""
 
-    __slots__ = ("_private", "alg", "kid")
+    __slots__ = ("_private", "_sign", "alg", "kid")
 
     def __init__(self, private: PrivateKey, alg: str, kid: str) -> None:
         self._private = private
+        self._sign = signing_function(private, alg)
         self.alg = alg
         self.kid = kid
 
     def sign(self, data: bytes) -> bytes:
         """The JWS signature of ``data`` (raw r||s for ES256)."""
-        return sign(self._private, self.alg, data)
+        return self._sign(data)
 
     def __repr__(self) -> str:
         return f"Signer(kid={self.kid!r}, alg={self.alg!r})"

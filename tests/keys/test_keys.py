@@ -19,12 +19,14 @@ from keys import (
     KeyNotFound,
     KeyStateError,
     KeyStore,
+    Signer,
     UnsupportedAlgorithm,
     b64url,
     generate_private_key,
     load_public_jwk,
     public_jwk,
     sign,
+    signature_checker,
     thumbprint,
     verify_signature,
 )
@@ -74,6 +76,21 @@ def test_generate_sign_verify(alg: str, kty: str, crv: str) -> None:
     verify_signature(public, alg, signature, b"data")
     with pytest.raises(InvalidSignature):
         verify_signature(public, alg, signature, b"other data")
+
+
+@pytest.mark.parametrize("alg", ["ES256", "EdDSA", "RS256"])
+def test_bound_signer_and_checker_match_sign_and_verify(alg: str) -> None:
+    """Signer.sign and signature_checker (bound once per key) agree with sign/verify."""
+    private = generate_private_key(alg)
+    signer = Signer(private, alg, "kid")
+    check = signature_checker(private.public_key(), alg)
+    signature = signer.sign(b"data")
+    verify_signature(private.public_key(), alg, signature, b"data")
+    check(sign(private, alg, b"data"), b"data")
+    with pytest.raises(InvalidSignature):
+        check(signature, b"other data")
+    with pytest.raises(UnsupportedAlgorithm):
+        Signer(generate_private_key("EdDSA"), "ES256", "kid").sign(b"x")
 
 
 def test_es256_signature_is_raw_r_s() -> None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from keys import PublicKey
+from keys import PublicKey, b64url
 from verifier._errors import (
     BadEncoding,
     BadSignature,
@@ -69,9 +69,7 @@ _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
 _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 
 
-def _b64(data: bytes) -> str:
-    """Unpadded base64url, without the layers of ``base64.urlsafe_b64encode``."""
-    return _b64_bytes(data).decode()
+_b64 = b64url
 
 
 def _b64_bytes(data: bytes) -> bytes:
