@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import sys
+import sysconfig
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,11 +63,30 @@ def main(argv: list[str]) -> int:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        # Python's speed against OpenSSL's sets the QR ratios; a shared, non-PGO build
+        # of the interpreter is markedly slower at the Python half.
+        "python_optimized_build": "--enable-optimizations" in _config_args(),
+        "python_shared_build": "--enable-shared" in _config_args(),
         "load_average_1m": round(os.getloadavg()[0], 2),
     }
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(f"\nwrote {RESULTS}")
     return 0
+
+
+def _config_args() -> str:
+    return str(sysconfig.get_config_var("CONFIG_ARGS") or "")
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text("utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
 
 
 if __name__ == "__main__":
