@@ -27,7 +27,7 @@ from verifier._errors import (
 )
 from verifier._trust import Issuer, TrustBundle, TrustedKey
 from verifier.formats import cbqr
-from verifier.formats._jws import CompactJWS, split
+from verifier.formats._jws import header_of, split
 from verifier.formats.status_list import REVOKED, SUSPENDED, VALID
 
 #: Clock skew tolerated on nbf and exp, in seconds.
@@ -101,14 +101,22 @@ def verify(
     from the token; the clock is ``now`` (default: the system clock).
     """
     moment = now or datetime.now(UTC)
-    trust.check_fresh(max_bundle_age, moment)
+    if max_bundle_age is not None:
+        trust.check_fresh(max_bundle_age, moment)
     if isinstance(data, bytes):
         try:
             data = data.decode("utf-8")
         except UnicodeDecodeError:
             raise BadEncoding("the input is not UTF-8 text") from None
-    jws = split(cbqr.jws_bytes(data))
-    header = jws.header
+    parts = cbqr.split_qr(data)
+    if parts is None:
+        jws = split(cbqr.jws_bytes(data))
+        header, signing_input, payload, signature = (
+            jws.header, jws.signing_input, jws.payload, jws.signature
+        )  # fmt: skip
+    else:
+        head, signing_input, payload, signature = parts
+        header = header_of(head)
     if header.get("typ") != cbqr.TYP or header.get("zip") != "DEF":
         raise MalformedCredential(f"not a cbqr credential (typ {header.get('typ')!r})")
     alg = header.get("alg")
@@ -117,8 +125,8 @@ def verify(
     kid = header.get("kid")
     if not isinstance(kid, str) or len(kid) != cbqr.KID_LENGTH:
         raise MalformedCredential("the kid must be the first 8 characters of a key thumbprint")
-    key = _find_key(jws, alg, trust.keys_with_prefix(kid))
-    credential = cbqr.parse_claims(jws.payload)
+    key = find_key(signature, signing_input, alg, trust.keys_with_prefix(kid))
+    credential = cbqr.parse_claims(payload)
     issuer = trust.issuers.get(credential.issuer)
     if issuer is None or key.issuer != credential.issuer:
         raise UnknownIssuer(f"issuer {credential.issuer!r} is not in the trust bundle for this key")
@@ -128,7 +136,10 @@ def verify(
     return VerifiedCredential(credential, issuer, key.kid, int(trust.age(moment).total_seconds()))
 
 
-def _find_key(jws: CompactJWS, alg: str, candidates: list[TrustedKey]) -> TrustedKey:
+def find_key(
+    signature: bytes, signing_input: bytes, alg: str, candidates: list[TrustedKey]
+) -> TrustedKey:
+    """The trusted key among ``candidates`` whose ``alg`` matches and that made ``signature``."""
     if not candidates:
         raise UnknownKey("no trusted key has this kid")
     fitting = (
@@ -139,11 +150,11 @@ def _find_key(jws: CompactJWS, alg: str, candidates: list[TrustedKey]) -> Truste
     if not fitting:
         raise AlgorithmMismatch(f"the trusted key is {candidates[0].alg}, the token says {alg}")
     expected = _SIGNATURE_BYTES.get(alg)
-    if expected is not None and len(jws.signature) != expected:
+    if expected is not None and len(signature) != expected:
         raise MalformedCredential(f"an {alg} signature is {expected} bytes (truncated?)")
     for key in fitting:
         try:
-            key.check(jws.signature, jws.signing_input)
+            key.check(signature, signing_input)
         except InvalidSignature:
             continue
         return key

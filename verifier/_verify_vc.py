@@ -17,7 +17,7 @@ from verifier._errors import (
 )
 from verifier._status_check import check_status, list_id_from_uri
 from verifier._trust import Issuer, TrustBundle, TrustedKey
-from verifier._verify import DEFAULT_LEEWAY, _check_key_state, _find_key
+from verifier._verify import DEFAULT_LEEWAY, _check_key_state, find_key
 from verifier.formats import vc_jwt
 from verifier.formats._jws import CompactJWS
 
@@ -62,7 +62,7 @@ def trusted_key(jws: CompactJWS, trust: TrustBundle) -> TrustedKey:
     key = trust.key(kid)
     if key is None:
         raise UnknownKey("no trusted key has this kid")
-    return _find_key(jws, alg, [key])
+    return find_key(jws.signature, jws.signing_input, alg, [key])
 
 
 def check_dates(nbf: int, exp: Any, now: datetime, leeway: int) -> None:

@@ -31,8 +31,7 @@ _TO_STANDARD = bytes.maketrans(b"-_", b"+/")
 # bits unused; canonical encoders set them to zero, so only these characters fit.
 _CANONICAL_LAST = {2: frozenset(b"AQgw"), 3: frozenset(b"AEIMQUYcgkosw048")}
 _PADDING = (b"", b"", b"==", b"=")
-# Parsed headers by their encoded form: a verifier sees the same few headers (one per
-# key) again and again, and JSON parsing them each time is a large share of the work.
+# Parsed headers by their encoded form (see header_of).
 _HEADERS: dict[bytes, dict[str, Any]] = {}
 _MAX_CACHED_HEADERS = 256
 
@@ -67,20 +66,33 @@ def split(token: str | bytes, *, max_length: int = MAX_TOKEN_LENGTH) -> CompactJ
         raise MalformedCredential("the JWS header or signature is empty")
     try:
         payload, signature = _decode_part(body), _decode_part(sig)
-        header = _HEADERS.get(head)
-        if header is None:
-            header = json.loads(_decode_part(head))
-            if isinstance(header, dict) and len(_HEADERS) < _MAX_CACHED_HEADERS:
-                _HEADERS[head] = header
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
-        raise BadEncoding(f"the JWS is not valid base64url/JSON: {exc}") from None
+    except (binascii.Error, ValueError) as exc:
+        raise BadEncoding(f"the JWS is not valid base64url: {exc}") from None
+    return CompactJWS(header_of(head), payload, token[: len(head) + 1 + len(body)], signature)
+
+
+def header_of(head: bytes) -> dict[str, Any]:
+    """The JSON object of an encoded JWS header (already known to be base64url).
+
+    A verifier sees the same few headers (one per key) again and again, so parsed
+    headers are kept by their encoded form.
+    """
+    header = _HEADERS.get(head)
+    if header is not None:
+        return header
+    try:
+        header = json.loads(_decode_part(head))
+    except (binascii.Error, ValueError) as exc:  # UnicodeDecodeError is a ValueError
+        raise BadEncoding(f"the JWS header is not valid base64url/JSON: {exc}") from None
     except RecursionError:
         # A header of thousands of nested brackets would otherwise escape as a
         # RecursionError, before any signature has been checked.
         raise MalformedCredential("the JWS header nests too deeply") from None
     if not isinstance(header, dict):
         raise MalformedCredential("the JWS header is not a JSON object")
-    return CompactJWS(header, payload, token[: len(head) + 1 + len(body)], signature)
+    if len(_HEADERS) < _MAX_CACHED_HEADERS:
+        _HEADERS[head] = header
+    return header
 
 
 def _decode_part(part: bytes) -> bytes:

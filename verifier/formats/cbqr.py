@@ -24,6 +24,11 @@ from keys import b64url
 from verifier._errors import BadEncoding, MalformedCredential, TooLarge
 from verifier.formats._digits import digits_to_jws, encode_digits
 
+try:  # compiled fast paths of the decoder; without them, the Python below does it all
+    from verifier.formats import _cbqr_speedups
+except ImportError:  # a build without a C compiler (setup.py)
+    _cbqr_speedups = None  # type: ignore[assignment]
+
 #: The header ``typ`` names the format and its version 1; a version 2 gets a new typ.
 TYP = "cbqr+jwt"
 KID_LENGTH = 8
@@ -81,6 +86,10 @@ class QRCredential:
 
 
 # -- encode ------------------------------------------------------------------------------
+
+
+if _cbqr_speedups is not None:
+    _cbqr_speedups.use_types(QRCredential, CreditEntry)
 
 
 def to_claims(cred: QRCredential) -> dict[str, Any]:
@@ -210,6 +219,22 @@ def jws_bytes(text: str) -> bytes | str:
     raise BadEncoding("the input is neither QR digits, a verify link nor a compact JWS")
 
 
+def split_qr(text: str) -> tuple[bytes, bytes, bytes, bytes] | None:
+    """``(header, signing input, payload, signature)`` of QR text, by the fast path.
+
+    The header stays encoded (look it up with :func:`verifier.formats._jws.header_of`).
+    None means "not decided here": the compiled helper is missing, or the input is
+    anything but a well-formed verify link or digit string. The caller then takes
+    :func:`jws_bytes` and :func:`verifier.formats._jws.split`, which give the same
+    parts or name the error.
+    """
+    # The helper reads "<anything>/v1#<digits>" and "<digits>", as jws_bytes does after
+    # stripping; surrounding whitespace or a non-Latin-1 URL sends the text the slow way.
+    if _cbqr_speedups is None:
+        return None
+    return _cbqr_speedups.split_qr(text)
+
+
 def inflate(data: bytes, *, max_bytes: int = MAX_INFLATED_BYTES) -> bytes:
     """Inflate raw DEFLATE data, refusing more than ``max_bytes`` of output."""
     decompressor = zlib.decompressobj(-15)
@@ -226,6 +251,12 @@ def inflate(data: bytes, *, max_bytes: int = MAX_INFLATED_BYTES) -> bytes:
 
 def parse_claims(payload: bytes, *, max_bytes: int = MAX_INFLATED_BYTES) -> QRCredential:
     """Inflate and read the claims of a ``cbqr`` payload (after its signature was checked)."""
+    if _cbqr_speedups is not None and max_bytes >= MAX_INFLATED_BYTES:
+        # The compiled reader takes well-formed claims of up to 16 KiB and says None
+        # to anything else, which the Python below then reads or refuses.
+        credential = _cbqr_speedups.read_claims(payload)
+        if credential is not None:
+            return credential
     try:
         text = inflate(payload, max_bytes=max_bytes).decode("utf-8")
         claims, end = _DECODER.raw_decode(text)
