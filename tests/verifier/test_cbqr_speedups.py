@@ -96,7 +96,9 @@ def test_the_valid_vector_takes_the_fast_path() -> None:
 @given(_credentials)
 def test_issued_credentials_take_the_fast_path(cred: cbqr.QRCredential) -> None:
     """Everything the issuer writes (sizes permitting) is read by the helper."""
-    text = cbqr.to_qr_text(cbqr.encode(cred, SIGNER), BASE)
+    jws = cbqr.encode(cred, SIGNER)
+    text = cbqr.to_qr_text(jws, BASE)
+    assert text.rpartition("#")[2] == speedups.jws_digits(jws) == encode_digits(jws)
     assert agree_on_text(text) and agree_on_text(text.rpartition("#")[2])
     payload = python_parts(text)[2]
     if len(zlib.decompress(payload, -15)) <= 16_384 and "\\" not in cbqr.claims_json(cred):
@@ -212,6 +214,32 @@ def test_claims_in_any_spelling(payload: bytes) -> None:
 )
 def test_payloads_the_helper_declines(payload: bytes) -> None:
     assert speedups.read_claims(payload) is None
+
+
+@pytest.mark.parametrize("jws", ["a+b.c.d", "a b", "é.a.b", "中.a.b", "a=.b.c", "a\n"])
+def test_jws_digits_declines_what_encode_digits_refuses(jws: str) -> None:
+    assert speedups.jws_digits(jws) is None
+    with pytest.raises(VerificationError):
+        encode_digits(jws)
+
+
+@pytest.mark.parametrize("part", [0, 1, 2])
+@pytest.mark.parametrize("title", ["课", "课程", "课程表格"])  # payload lengths 0, 2, 3 mod 4
+def test_unused_base64_bits_are_declined(part: int, title: str) -> None:
+    """A last character with unused bits set decodes to the same bytes: Python refuses it."""
+    entry = cbqr.CreditEntry(title, "AM", "course", 2, None, "S@1", "I", dt.date(2026, 1, 1))
+    cred = cbqr.QRCredential("CB", "j", 0, None, "n", "id", (entry,), "1", 0)
+    parts = cbqr.encode(cred, SIGNER).split(".")
+    rest = len(parts[part]) % 4
+    if rest < 2:
+        pytest.skip("no unused bits in a part of this length")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    value = alphabet.index(parts[part][-1]) | 1  # the lowest bit is unused either way
+    parts[part] = parts[part][:-1] + alphabet[value]
+    text = f"{BASE}/v1#{encode_digits('.'.join(parts))}"
+    with pytest.raises(VerificationError):
+        python_parts(text)
+    assert speedups.split_qr(text) is None
 
 
 def test_texts_the_helper_declines() -> None:

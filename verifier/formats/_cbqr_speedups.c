@@ -143,6 +143,27 @@ static PyObject *split_qr(PyObject *module, PyObject *text) {
     return Py_BuildValue("(y#y#NN)", jws, dots[0], jws, dots[1], payload, signature);
 }
 
+/* The QR digits of a compact JWS: two decimal digits per character, ord(c) - 45. None for
+ * a character outside the JWS alphabet (the Python encoder names that error). */
+static PyObject *jws_digits(PyObject *module, PyObject *jws) {
+    if (!PyUnicode_Check(jws) || PyUnicode_KIND(jws) != PyUnicode_1BYTE_KIND) Py_RETURN_NONE;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(jws);
+    const unsigned char *s = PyUnicode_1BYTE_DATA(jws);
+    PyObject *out = PyUnicode_New(2 * n, 127);
+    if (out == NULL) return NULL;
+    unsigned char *d = PyUnicode_1BYTE_DATA(out);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (s[i] != '.' && B64[s[i]] == 0xff) {
+            Py_DECREF(out);
+            Py_RETURN_NONE;
+        }
+        unsigned v = (unsigned)s[i] - 45;
+        d[2 * i] = (unsigned char)('0' + v / 10);
+        d[2 * i + 1] = (unsigned char)('0' + v % 10);
+    }
+    return out;
+}
+
 /* -- claims ------------------------------------------------------------------------- */
 
 typedef struct {
@@ -424,6 +445,7 @@ static PyObject *read_claims(PyObject *module, PyObject *payload) {
 
 static PyMethodDef methods[] = {
     {"split_qr", split_qr, METH_O, "QR text to (header, signing input, payload, signature)."},
+    {"jws_digits", jws_digits, METH_O, "The QR digits of a compact JWS."},
     {"read_claims", read_claims, METH_O, "Inflate and read a cbqr payload's claims."},
     {"use_types", use_types, METH_VARARGS, "The classes read_claims builds."},
     {NULL, NULL, 0, NULL},

@@ -182,7 +182,10 @@ def encode(cred: QRCredential, signer: SignerLike) -> str:
 
 def to_qr_text(jws: str, base_url: str) -> str:
     """The QR content: ``<base_url>/v1#<digits>``."""
-    return f"{base_url.rstrip('/')}{VERIFY_PATH}#{encode_digits(jws)}"
+    digits = None if _cbqr_speedups is None else _cbqr_speedups.jws_digits(jws)
+    if digits is None:  # no compiled helper, or a character it leaves to encode_digits
+        digits = encode_digits(jws)
+    return f"{base_url.rstrip('/')}{VERIFY_PATH}#{digits}"
 
 
 # -- decode ------------------------------------------------------------------------------
