@@ -12,6 +12,7 @@ one 256-entry translation table maps between that byte and the JWS character.
 from __future__ import annotations
 
 from verifier._errors import BadEncoding
+from verifier.formats._jws import ascii_jws
 
 _OFFSET = 45
 _JWS_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
@@ -34,13 +35,7 @@ _TO_HEXPAIR, _FROM_HEXPAIR = _tables()
 
 def encode_digits(jws: str) -> str:
     """The numeric form of ``jws`` (ASCII JWS alphabet only)."""
-    try:
-        raw = jws.encode("ascii")
-    except UnicodeEncodeError:
-        raise BadEncoding("the JWS holds non-ASCII characters") from None
-    if raw.translate(None, _JWS_ALPHABET):
-        raise BadEncoding("the JWS holds characters outside the base64url alphabet")
-    return raw.translate(_TO_HEXPAIR).hex()
+    return ascii_jws(jws).translate(_TO_HEXPAIR).hex()
 
 
 def decode_digits(digits: str) -> str:

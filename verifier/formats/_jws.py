@@ -51,13 +51,7 @@ def split(token: str | bytes, *, max_length: int = MAX_TOKEN_LENGTH) -> CompactJ
     """Parse a compact JWS without trusting any of it."""
     if len(token) > max_length:
         raise TooLarge(f"the token is longer than {max_length} characters")
-    if isinstance(token, str):
-        try:
-            token = token.encode("ascii")
-        except UnicodeEncodeError:
-            raise BadEncoding("the JWS holds non-ASCII characters") from None
-    if token.translate(None, JWS_ALPHABET):
-        raise BadEncoding("the JWS holds a character outside the base64url alphabet")
+    token = ascii_jws(token)
     parts = token.split(b".")
     if len(parts) != 3:
         raise MalformedCredential("a compact JWS has three dot-separated parts")
@@ -93,6 +87,18 @@ def header_of(head: bytes) -> dict[str, Any]:
     if len(_HEADERS) < _MAX_CACHED_HEADERS:
         _HEADERS[head] = header
     return header
+
+
+def ascii_jws(token: str | bytes) -> bytes:
+    """``token`` as ASCII bytes, refused unless every character is in the JWS alphabet."""
+    if isinstance(token, str):
+        try:
+            token = token.encode("ascii")
+        except UnicodeEncodeError:
+            raise BadEncoding("the JWS holds non-ASCII characters") from None
+    if token.translate(None, JWS_ALPHABET):
+        raise BadEncoding("the JWS holds a character outside the base64url alphabet")
+    return token
 
 
 def _decode_part(part: bytes) -> bytes:
