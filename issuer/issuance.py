@@ -6,24 +6,44 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from issuer import status_lists
 from issuer.accounts import get_learner
-from issuer.errors import InvalidRequest, NotFound, NotRecognised
+from issuer.errors import (
+    AlreadyRedeemed,
+    AlreadyTransferred,
+    InsufficientCredits,
+    InvalidRequest,
+    NotFound,
+    NotRecognised,
+)
 from issuer.models import (
     Achievement,
     Credential,
     CredentialEntry,
     Institution,
     LedgerEntry,
+    Redemption,
+    RedemptionItem,
+    TransferItem,
     utcnow,
 )
 from issuer.settings import Settings
 from keys import KeyStore
 from verifier.formats import cbqr
 
-__all__ = ["Issued", "credit_entries", "get_credential", "issue_cbqr", "qr_text_of"]
+__all__ = [
+    "Issued",
+    "credit_entries",
+    "deposit_entries",
+    "get_credential",
+    "issuable_deposits",
+    "issue_cbqr",
+    "qr_text_of",
+    "standing_credits",
+    "standing_deposits",
+]
 
 
 @dataclass(frozen=True)
@@ -60,12 +80,97 @@ def deposit_entries(session: Session, learner_id: int, entry_ids: list[int]) -> 
     return out
 
 
+def issuable_deposits(
+    session: Session, learner_id: int, entry_ids: list[int]
+) -> list[tuple[LedgerEntry, int]]:
+    """The deposits a new credential may carry, each with the half-credits it still holds.
+
+    :func:`deposit_entries`, then :func:`standing_credits`: credits that were transferred,
+    redeemed or reversed are refused with its errors.
+    """
+    deposits = deposit_entries(session, learner_id, entry_ids)
+    standing = standing_credits(session, learner_id, deposits)
+    return [(d, standing[d.id]) for d in deposits if d.id is not None]
+
+
+def standing_credits(
+    session: Session, learner_id: int, deposits: list[LedgerEntry]
+) -> dict[int, int]:
+    """Half-credits each deposit still holds, by ledger entry id.
+
+    A deposit whose credits went to a university is :class:`AlreadyTransferred`, one
+    counted toward a qualification :class:`AlreadyRedeemed`, and one a reversal or a
+    downward adjustment left without credits :class:`InsufficientCredits`: no credential
+    is issued, and no transfer recorded, over credits the account no longer holds.
+    """
+    deposit_ids = [d.id for d in deposits]
+    taken = session.exec(
+        select(TransferItem.ledger_entry_id).where(
+            col(TransferItem.ledger_entry_id).in_(deposit_ids)
+        )
+    ).first()
+    if taken is not None:
+        raise AlreadyTransferred(f"the credits of ledger entry {taken} were already transferred")
+    units = {f"a:{d.achievement_id}" for d in deposits} | {f"e:{d.id}" for d in deposits}
+    redeemed = session.exec(
+        select(RedemptionItem.unit)
+        .join(Redemption, col(Redemption.id) == col(RedemptionItem.redemption_id))
+        .where(col(Redemption.learner_id) == learner_id, col(RedemptionItem.unit).in_(units))
+    ).first()
+    if redeemed is not None:
+        raise AlreadyRedeemed(f"the credits of {redeemed} already count toward a qualification")
+    net = _net_by_achievement(session, learner_id, [d.achievement_id for d in deposits])
+    standing: dict[int, int] = {}
+    for deposit in deposits:
+        assert deposit.id is not None and deposit.achievement_id is not None
+        half = min(deposit.half_credits, net.get(deposit.achievement_id, 0))
+        if half <= 0:
+            raise InsufficientCredits(f"ledger entry {deposit.id} holds no credits any more")
+        standing[deposit.id] = half
+    return standing
+
+
+def _net_by_achievement(
+    session: Session, learner_id: int, achievement_ids: list[int | None]
+) -> dict[int, int]:
+    rows = session.exec(
+        select(LedgerEntry.achievement_id, func.sum(LedgerEntry.half_credits))
+        .where(
+            col(LedgerEntry.learner_id) == learner_id,
+            col(LedgerEntry.achievement_id).in_(achievement_ids),
+        )
+        .group_by(col(LedgerEntry.achievement_id))
+    ).all()
+    return {int(a): int(total or 0) for a, total in rows if a is not None}
+
+
+def standing_deposits(session: Session, learner_id: int) -> list[LedgerEntry]:
+    """The learner's deposits that still hold credits (not transferred, redeemed or reversed)."""
+    rows = session.exec(
+        select(LedgerEntry)
+        .where(
+            col(LedgerEntry.learner_id) == learner_id,
+            col(LedgerEntry.kind) == "deposit",
+            col(LedgerEntry.achievement_id).is_not(None),
+        )
+        .order_by(col(LedgerEntry.seq))
+    ).all()
+    out = []
+    for deposit in rows:
+        try:
+            standing_credits(session, learner_id, [deposit])
+        except (AlreadyTransferred, AlreadyRedeemed, InsufficientCredits):
+            continue
+        out.append(deposit)
+    return out
+
+
 def credit_entries(
     session: Session, learner_id: int, entry_ids: list[int]
 ) -> list[cbqr.CreditEntry]:
-    """One credit entry per deposit (see :func:`deposit_entries`), in the order asked for."""
+    """One credit entry per deposit (see :func:`issuable_deposits`), in the order asked for."""
     out: list[cbqr.CreditEntry] = []
-    for entry in deposit_entries(session, learner_id, entry_ids):
+    for entry, half_credits in issuable_deposits(session, learner_id, entry_ids):
         assert entry.achievement_id is not None
         achievement = session.get(Achievement, entry.achievement_id)
         assert achievement is not None
@@ -76,7 +181,7 @@ def credit_entries(
                 title=achievement.title,
                 domain=entry.domain,
                 kind=achievement.kind,
-                half_credits=entry.half_credits,
+                half_credits=half_credits,
                 hours=achievement.hours,
                 standard=entry.standard,
                 institution=institution.code,

@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from issuer import issuance, status_lists
 from issuer.accounts import get_learner
@@ -61,7 +61,7 @@ def _learnerish(learner: Learner) -> Learnerish:
     return Learnerish(learner.name, learner.national_id_hmac, learner.national_id_masked)
 
 
-def _facts_of(session: Session, entry: LedgerEntry) -> EntryFacts:
+def _facts_of(session: Session, entry: LedgerEntry, half_credits: int) -> EntryFacts:
     assert entry.id is not None and entry.achievement_id is not None
     achievement = session.get(Achievement, entry.achievement_id)
     assert achievement is not None and achievement.id is not None
@@ -74,7 +74,7 @@ def _facts_of(session: Session, entry: LedgerEntry) -> EntryFacts:
         title=achievement.title,
         kind=achievement.kind,
         domain=entry.domain,
-        half_credits=entry.half_credits,
+        half_credits=half_credits,
         hours=achievement.hours,
         grade=achievement.grade,
         standard=entry.standard,
@@ -89,27 +89,16 @@ def entry_facts(session: Session, learner_id: int, entry_ids: list[int] | None) 
     """Facts of the given deposits (in order), or of every standing deposit when ``None``.
 
     Another learner's or a missing entry is :class:`NotFound`; an entry that is not a
-    deposit of an achievement is :class:`NotRecognised`.
+    deposit of an achievement is :class:`NotRecognised`; credits transferred, redeemed or
+    reversed are refused (:func:`issuer.issuance.issuable_deposits`). Each fact carries
+    the credits its deposit still holds.
     """
-    if entry_ids is not None:
-        deposits = issuance.deposit_entries(session, learner_id, entry_ids)
-        return [_facts_of(session, entry) for entry in deposits]
-    rows = session.exec(
-        select(LedgerEntry)
-        .where(col(LedgerEntry.learner_id) == learner_id)
-        .order_by(col(LedgerEntry.seq))
-    ).all()
-    reversed_ids = {r.achievement_id for r in rows if r.kind == "reversal"}
-    chosen = [
-        r
-        for r in rows
-        if r.kind == "deposit"
-        and r.achievement_id is not None
-        and r.achievement_id not in reversed_ids
-    ]
-    if not chosen:
-        raise NotRecognised(f"learner {learner_id} has no recognised achievements yet")
-    return [_facts_of(session, r) for r in chosen]
+    if entry_ids is None:
+        entry_ids = [d.id for d in issuance.standing_deposits(session, learner_id) if d.id]
+        if not entry_ids:
+            raise NotRecognised(f"learner {learner_id} has no recognised achievements yet")
+    deposits = issuance.issuable_deposits(session, learner_id, entry_ids)
+    return [_facts_of(session, entry, half) for entry, half in deposits]
 
 
 def _ob_signer(keystore: KeyStore, alg: str | None) -> Signer:

@@ -26,16 +26,14 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
-from issuer import ledger
+from issuer import issuance, ledger
 from issuer.errors import (
-    AlreadyRedeemed,
     AlreadyTransferred,
     CredentialExpired,
     CredentialRevoked,
     CredentialSuspended,
-    InsufficientCredits,
     InvalidRequest,
     NotFound,
 )
@@ -45,8 +43,6 @@ from issuer.models import (
     CredentialEntry,
     Institution,
     LedgerEntry,
-    Redemption,
-    RedemptionItem,
     Transfer,
     TransferCreate,
     TransferItem,
@@ -121,45 +117,6 @@ def _picks(
     return picks, duplicates
 
 
-def _check_available(session: Session, learner_id: int, picks: list[_Pick]) -> dict[int, int]:
-    """Half-credits each picked deposit still holds; refuses transferred or redeemed ones."""
-    deposit_ids = [p.deposit.id for p in picks]
-    taken = session.exec(
-        select(TransferItem.ledger_entry_id).where(
-            col(TransferItem.ledger_entry_id).in_(deposit_ids)
-        )
-    ).first()
-    if taken is not None:
-        raise AlreadyTransferred(f"the credits of ledger entry {taken} were already transferred")
-    units = {f"a:{p.deposit.achievement_id}" for p in picks} | {f"e:{p.deposit.id}" for p in picks}
-    redeemed = session.exec(
-        select(RedemptionItem.unit)
-        .join(Redemption, col(Redemption.id) == col(RedemptionItem.redemption_id))
-        .where(col(Redemption.learner_id) == learner_id, col(RedemptionItem.unit).in_(units))
-    ).first()
-    if redeemed is not None:
-        raise AlreadyRedeemed(f"the credits of {redeemed} already count toward a qualification")
-    achievement_ids = [p.deposit.achievement_id for p in picks]
-    net = dict(
-        session.exec(
-            select(LedgerEntry.achievement_id, func.sum(LedgerEntry.half_credits))
-            .where(
-                col(LedgerEntry.learner_id) == learner_id,
-                col(LedgerEntry.achievement_id).in_(achievement_ids),
-            )
-            .group_by(col(LedgerEntry.achievement_id))
-        ).all()
-    )
-    available: dict[int, int] = {}
-    for pick in picks:
-        assert pick.deposit.id is not None and pick.deposit.achievement_id is not None
-        half = min(pick.deposit.half_credits, int(net.get(pick.deposit.achievement_id) or 0))
-        if half <= 0:
-            raise InsufficientCredits(f"ledger entry {pick.deposit.id} holds no credits any more")
-        available[pick.deposit.id] = half
-    return available
-
-
 def record_transfer(
     session: Session, institution: Institution, data: TransferCreate, *, now: datetime | None = None
 ) -> TransferPublic:
@@ -168,7 +125,7 @@ def record_transfer(
     credentials = _credentials(session, data, moment)
     learner_id = next(iter(credentials.values())).learner_id
     picks, duplicates = _picks(session, data, credentials)
-    available = _check_available(session, learner_id, picks)
+    available = issuance.standing_credits(session, learner_id, [p.deposit for p in picks])
     assert institution.id is not None
     transfer = Transfer(
         institution_id=institution.id,

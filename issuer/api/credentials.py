@@ -26,6 +26,9 @@ def issue_credential(
 ) -> CredentialIssued:
     """Issue a signed ``cbqr`` credential over some of the learner's deposits.
 
+    Each entry carries the credits its deposit still holds. Credits already transferred
+    to a university (409 ``already_transferred``), counted toward a qualification (409
+    ``already_redeemed``) or reversed (409 ``insufficient_credits``) are not issued.
     Supports ``Idempotency-Key``: a retry with the same key and body returns the same
     credential instead of issuing a second one.
     """

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import quote
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from issuer import issuance
 from issuer.accounts import get_learner
@@ -24,7 +24,6 @@ from issuer.errors import InvalidRequest, NotRecognised
 from issuer.models import (
     CredentialOfferCreate,
     CredentialOfferCreated,
-    LedgerEntry,
     OID4VCIOffer,
     utcnow,
 )
@@ -68,16 +67,8 @@ def offer_uri(settings: Settings, configuration_ids: list[str], code: str) -> st
 
 
 def _deposits(session: Session, learner_id: int) -> list[int]:
-    rows = session.exec(
-        select(LedgerEntry.id)
-        .where(
-            col(LedgerEntry.learner_id) == learner_id,
-            col(LedgerEntry.kind) == "deposit",
-            col(LedgerEntry.achievement_id).is_not(None),
-        )
-        .order_by(col(LedgerEntry.seq))
-    ).all()
-    return [entry_id for entry_id in rows if entry_id is not None]
+    deposits = issuance.standing_deposits(session, learner_id)
+    return [d.id for d in deposits if d.id is not None]
 
 
 def _configurations(requested: list[str] | None, entry_ids: list[int]) -> list[str]:
