@@ -101,7 +101,7 @@ def run(rounds: int = 41, loops: int = 200) -> dict[str, Any]:
         rounds=rounds,
     )
     issue_cmp = compare(
-        lambda: cbqr.to_qr_text(cbqr.encode(credential, signer), BASE_URL),
+        lambda: cbqr.issue_qr(credential, signer, BASE_URL),
         lambda: bare_es256_sign(private, signing_input),
         loops=loops,
         rounds=rounds,

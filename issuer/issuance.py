@@ -222,7 +222,7 @@ def issue_cbqr(
         status_list=list_id,
         status_index=index,
     )
-    jws = cbqr.encode(claims, keystore.signer())
+    jws, qr_text = cbqr.issue_qr(claims, keystore.signer(), settings.verify_base_url)
     credential = Credential(
         jti=jti,
         format="cbqr",
@@ -235,7 +235,7 @@ def issue_cbqr(
         expires_at=expires_at,
     )
     store_credential(session, credential, entry_ids)
-    return Issued(credential, cbqr.to_qr_text(jws, settings.verify_base_url))
+    return Issued(credential, qr_text)
 
 
 def store_credential(session: Session, credential: Credential, entry_ids: list[int]) -> None:

@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from keys import Signer, generate_private_key
 from tests.vectors.cases import case, case_names
 from tests.verifier.test_cbqr_json import _credentials
 from verifier import VerificationError
@@ -321,3 +322,81 @@ def test_claims_at_the_edges(old: str, new: str) -> None:
 
 def test_the_canonical_claims_take_the_fast_path() -> None:
     assert agree_on_payload(zlib.compress(_CANONICAL.encode(), 9, wbits=-15))
+
+
+# Ed25519 signatures are deterministic, so both issuing paths must give the same token.
+ED_SIGNER = Signer(generate_private_key("EdDSA"), "EdDSA", "ed-test-key")
+
+
+def python_issue(cred: cbqr.QRCredential, base: str) -> tuple[str, str]:
+    saved, cbqr._cbqr_speedups = cbqr._cbqr_speedups, None
+    try:
+        return cbqr.issue_qr(cred, ED_SIGNER, base)
+    finally:
+        cbqr._cbqr_speedups = saved
+
+
+@settings(max_examples=200, deadline=None)
+@given(cred=_credentials, base=st.sampled_from([BASE, BASE + "/", "https://学分.example/验证"]))
+def test_issuing_writes_what_the_python_encoder_writes(cred: cbqr.QRCredential, base: str) -> None:
+    assert cbqr.issue_qr(cred, ED_SIGNER, base) == python_issue(cred, base)
+    assert speedups.issue_qr(cred, "h", ED_SIGNER.sign, "p#") is not None  # took the fast path
+
+
+def _entry(**changes: Any) -> cbqr.CreditEntry:
+    fields: dict[str, Any] = {
+        "title": "课", "domain": "AM", "kind": "course", "half_credits": 3, "hours": 16,
+        "standard": "S@1", "institution": "I", "date": dt.date(2026, 1, 2),
+    }  # fmt: skip
+    return cbqr.CreditEntry(**{**fields, **changes})
+
+
+def _credential(**changes: Any) -> cbqr.QRCredential:
+    fields: dict[str, Any] = {
+        "issuer": "CB", "jti": "j", "nbf": 1, "exp": None, "name": "n", "masked_id": "m",
+        "entries": (_entry(),), "status_list": "1", "status_index": 5,
+    }  # fmt: skip
+    return cbqr.QRCredential(**{**fields, **changes})
+
+
+class _Text(str):
+    pass
+
+
+@pytest.mark.parametrize(
+    "cred",
+    [
+        _credential(entries=(_entry(hours=-1),)),
+        _credential(entries=(_entry(half_credits=-3),)),
+        _credential(entries=(_entry(half_credits=2**60 + 1),)),
+        _credential(status_index=-1),
+        _credential(nbf=True),
+        _credential(name=_Text("名")),
+        _credential(entries=(_entry(date=dt.datetime(2026, 1, 2, 3, 4)),)),
+        _credential(entries=[_entry()]),
+        _credential(entries=tuple(_entry(title=f"{i:x}" * 9) for i in range(3_000))),
+    ],
+)
+def test_unusual_credentials_are_left_to_the_python_encoder(cred: cbqr.QRCredential) -> None:
+    if speedups.issue_qr(cred, "h", ED_SIGNER.sign, "p#") is not None:
+        # the helper took it (a big credential that still deflates below 16 KiB)
+        assert cbqr.issue_qr(cred, ED_SIGNER, BASE) == python_issue(cred, BASE)
+    else:
+        python_issue(cred, BASE)  # the Python encoder writes it (or raises) on its own
+
+
+def test_a_lone_surrogate_fails_as_in_python() -> None:
+    cred = _credential(name="\ud800")
+    assert speedups.issue_qr(cred, "h", ED_SIGNER.sign, "p#") is None
+    with pytest.raises(UnicodeEncodeError):
+        cbqr.issue_qr(cred, ED_SIGNER, BASE)
+
+
+def test_a_failing_signer_fails_issuance() -> None:
+    def broken(data: bytes) -> bytes:
+        raise RuntimeError("the key is gone")
+
+    with pytest.raises(RuntimeError, match="the key is gone"):
+        speedups.issue_qr(_credential(), "h", broken, "p#")
+    with pytest.raises(TypeError):
+        speedups.issue_qr(_credential(), "h", lambda data: "not bytes", "p#")

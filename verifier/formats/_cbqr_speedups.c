@@ -1,11 +1,13 @@
 /*
- * Fast paths of the cbqr decoder (verifier/formats/cbqr.py holds the reference).
+ * Fast paths of the cbqr encoder and decoder (verifier/formats/cbqr.py is the reference).
  *
- * Two functions, each for the common, well-formed case only:
+ * Each function handles the common, well-formed case only:
  *
  *   split_qr(text: str)   # "<base URL>/v1#<digits>" or "<digits>"
  *       -> (header: bytes, signing_input: bytes, payload: bytes, signature: bytes) | None
  *   read_claims(payload: bytes) -> QRCredential | None
+ *   jws_digits(jws: str) -> str | None
+ *   issue_qr(cred, header: str, sign, prefix: str) -> (jws, qr_text) | None
  *
  * (use_types(QRCredential, CreditEntry) tells read_claims which classes to build.)
  *
@@ -17,7 +19,7 @@
  *
  * split_qr reads untrusted input: the digits of a scanned QR code. read_claims runs
  * only after the signature over the payload has been checked against a trusted key.
- * Neither releases the GIL or calls back into Python code.
+ * None releases the GIL; only issue_qr calls back into Python (the signing function).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -443,11 +445,290 @@ static PyObject *read_claims(PyObject *module, PyObject *payload) {
     return out;
 }
 
+
+/* -- issuance ----------------------------------------------------------------------- */
+
+/* A growing byte buffer; ok drops to 0 when it cannot grow (MemoryError set). */
+typedef struct {
+    char *data;
+    Py_ssize_t len, cap;
+    int ok;
+} Buf;
+
+static int grow(Buf *b, Py_ssize_t more) {
+    if (!b->ok) return 0;
+    if (b->len + more <= b->cap) return 1;
+    Py_ssize_t cap = (b->len + more) * 2;
+    char *data = PyMem_Realloc(b->data, cap);
+    if (data == NULL) {
+        PyErr_NoMemory();
+        b->ok = 0;
+        return 0;
+    }
+    b->data = data, b->cap = cap;
+    return 1;
+}
+
+static void add(Buf *b, const char *s, Py_ssize_t n) {
+    if (grow(b, n)) {
+        memcpy(b->data + b->len, s, n);
+        b->len += n;
+    }
+}
+
+static void add_str(Buf *b, const char *s) { add(b, s, (Py_ssize_t)strlen(s)); }
+
+static void add_int(Buf *b, long long v) {
+    char tmp[32];
+    add(b, tmp, snprintf(tmp, sizeof tmp, "%lld", v));
+}
+
+/* A JSON string as json.dumps(ensure_ascii=False) writes it. 0: not a str, or one
+ * UTF-8 cannot hold (a lone surrogate): the Python encoder decides then. */
+static int add_json_string(Buf *b, PyObject *value) {
+    if (!PyUnicode_CheckExact(value)) return 0;
+    Py_ssize_t n;
+    const char *s = PyUnicode_AsUTF8AndSize(value, &n);
+    if (s == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    add(b, "\"", 1);
+    Py_ssize_t run = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        add(b, s + run, i - run);
+        run = i + 1;
+        char esc[8];
+        switch (c) {
+        case '"': add(b, "\\\"", 2); break;
+        case '\\': add(b, "\\\\", 2); break;
+        case '\n': add(b, "\\n", 2); break;
+        case '\r': add(b, "\\r", 2); break;
+        case '\t': add(b, "\\t", 2); break;
+        case '\b': add(b, "\\b", 2); break;
+        case '\f': add(b, "\\f", 2); break;
+        default: add(b, esc, snprintf(esc, sizeof esc, "\\u%04x", c));
+        }
+    }
+    add(b, s + run, n - run);
+    add(b, "\"", 1);
+    return b->ok;
+}
+
+/* An int attribute in [0, 2**52], the range the Python encoder writes the same way. */
+static int int_attr(PyObject *obj, const char *name, long long *out) {
+    PyObject *v = PyObject_GetAttrString(obj, name);
+    if (v == NULL) return 0;
+    int ok = PyLong_CheckExact(v);
+    if (ok) {
+        *out = PyLong_AsLongLong(v);
+        ok = !(*out == -1 && PyErr_Occurred()) && *out >= 0 && *out <= (1LL << 52);
+    }
+    PyErr_Clear();
+    Py_DECREF(v);
+    return ok;
+}
+
+static int string_attr(Buf *b, PyObject *obj, const char *name) {
+    PyObject *v = PyObject_GetAttrString(obj, name);
+    if (v == NULL) return 0;
+    int ok = add_json_string(b, v);
+    Py_DECREF(v);
+    return ok;
+}
+
+/* ,"exp":123 or nothing for None; the same for an entry's hours */
+static int optional_int_attr(Buf *b, PyObject *obj, const char *name, const char *key) {
+    PyObject *v = PyObject_GetAttrString(obj, name);
+    if (v == NULL) return 0;
+    int none = v == Py_None;
+    Py_DECREF(v);
+    if (none) return 1;
+    long long n;
+    if (!int_attr(obj, name, &n)) return 0;
+    add_str(b, key);
+    add_int(b, n);
+    return 1;
+}
+
+static int entry_json(Buf *b, PyObject *e) {
+    long long half;
+    add_str(b, "{\"t\":");
+    if (!string_attr(b, e, "title")) return 0;
+    add_str(b, ",\"d\":");
+    if (!string_attr(b, e, "domain")) return 0;
+    add_str(b, ",\"k\":");
+    if (!string_attr(b, e, "kind")) return 0;
+    add_str(b, ",\"c\":");
+    if (!int_attr(e, "half_credits", &half)) return 0;
+    add_int(b, half / 2);
+    if (half % 2) add_str(b, ".5");
+    if (!optional_int_attr(b, e, "hours", ",\"h\":")) return 0;
+    add_str(b, ",\"s\":");
+    if (!string_attr(b, e, "standard")) return 0;
+    add_str(b, ",\"i\":");
+    if (!string_attr(b, e, "institution")) return 0;
+    PyObject *d = PyObject_GetAttrString(e, "date");
+    if (d == NULL) return 0;
+    int ok = PyDate_CheckExact(d);
+    if (ok) {
+        char tmp[32];
+        add(b, tmp, snprintf(tmp, sizeof tmp, ",\"dt\":\"%04d-%02d-%02d\"}",
+                             PyDateTime_GET_YEAR(d), PyDateTime_GET_MONTH(d),
+                             PyDateTime_GET_DAY(d)));
+    }
+    Py_DECREF(d);
+    return ok && b->ok;
+}
+
+/* cbqr.claims_json(cred) into b; 0 when the credential holds anything unusual. */
+static int claims_json(Buf *b, PyObject *cred) {
+    long long nbf, index;
+    add_str(b, "{\"iss\":");
+    if (!string_attr(b, cred, "issuer")) return 0;
+    add_str(b, ",\"jti\":");
+    if (!string_attr(b, cred, "jti")) return 0;
+    add_str(b, ",\"nbf\":");
+    if (!int_attr(cred, "nbf", &nbf)) return 0;
+    add_int(b, nbf);
+    if (!optional_int_attr(b, cred, "exp", ",\"exp\":")) return 0;
+    add_str(b, ",\"n\":");
+    if (!string_attr(b, cred, "name")) return 0;
+    add_str(b, ",\"id\":");
+    if (!string_attr(b, cred, "masked_id")) return 0;
+    add_str(b, ",\"cr\":[");
+    PyObject *entries = PyObject_GetAttrString(cred, "entries");
+    if (entries == NULL) return 0;
+    int ok = PyTuple_CheckExact(entries) && PyTuple_GET_SIZE(entries) > 0;
+    for (Py_ssize_t i = 0; ok && i < PyTuple_GET_SIZE(entries); i++) {
+        if (i) add(b, ",", 1);
+        ok = entry_json(b, PyTuple_GET_ITEM(entries, i));
+    }
+    Py_DECREF(entries);
+    if (!ok) return 0;
+    add_str(b, "],\"st\":[");
+    if (!string_attr(b, cred, "status_list")) return 0;
+    add(b, ",", 1);
+    if (!int_attr(cred, "status_index", &index)) return 0;
+    add_int(b, index);
+    add_str(b, "]}");
+    return b->ok;
+}
+
+static const char B64URL_CHARS[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void add_b64url(Buf *b, const unsigned char *in, Py_ssize_t n) {
+    if (!grow(b, (n + 2) / 3 * 4)) return;
+    char *o = b->data + b->len;
+    Py_ssize_t i = 0;
+    for (; i + 2 < n; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8 | in[i + 2];
+        *o++ = B64URL_CHARS[v >> 18], *o++ = B64URL_CHARS[(v >> 12) & 63];
+        *o++ = B64URL_CHARS[(v >> 6) & 63], *o++ = B64URL_CHARS[v & 63];
+    }
+    if (n - i == 1) {
+        unsigned v = (unsigned)in[i] << 16;
+        *o++ = B64URL_CHARS[v >> 18], *o++ = B64URL_CHARS[(v >> 12) & 63];
+    } else if (n - i == 2) {
+        unsigned v = (unsigned)in[i] << 16 | (unsigned)in[i + 1] << 8;
+        *o++ = B64URL_CHARS[v >> 18], *o++ = B64URL_CHARS[(v >> 12) & 63];
+        *o++ = B64URL_CHARS[(v >> 6) & 63];
+    }
+    b->len = o - b->data;
+}
+
+/* issue_qr(cred, header, sign, prefix) -> (jws, qr_text) | None
+ *
+ * cbqr.encode and cbqr.to_qr_text in one pass: the claims JSON, raw DEFLATE at level 9
+ * (zlib, as cbqr.deflate), base64url, sign(signing_input) -> signature, and the QR
+ * digits after prefix ("<base URL>/v1#"). None when the credential holds anything the
+ * Python encoder should write itself. */
+static PyObject *issue_qr(PyObject *module, PyObject *args) {
+    PyObject *cred, *header, *sign, *prefix;
+    if (!PyArg_ParseTuple(args, "OUOU:issue_qr", &cred, &header, &sign, &prefix)) return NULL;
+    Buf json = {NULL, 0, 0, 1}, jws = {NULL, 0, 0, 1};
+    PyObject *result = NULL;
+    if (!claims_json(&json, cred)) {
+        if (json.ok && !PyErr_Occurred()) result = Py_NewRef(Py_None);
+        else if (!PyErr_ExceptionMatches(PyExc_MemoryError)) PyErr_Clear(), result = Py_NewRef(Py_None);
+        goto done;
+    }
+    unsigned char packed[MAX_FAST_INFLATED];
+    uLongf packed_len = sizeof packed;
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    if (deflateInit2(&zs, 9, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    zs.next_in = (Bytef *)json.data, zs.avail_in = (uInt)json.len;
+    zs.next_out = packed, zs.avail_out = (uInt)packed_len;
+    int rc = deflate(&zs, Z_FINISH);
+    packed_len = zs.total_out;
+    deflateEnd(&zs);
+    if (rc != Z_STREAM_END) {
+        result = Py_NewRef(Py_None);
+        goto done;
+    }
+    Py_ssize_t hlen;
+    const char *h = PyUnicode_AsUTF8AndSize(header, &hlen);
+    if (h == NULL) goto done;
+    add(&jws, h, hlen);
+    add(&jws, ".", 1);
+    add_b64url(&jws, packed, (Py_ssize_t)packed_len);
+    if (!jws.ok) goto done;
+    PyObject *signing_input = PyBytes_FromStringAndSize(jws.data, jws.len);
+    if (signing_input == NULL) goto done;
+    PyObject *signature = PyObject_CallOneArg(sign, signing_input);
+    Py_DECREF(signing_input);
+    if (signature == NULL) goto done;
+    if (!PyBytes_Check(signature)) {
+        Py_DECREF(signature);
+        PyErr_SetString(PyExc_TypeError, "sign() must return bytes");
+        goto done;
+    }
+    add(&jws, ".", 1);
+    add_b64url(&jws, (unsigned char *)PyBytes_AS_STRING(signature), PyBytes_GET_SIZE(signature));
+    Py_DECREF(signature);
+    if (!jws.ok) goto done;
+    Py_ssize_t plen = PyUnicode_GET_LENGTH(prefix); /* characters, not UTF-8 bytes */
+    PyObject *token = PyUnicode_DecodeASCII(jws.data, jws.len, NULL);
+    if (token == NULL) goto done;
+    PyObject *text = PyUnicode_New(plen + 2 * jws.len, PyUnicode_MAX_CHAR_VALUE(prefix));
+    if (text == NULL) {
+        Py_DECREF(token);
+        goto done;
+    }
+    if (PyUnicode_CopyCharacters(text, 0, prefix, 0, plen) < 0) {
+        Py_DECREF(token);
+        Py_DECREF(text);
+        goto done;
+    }
+    int kind = PyUnicode_KIND(text);
+    void *data = PyUnicode_DATA(text);
+    for (Py_ssize_t i = 0; i < jws.len; i++) {
+        unsigned v = (unsigned char)jws.data[i] - 45;
+        PyUnicode_WRITE(kind, data, plen + 2 * i, '0' + v / 10);
+        PyUnicode_WRITE(kind, data, plen + 2 * i + 1, '0' + v % 10);
+    }
+    result = PyTuple_Pack(2, token, text);
+    Py_DECREF(token);
+    Py_DECREF(text);
+done:
+    PyMem_Free(json.data);
+    PyMem_Free(jws.data);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"split_qr", split_qr, METH_O, "QR text to (header, signing input, payload, signature)."},
     {"jws_digits", jws_digits, METH_O, "The QR digits of a compact JWS."},
     {"read_claims", read_claims, METH_O, "Inflate and read a cbqr payload's claims."},
     {"use_types", use_types, METH_VARARGS, "The classes read_claims builds."},
+    {"issue_qr", issue_qr, METH_VARARGS, "cbqr.encode and cbqr.to_qr_text in one pass."},
     {NULL, NULL, 0, NULL},
 };
 

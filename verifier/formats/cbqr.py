@@ -180,6 +180,23 @@ def encode(cred: QRCredential, signer: SignerLike) -> str:
     return f"{signing_input}.{b64url(signer.sign(signing_input.encode('ascii')))}"
 
 
+def issue_qr(cred: QRCredential, signer: SignerLike, base_url: str) -> tuple[str, str]:
+    """``(jws, qr_text)``: :func:`encode` and :func:`to_qr_text` in one step.
+
+    The compiled helper does it in one pass when it is built (the signature still comes
+    from ``signer.sign``); it leaves anything unusual (negative or huge numbers, str
+    subclasses, lone surrogates, payloads over 16 KiB) to the Python below, which
+    writes the same bytes.
+    """
+    if _cbqr_speedups is not None:
+        prefix = f"{base_url.rstrip('/')}{VERIFY_PATH}#"
+        done = _cbqr_speedups.issue_qr(cred, _header(signer.alg, signer.kid), signer.sign, prefix)
+        if done is not None:
+            return done
+    jws = encode(cred, signer)
+    return jws, to_qr_text(jws, base_url)
+
+
 def to_qr_text(jws: str, base_url: str) -> str:
     """The QR content: ``<base_url>/v1#<digits>``."""
     digits = None if _cbqr_speedups is None else _cbqr_speedups.jws_digits(jws)
