@@ -8,8 +8,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
-from sqlmodel import SQLModel
+from sqlmodel import Session, SQLModel
 
+from issuer import ledger
+from issuer.models import Redemption, RedemptionItem
 from issuer.national_id import check_digit
 
 _serial = itertools.count(1)
@@ -88,3 +90,37 @@ def problem(response: Any, status: int, code: str) -> dict[str, Any]:
     assert body["type"] == f"urn:creditbank:problem:{code}"
     assert {"title", "detail", "instance"} <= body.keys()
     return body
+
+
+def redeem_unit(engine: Engine, learner_id: int, achievement_id: int) -> None:
+    """Count an achievement toward a (test) qualification, straight in the database."""
+    with Session(engine) as session:
+        redemption = Redemption(
+            learner_id=learner_id, pathway_id="TEST", half_credits=4, statement="x"
+        )
+        session.add(redemption)
+        session.flush()
+        assert redemption.id is not None
+        session.add(
+            RedemptionItem(redemption_id=redemption.id, unit=f"a:{achievement_id}", half_credits=4)
+        )
+        session.commit()
+
+
+def append_to_deposit(
+    engine: Engine, learner_id: int, deposit: dict[str, Any], half_credits: int, kind: str
+) -> None:
+    """Append a ledger entry (reversal, adjustment) for a deposit's achievement."""
+    with Session(engine) as session:
+        ledger.append(
+            session,
+            learner_id=learner_id,
+            kind=kind,
+            half_credits=half_credits,
+            domain=deposit["domain"],
+            standard=deposit["standard"],
+            rule="TEST",
+            explanation=kind,
+            achievement_id=deposit["achievement_id"],
+        )
+        session.commit()

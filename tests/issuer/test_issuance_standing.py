@@ -15,11 +15,8 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
-from sqlmodel import Session
 
-from issuer import ledger
-from issuer.models import Redemption, RedemptionItem
-from tests.issuer.factories import problem, row_counts
+from tests.issuer.factories import append_to_deposit, problem, redeem_unit, row_counts
 from tests.issuer.test_certificate import issue_credential
 from verifier.formats import cbqr
 from verifier.formats._jws import split
@@ -46,39 +43,12 @@ def _transferred(client, admin, inst_b, engine, cred) -> None:  # type: ignore[n
 
 def _redeemed(client, admin, inst_b, engine, cred) -> None:  # type: ignore[no-untyped-def]
     learner_id = cred["learner_id"]
-    achievement_id = _deposit(client, admin, learner_id)["achievement_id"]
-    with Session(engine) as session:
-        redemption = Redemption(
-            learner_id=learner_id, pathway_id="TEST", half_credits=4, statement="x"
-        )
-        session.add(redemption)
-        session.flush()
-        assert redemption.id is not None
-        session.add(
-            RedemptionItem(redemption_id=redemption.id, unit=f"a:{achievement_id}", half_credits=4)
-        )
-        session.commit()
-
-
-def _adjust(engine: Engine, learner_id: int, deposit: dict[str, Any], half: int, kind: str) -> None:
-    with Session(engine) as session:
-        ledger.append(
-            session,
-            learner_id=learner_id,
-            kind=kind,
-            half_credits=half,
-            domain=deposit["domain"],
-            standard=deposit["standard"],
-            rule="TEST",
-            explanation=kind,
-            achievement_id=deposit["achievement_id"],
-        )
-        session.commit()
+    redeem_unit(engine, learner_id, _deposit(client, admin, learner_id)["achievement_id"])
 
 
 def _reversed(client, admin, inst_b, engine, cred) -> None:  # type: ignore[no-untyped-def]
     deposit = _deposit(client, admin, cred["learner_id"])
-    _adjust(engine, cred["learner_id"], deposit, -deposit["half_credits"], "reversal")
+    append_to_deposit(engine, cred["learner_id"], deposit, -deposit["half_credits"], "reversal")
 
 
 def _routes(learner_id: int, entry_id: int) -> list[tuple[str, dict[str, Any]]]:
@@ -129,7 +99,7 @@ def test_a_lowered_deposit_is_issued_with_what_it_still_holds(
     learner, _ = issue_credential(client, admin, inst_a, titles=("机电一体化实训",))
     deposit = _deposit(client, admin, learner["id"])
     assert deposit["half_credits"] >= 2
-    _adjust(engine, learner["id"], deposit, -1, "adjustment")
+    append_to_deposit(engine, learner["id"], deposit, -1, "adjustment")
     response = client.post(
         f"/learners/{learner['id']}/credentials",
         json={"entry_ids": [deposit["id"]]},

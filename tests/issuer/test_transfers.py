@@ -12,8 +12,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from issuer import ledger
-from issuer.models import Credential, Redemption, RedemptionItem
-from tests.issuer.factories import problem, row_counts
+from issuer.models import Credential
+from tests.issuer.factories import append_to_deposit, problem, redeem_unit, row_counts
 from tests.issuer.test_certificate import issue_credential
 from verifier import TrustBundle
 from verifier.transfer import TransferPolicy, evaluate
@@ -150,17 +150,7 @@ def test_redeemed_credits_cannot_be_transferred(
 ) -> None:
     learner, cred = issue_credential(client, admin, inst_a, titles=("液压传动",))
     achievement_id = _account(client, admin, learner["id"])["entries"][0]["achievement_id"]
-    with Session(engine) as session:
-        redemption = Redemption(
-            learner_id=learner["id"], pathway_id="TEST", half_credits=4, statement="x"
-        )
-        session.add(redemption)
-        session.flush()
-        assert redemption.id is not None
-        session.add(
-            RedemptionItem(redemption_id=redemption.id, unit=f"a:{achievement_id}", half_credits=4)
-        )
-        session.commit()
+    redeem_unit(engine, learner["id"], achievement_id)
     response = client.post(
         "/transfers", json={"items": [{"jti": cred["jti"]}]}, headers=inst_b["headers"]
     )
@@ -176,19 +166,7 @@ def test_reversed_credits_cannot_be_transferred(
 ) -> None:
     learner, cred = issue_credential(client, admin, inst_a, titles=("气动技术",))
     deposit = _account(client, admin, learner["id"])["entries"][0]
-    with Session(engine) as session:
-        ledger.append(
-            session,
-            learner_id=learner["id"],
-            kind="reversal",
-            half_credits=-deposit["half_credits"],
-            domain=deposit["domain"],
-            standard=deposit["standard"],
-            rule="TEST",
-            explanation="reversed",
-            achievement_id=deposit["achievement_id"],
-        )
-        session.commit()
+    append_to_deposit(engine, learner["id"], deposit, -deposit["half_credits"], "reversal")
     response = client.post(
         "/transfers", json={"items": [{"jti": cred["jti"]}]}, headers=inst_b["headers"]
     )
