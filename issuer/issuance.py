@@ -13,6 +13,7 @@ from issuer.accounts import get_learner
 from issuer.errors import (
     AlreadyRedeemed,
     AlreadyTransferred,
+    CreditBankError,
     InsufficientCredits,
     InvalidRequest,
     NotFound,
@@ -103,65 +104,83 @@ def standing_credits(
     downward adjustment left without credits :class:`InsufficientCredits`: no credential
     is issued, and no transfer recorded, over credits the account no longer holds.
     """
-    deposit_ids = [d.id for d in deposits]
-    taken = session.exec(
-        select(TransferItem.ledger_entry_id).where(
-            col(TransferItem.ledger_entry_id).in_(deposit_ids)
-        )
-    ).first()
-    if taken is not None:
-        raise AlreadyTransferred(f"the credits of ledger entry {taken} were already transferred")
-    units = {f"a:{d.achievement_id}" for d in deposits} | {f"e:{d.id}" for d in deposits}
-    redeemed = session.exec(
-        select(RedemptionItem.unit)
-        .join(Redemption, col(Redemption.id) == col(RedemptionItem.redemption_id))
-        .where(col(Redemption.learner_id) == learner_id, col(RedemptionItem.unit).in_(units))
-    ).first()
-    if redeemed is not None:
-        raise AlreadyRedeemed(f"the credits of {redeemed} already count toward a qualification")
-    net = _net_by_achievement(session, learner_id, [d.achievement_id for d in deposits])
-    standing: dict[int, int] = {}
-    for deposit in deposits:
-        assert deposit.id is not None and deposit.achievement_id is not None
-        half = min(deposit.half_credits, net.get(deposit.achievement_id, 0))
-        if half <= 0:
-            raise InsufficientCredits(f"ledger entry {deposit.id} holds no credits any more")
-        standing[deposit.id] = half
-    return standing
-
-
-def _net_by_achievement(
-    session: Session, learner_id: int, achievement_ids: list[int | None]
-) -> dict[int, int]:
-    rows = session.exec(
-        select(LedgerEntry.achievement_id, func.sum(LedgerEntry.half_credits))
-        .where(
-            col(LedgerEntry.learner_id) == learner_id,
-            col(LedgerEntry.achievement_id).in_(achievement_ids),
-        )
-        .group_by(col(LedgerEntry.achievement_id))
-    ).all()
-    return {int(a): int(total or 0) for a, total in rows if a is not None}
+    standing = _standing(session, learner_id, deposits)
+    for kind in (AlreadyTransferred, AlreadyRedeemed, InsufficientCredits):
+        for value in standing.values():
+            if isinstance(value, kind):
+                raise value
+    return {entry_id: half for entry_id, half in standing.items() if isinstance(half, int)}
 
 
 def standing_deposits(session: Session, learner_id: int) -> list[LedgerEntry]:
     """The learner's deposits that still hold credits (not transferred, redeemed or reversed)."""
-    rows = session.exec(
-        select(LedgerEntry)
-        .where(
-            col(LedgerEntry.learner_id) == learner_id,
-            col(LedgerEntry.kind) == "deposit",
-            col(LedgerEntry.achievement_id).is_not(None),
+    rows = list(
+        session.exec(
+            select(LedgerEntry)
+            .where(
+                col(LedgerEntry.learner_id) == learner_id,
+                col(LedgerEntry.kind) == "deposit",
+                col(LedgerEntry.achievement_id).is_not(None),
+            )
+            .order_by(col(LedgerEntry.seq))
+        ).all()
+    )
+    standing = _standing(session, learner_id, rows)
+    return [row for row in rows if isinstance(standing.get(row.id or 0), int)]
+
+
+def _standing(
+    session: Session, learner_id: int, deposits: list[LedgerEntry]
+) -> dict[int, int | CreditBankError]:
+    """For each deposit id, the half-credits it still holds or the error that refuses it.
+
+    Three queries whatever the number of deposits: transfers, redemptions, net credits.
+    """
+    ids = [d.id for d in deposits]
+    transferred = set(
+        session.exec(
+            select(TransferItem.ledger_entry_id).where(col(TransferItem.ledger_entry_id).in_(ids))
         )
-        .order_by(col(LedgerEntry.seq))
-    ).all()
-    out = []
-    for deposit in rows:
-        try:
-            standing_credits(session, learner_id, [deposit])
-        except (AlreadyTransferred, AlreadyRedeemed, InsufficientCredits):
-            continue
-        out.append(deposit)
+    )
+    units = {f"a:{d.achievement_id}" for d in deposits} | {f"e:{d.id}" for d in deposits}
+    redeemed = set(
+        session.exec(
+            select(RedemptionItem.unit)
+            .join(Redemption, col(Redemption.id) == col(RedemptionItem.redemption_id))
+            .where(col(Redemption.learner_id) == learner_id, col(RedemptionItem.unit).in_(units))
+        )
+    )
+    net = dict(
+        session.exec(
+            select(LedgerEntry.achievement_id, func.sum(LedgerEntry.half_credits))
+            .where(
+                col(LedgerEntry.learner_id) == learner_id,
+                col(LedgerEntry.achievement_id).in_([d.achievement_id for d in deposits]),
+            )
+            .group_by(col(LedgerEntry.achievement_id))
+        ).all()
+    )
+    out: dict[int, int | CreditBankError] = {}
+    for deposit in deposits:
+        assert deposit.id is not None and deposit.achievement_id is not None
+        half = min(deposit.half_credits, int(net.get(deposit.achievement_id) or 0))
+        unit = next(
+            (u for u in (f"a:{deposit.achievement_id}", f"e:{deposit.id}") if u in redeemed), None
+        )
+        if deposit.id in transferred:
+            out[deposit.id] = AlreadyTransferred(
+                f"the credits of ledger entry {deposit.id} were already transferred"
+            )
+        elif unit is not None:
+            out[deposit.id] = AlreadyRedeemed(
+                f"the credits of {unit} already count toward a qualification"
+            )
+        elif half <= 0:
+            out[deposit.id] = InsufficientCredits(
+                f"ledger entry {deposit.id} holds no credits any more"
+            )
+        else:
+            out[deposit.id] = half
     return out
 
 

@@ -8,10 +8,12 @@ corruptions of QR digits and on claims JSON spelled in every way JSON allows.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
 import zlib
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -45,12 +47,19 @@ def python_parts(text: str) -> tuple[bytes, bytes, bytes, bytes]:
     return head, jws.signing_input, jws.payload, jws.signature
 
 
-def python_claims(payload: bytes) -> cbqr.QRCredential:
+@contextlib.contextmanager
+def python_only() -> Iterator[None]:
+    """Run cbqr without its compiled helper."""
     saved, cbqr._cbqr_speedups = cbqr._cbqr_speedups, None
     try:
-        return cbqr.parse_claims(payload)
+        yield
     finally:
         cbqr._cbqr_speedups = saved
+
+
+def python_claims(payload: bytes) -> cbqr.QRCredential:
+    with python_only():
+        return cbqr.parse_claims(payload)
 
 
 def compiled_claims(payload: bytes) -> cbqr.QRCredential | None:
@@ -329,11 +338,8 @@ ED_SIGNER = Signer(generate_private_key("EdDSA"), "EdDSA", "ed-test-key")
 
 
 def python_issue(cred: cbqr.QRCredential, base: str) -> tuple[str, str]:
-    saved, cbqr._cbqr_speedups = cbqr._cbqr_speedups, None
-    try:
+    with python_only():
         return cbqr.issue_qr(cred, ED_SIGNER, base)
-    finally:
-        cbqr._cbqr_speedups = saved
 
 
 @settings(max_examples=200, deadline=None)
