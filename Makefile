@@ -52,7 +52,7 @@ format: install
 	$(BIN)/ruff check --fix $(PACKAGES) tests benchmarks
 
 openapi: install
-	$(BIN)/python -m issuer.openapi_export --out openapi/openapi.json
+	$(BIN)/python -m issuer.cli.openapi_export --out openapi/openapi.json
 
 # The ledger benchmark also runs on PostgreSQL when this server answers (it makes and drops its own database).
 BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test

@@ -26,9 +26,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from issuer import migrate
-from issuer.db import make_engine
-from issuer.ledger_audit import HEADS_FROM_CHAINS_SQL, _canonical, _cursor, _query, verify_all
+from issuer.bank.ledger_check import HEADS_FROM_CHAINS_SQL, _canonical, _cursor, _query, verify_all
+from issuer.core import migrate
+from issuer.core.db import make_engine
 
 TARGET_SECONDS = 10.0
 PER_LEARNER = 100

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 
 from benchmarks._timing import compare
-from issuer.qrimage import qr_version
+from issuer.credentials.qr_image import qr_version
 from keys import Signer, b64url_decode, public_jwk
 from verifier import TrustBundle, verify
 from verifier.formats import cbqr, status_list, trust_bundle

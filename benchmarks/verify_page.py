@@ -92,9 +92,9 @@ def run(loads: int = LOADS) -> dict[str, Any]:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
 
-        from issuer import migrate
-        from issuer.demo import run_story
-        from issuer.settings import Settings
+        from issuer.core import migrate
+        from issuer.core.settings import Settings
+        from issuer.demo.story import run_story
     except ImportError as exc:
         return {"verify_page_skipped": f"missing package: {exc.name}"}
 

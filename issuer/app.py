@@ -5,11 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
-from issuer import problems
 from issuer.api import achievements as achievements_api
 from issuer.api import auth as auth_api
 from issuer.api import committee as committee_api
-from issuer.api import credentials, institutions, learners, oid4vci, public, verify_page
+from issuer.api import credentials, institutions, learners, oid4vci, problems, public, verify_page
 from issuer.api import disputes as disputes_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
@@ -17,10 +16,10 @@ from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
 from issuer.api import status as status_api
 from issuer.api import transfers as transfers_api
-from issuer.db import make_engine, require_migrated
+from issuer.core.db import make_engine, require_migrated
+from issuer.core.settings import Settings
 from issuer.models import Problem
 from issuer.portal import pages as portal_pages
-from issuer.settings import Settings
 from keys import KeyStore
 
 __all__ = ["create_app"]

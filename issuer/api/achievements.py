@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from issuer import achievements, idempotency
-from issuer.achievements_evidence import AchievementCreate
+from issuer.api import idempotency
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.auth import InstitutionDep
+from issuer.api.principals import InstitutionDep
+from issuer.conversion import achievements
+from issuer.conversion.evidence import AchievementCreate
 from issuer.models import AchievementRecorded
 
 router = APIRouter(tags=["achievements"])

@@ -9,10 +9,11 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field, ValidationError
 
-from issuer import accounts, audit, learner_auth
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.auth import AdminDep
-from issuer.errors import InvalidRequest
+from issuer.api.principals import AdminDep
+from issuer.bank import accounts
+from issuer.core import audit, security
+from issuer.core.errors import InvalidRequest
 
 router = APIRouter(tags=["auth"])
 
@@ -69,7 +70,7 @@ async def issue_token(
     Wrong or unknown credentials are ``unauthenticated`` (401), indistinguishably.
     """
     data = await _token_request(request)
-    token = learner_auth.authenticate(session, settings, data.learner_id, data.password)
+    token = security.authenticate(session, settings, data.learner_id, data.password)
     return TokenResponse(access_token=token, expires_in=60 * settings.learner_token_minutes)
 
 
@@ -79,7 +80,7 @@ def set_learner_password(
 ) -> None:
     """Set (or reset) a learner's password; it is stored only as an argon2id hash."""
     learner = accounts.get_learner(session, learner_id)
-    learner_auth.set_password(session, learner, data.password)
+    security.set_password(session, learner, data.password)
     audit.record(
         session,
         actor=admin.actor,

@@ -8,10 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel
 
-from issuer import audit, committee, idempotency, reviews
+from issuer.api import idempotency
 from issuer.api.deps import SessionDep
-from issuer.auth import AdminDep, AdminOrCommitteeDep, CommitteeDep
-from issuer.errors import NotFound
+from issuer.api.pagination import Page, PageDep
+from issuer.api.principals import AdminDep, AdminOrCommitteeDep, CommitteeDep
+from issuer.committee import panels, reviews
+from issuer.core import audit
+from issuer.core.errors import NotFound
 from issuer.models import Panel
 from issuer.models.committee import (
     CaseOpen,
@@ -23,7 +26,6 @@ from issuer.models.committee import (
     PanelPublic,
     VoteCreate,
 )
-from issuer.pagination import Page, PageDep
 
 router = APIRouter(tags=["committee"])
 
@@ -40,7 +42,7 @@ class AuditEventPublic(BaseModel):
 @router.post("/committee/members", status_code=status.HTTP_201_CREATED)
 def create_member(data: MemberCreate, session: SessionDep, admin: AdminDep) -> MemberCreated:
     """Appoint a committee member. Their bearer token (``cbc_…``) is in this response only."""
-    created = committee.create_member(session, data)
+    created = panels.create_member(session, data)
     audit.record(
         session,
         actor=admin.actor,
@@ -56,7 +58,7 @@ def list_members(
     session: SessionDep, page: PageDep, _caller: AdminOrCommitteeDep
 ) -> Page[MemberPublic]:
     """Committee members, in order of appointment."""
-    items, total = committee.list_members(session, limit=page.limit, offset=page.offset)
+    items, total = panels.list_members(session, limit=page.limit, offset=page.offset)
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
 
 
@@ -66,7 +68,7 @@ def create_panel(data: PanelCreate, session: SessionDep, admin: AdminDep) -> Pan
 
     New cases go to the newest panel of the matching purpose unless one is named.
     """
-    panel = committee.create_panel(session, data)
+    panel = panels.create_panel(session, data)
     audit.record(
         session,
         actor=admin.actor,
@@ -83,7 +85,7 @@ def get_panel(panel_id: int, session: SessionDep, _caller: AdminOrCommitteeDep) 
     panel = session.get(Panel, panel_id)
     if panel is None:
         raise NotFound(f"panel {panel_id} does not exist")
-    return committee.panel_public(session, panel)
+    return panels.panel_public(session, panel)
 
 
 @router.post(
@@ -118,7 +120,7 @@ def list_cases(
     overdue: bool | None = None,
 ) -> Page[CasePublic]:
     """Cases, oldest first; ``?status=open`` and ``?overdue=true`` filter them."""
-    items, total = committee.list_cases(
+    items, total = panels.list_cases(
         session, status=case_status, overdue=overdue, limit=page.limit, offset=page.offset
     )
     return Page(items=items, total=total, limit=page.limit, offset=page.offset)
@@ -127,7 +129,7 @@ def list_cases(
 @router.get("/committee/cases/{case_id}")
 def get_case(case_id: int, session: SessionDep, _caller: AdminOrCommitteeDep) -> CasePublic:
     """One case with its votes, outcome and deadline."""
-    return committee.case_public(session, committee.get_case(session, case_id))
+    return panels.case_public(session, panels.get_case(session, case_id))
 
 
 @router.post("/committee/cases/{case_id}/votes", status_code=status.HTTP_201_CREATED)

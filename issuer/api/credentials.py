@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response, status
 
-from issuer import idempotency, issuance
+from issuer.api import idempotency
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.auth import AdminDep
+from issuer.api.principals import AdminDep
+from issuer.credentials import issuance
+from issuer.credentials.qr_image import render_png
 from issuer.models import CredentialIssue, CredentialIssued
-from issuer.qrimage import render_png
 
 router = APIRouter(tags=["credentials"])
 

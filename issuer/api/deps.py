@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer.db import session_scope
-from issuer.settings import Settings
+from issuer.core.db import session_scope
+from issuer.core.settings import Settings
 from keys import KeyStore
 
 __all__ = ["EngineDep", "KeyStoreDep", "SessionDep", "SettingsDep"]

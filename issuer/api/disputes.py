@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from issuer import disputes
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.auth import AdminOrCommitteeDep, AdminOrSelfDep, PrincipalDep, SelfDep
-from issuer.errors import Forbidden
+from issuer.api.pagination import Page, PageDep
+from issuer.api.principals import AdminOrCommitteeDep, AdminOrSelfDep, PrincipalDep, SelfDep
+from issuer.committee import disputes
+from issuer.core.errors import Forbidden
 from issuer.models.committee import DisputeCreate, DisputePublic
-from issuer.pagination import Page, PageDep
 
 router = APIRouter(tags=["disputes"])
 

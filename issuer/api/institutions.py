@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from issuer import accounts
 from issuer.api.deps import SessionDep
-from issuer.auth import AdminDep
+from issuer.api.principals import AdminDep
+from issuer.bank import accounts
 from issuer.models import InstitutionCreate, InstitutionCreated
 
 router = APIRouter(tags=["institutions"])

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from issuer import accounts, courses, idempotency
+from issuer.api import idempotency
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.auth import AdminOrInstitutionDep, AdminOrSelfDep, InstitutionDep
+from issuer.api.principals import AdminOrInstitutionDep, AdminOrSelfDep, InstitutionDep
+from issuer.bank import accounts
+from issuer.conversion import courses
 from issuer.models import Account, CourseCreate, CourseRecorded, LearnerCreate, LearnerPublic
 
 router = APIRouter(tags=["learners"])

@@ -16,15 +16,15 @@ from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.auth import AdminOrSelfDep
-from issuer.models import CredentialOfferCreate, CredentialOfferCreated
-from issuer.oid4vci import credentials, metadata, nonces, offers, tokens
-from issuer.oid4vci.errors import (
+from issuer.api.principals import AdminOrSelfDep
+from issuer.credentials.oid4vci import credentials, metadata, nonces, offers, tokens
+from issuer.credentials.oid4vci.errors import (
     InvalidCredentialRequest,
     InvalidRequest,
     OAuthError,
     UnsupportedGrantType,
 )
+from issuer.models import CredentialOfferCreate, CredentialOfferCreated
 
 router = APIRouter(tags=["oid4vci"])
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response
 
-from issuer import certificate, issuance
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.auth import PrincipalDep
-from issuer.errors import Forbidden
+from issuer.api.principals import PrincipalDep
+from issuer.core.errors import Forbidden
+from issuer.credentials import certificate, issuance
 
 router = APIRouter(tags=["certificates"])
 

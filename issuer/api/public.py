@@ -6,10 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter, Response
 
-from issuer import migrate
 from issuer.api.deps import EngineDep, KeyStoreDep, SessionDep, SettingsDep
+from issuer.core import migrate
+from issuer.credentials.trust import build_trust_bundle
 from issuer.models import Health
-from issuer.trust import build_trust_bundle
 
 router = APIRouter(tags=["public"])
 

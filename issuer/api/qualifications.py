@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
 
-from issuer import idempotency, qualifications
+from issuer.api import idempotency
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.auth import AdminOrSelfDep
+from issuer.api.pagination import Page, PageDep
+from issuer.api.principals import AdminOrSelfDep
+from issuer.bank import qualifications
 from issuer.models.qualifications import PathwayPublic, Progress, RedemptionPublic
-from issuer.pagination import Page, PageDep
 
 router = APIRouter(tags=["qualifications"])
 

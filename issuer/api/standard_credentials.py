@@ -8,9 +8,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 
-from issuer import idempotency, standard_credentials
+from issuer.api import idempotency
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.auth import AdminOrSelfDep
+from issuer.api.principals import AdminOrSelfDep
+from issuer.credentials import vc_issuance
 from issuer.models import Credential
 
 router = APIRouter(tags=["standard-credentials"])
@@ -79,7 +80,7 @@ def issue_ob3(
         request=data.model_dump(mode="json"),
         model=StandardCredentialIssued,
         produce=lambda: _issued(
-            standard_credentials.issue_ob3(
+            vc_issuance.issue_ob3(
                 session, settings, keystore, learner_id, data.entry_id, alg=data.alg
             )
         ),
@@ -110,7 +111,7 @@ def issue_clr(
         request=body.model_dump(mode="json"),
         model=StandardCredentialIssued,
         produce=lambda: _issued(
-            standard_credentials.issue_clr(session, settings, keystore, learner_id, alg=body.alg)
+            vc_issuance.issue_clr(session, settings, keystore, learner_id, alg=body.alg)
         ),
     )
 
@@ -139,7 +140,7 @@ def issue_sd_jwt(
         request=data.model_dump(mode="json"),
         model=StandardCredentialIssued,
         produce=lambda: _issued(
-            standard_credentials.issue_sd_jwt(
+            vc_issuance.issue_sd_jwt(
                 session, settings, keystore, learner_id, data.entry_ids, data.holder_jwk
             )
         ),

@@ -6,9 +6,9 @@ from typing import Any
 
 from fastapi import APIRouter, Body, status
 
-from issuer import standards
 from issuer.api.deps import SessionDep
-from issuer.auth import AdminDep
+from issuer.api.principals import AdminDep
+from issuer.conversion import standards
 from issuer.models import StandardPublic
 
 router = APIRouter(tags=["standards"])

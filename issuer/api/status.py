@@ -8,13 +8,15 @@ from typing import Literal
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
-from issuer import credential_status, status_publication
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.auth import AdminOrCommitteeDep
+from issuer.api.principals import AdminOrCommitteeDep
+from issuer.credentials import status_changes, status_publication
 
 router = APIRouter(tags=["status"])
 
-_CONTEXT_FILE = Path(__file__).resolve().parent.parent / "contexts" / "creditbank-v1.jsonld"
+_CONTEXT_FILE = (
+    Path(__file__).resolve().parent.parent / "credentials" / "contexts" / "creditbank-v1.jsonld"
+)
 
 
 class StatusChange(BaseModel):
@@ -42,7 +44,7 @@ def set_credential_status(
     final: changing a revoked credential is ``credential_revoked`` (409). Admin or a
     committee member; recorded in the audit trail with the reason.
     """
-    credential = credential_status.set_status(
+    credential = status_changes.set_status(
         session, jti, data.status, reason=data.reason, actor=principal.actor
     )
     return CredentialStatusPublic(

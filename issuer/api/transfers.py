@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from issuer import transfers
 from issuer.api.deps import SessionDep
-from issuer.auth import InstitutionDep
+from issuer.api.principals import InstitutionDep
+from issuer.bank import transfers
 from issuer.models import TransferCreate, TransferPublic
 
 router = APIRouter(tags=["transfers"])

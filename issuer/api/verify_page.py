@@ -25,8 +25,8 @@ from fastapi import APIRouter, Depends, Response
 
 import verifier
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.errors import NotFound
-from issuer.trust import build_trust_bundle
+from issuer.core.errors import NotFound
+from issuer.credentials.trust import build_trust_bundle
 
 router = APIRouter(tags=["verify"])
 

@@ -12,10 +12,17 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
-from issuer import achievements_demo, demo_committee, migrate, transfer_demo
 from issuer.cli._settings import ConfigError, load_settings, open_keystore
-from issuer.db import make_engine
-from issuer.demo import (
+from issuer.core import migrate
+from issuer.core.db import make_engine
+from issuer.core.errors import CreditBankError
+from issuer.core.national_id import check_digit
+from issuer.core.settings import Settings
+from issuer.credentials.qr_image import render_png
+from issuer.credentials.trust import build_trust_bundle
+from issuer.demo import achievements, committee, transfers
+from issuer.demo.credentials import write_demo_credentials
+from issuer.demo.story import (
     DEMO_COURSES,
     DEMO_INSTITUTION,
     DEMO_PASSWORD,
@@ -25,14 +32,8 @@ from issuer.demo import (
     ok,
     run_story,
 )
-from issuer.demo_credentials import write_demo_credentials
-from issuer.errors import CreditBankError
+from issuer.demo.wallet_offer import write_demo_offer
 from issuer.models import Institution
-from issuer.national_id import check_digit
-from issuer.oid4vci.demo import write_demo_offer
-from issuer.qrimage import render_png
-from issuer.settings import Settings
-from issuer.trust import build_trust_bundle
 from keys import KeysError
 
 Handler = Callable[[argparse.Namespace], int]
@@ -159,7 +160,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"({committee['dispute']['credits']} credits); {committee['redemption']['pathway']} "
         f"redeemed, second attempt: {committee['redemption']['second_attempt']}"
     )
-    transfer_demo.demo_step(settings, out, result)
+    transfers.demo_step(settings, out, result)
     print("[3/4] certificate-1.pdf, credentials 2 and 3 and a university transfer policy written")
     export_trust(settings, out / "trust-bundle.json", out / "trust-anchor.jwk")
     _write_json(out / "jwks.json", open_keystore(settings).jwks())
@@ -194,13 +195,13 @@ def _committee_story(client: TestClient, admin: dict[str, str], result: DemoResu
         client.post(f"/learners/{learner['id']}/courses", json=course, headers=institution),
         "course",
     )
-    return demo_committee.demo_step(client, admin, int(learner["id"]), result.institution_id)
+    return committee.demo_step(client, admin, int(learner["id"]), result.institution_id)
 
 
 def demo_steps(out: Path) -> dict[str, Step]:
     """The steps after the core story; those that write files write them into ``out``."""
     return {
-        "achievements": lambda client, admin, result: achievements_demo.demo_step(
+        "achievements": lambda client, admin, result: achievements.demo_step(
             client, {"Authorization": f"Bearer {result.institution_api_key}"}, result.learner_id
         ),
         "committee": _committee_story,

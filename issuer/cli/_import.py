@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from issuer.cli._settings import load_settings
-from issuer.db import make_engine
-from issuer.imports import import_achievements
+from issuer.conversion.csv_import import import_achievements
+from issuer.core.db import make_engine
 
 
 def add_parser(sub: Any) -> None:

@@ -7,10 +7,10 @@ import json
 import sys
 from typing import Any
 
+from issuer.bank.ledger_check import verify_all
 from issuer.cli._settings import load_settings
-from issuer.db import make_engine
-from issuer.errors import LedgerCorrupt
-from issuer.ledger_audit import verify_all
+from issuer.core.db import make_engine
+from issuer.core.errors import LedgerCorrupt
 
 
 def add_parser(sub: Any) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from issuer.settings import Settings
+from issuer.core.settings import Settings
 from keys import KeyStore
 
 

@@ -1,6 +1,6 @@
 """Alembic environment of the creditbank issuer.
 
-Run through :mod:`issuer.migrate` (``creditbank db upgrade``), which sets the URL in code.
+Run through :mod:`issuer.core.migrate` (``creditbank db upgrade``), which sets the URL in code.
 """
 
 from __future__ import annotations

@@ -78,7 +78,7 @@ class Learner(LearnerBase, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # argon2id hash of the learner's password; NULL until one is set.
     password_hash: str | None = Field(default=None, max_length=200)
-    # The head of the account's ledger chain (issuer.ledger keeps it in step with each
+    # The head of the account's ledger chain (issuer.bank.ledger keeps it in step with each
     # append): a chain whose last entries were deleted no longer reaches it.
     ledger_seq: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     ledger_head: str = Field(

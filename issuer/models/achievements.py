@@ -1,7 +1,7 @@
 """Achievements recorded by institutions: courses and every other kind of learning.
 
 A course keeps its own columns (``course_type``, ``hours``, ``grade``) as before; every
-kind stores its validated evidence in ``evidence`` (see :mod:`issuer.achievements_evidence`).
+kind stores its validated evidence in ``evidence`` (see :mod:`issuer.conversion.evidence`).
 Certificates carry ``certificate_number`` and ``certifying_body``, unique together
 across all accounts so one certificate can never be deposited twice.
 """

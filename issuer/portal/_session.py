@@ -1,6 +1,6 @@
 """The portal's cookies: the learner's session and the CSRF double-submit token.
 
-The session cookie carries the learner's bearer token from :mod:`issuer.learner_auth`
+The session cookie carries the learner's bearer token from :mod:`issuer.core.security`
 (HttpOnly, so page scripts cannot read it; SameSite=Lax, so other sites' forms do not
 send it; Secure over HTTPS). Only the ``/portal`` pages read it: the JSON API keeps
 requiring ``Authorization: Bearer``, so a cookie never authorises an API call.
@@ -19,10 +19,10 @@ from urllib.parse import parse_qs
 from fastapi import Request, Response
 from sqlmodel import Session
 
-from issuer import learner_auth
-from issuer.errors import Unauthenticated
+from issuer.core import security
+from issuer.core.errors import Unauthenticated
+from issuer.core.settings import Settings
 from issuer.models import Learner
-from issuer.settings import Settings
 
 __all__ = [
     "CSRF_COOKIE",
@@ -52,7 +52,7 @@ def current_learner(request: Request, session: Session, settings: Settings) -> L
     if not token:
         return None
     try:
-        return learner_auth.learner_from_token(session, settings, token)
+        return security.learner_from_token(session, settings, token)
     except Unauthenticated:
         return None
 

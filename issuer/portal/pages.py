@@ -1,6 +1,6 @@
 """The learner portal's pages under ``/portal`` (server-rendered HTML, no script).
 
-Sign in with the account number and password (:mod:`issuer.learner_auth`), then one
+Sign in with the account number and password (:mod:`issuer.core.security`), then one
 overview page: balance by domain, every ledger entry with the standard and rule behind
 it, progress toward a chosen qualification, disputes, and downloads (PDF certificate
 and QR PNG of each QR credential, the JWT of Open Badges / CLR credentials, a wallet
@@ -16,14 +16,17 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, col, select
 
-from issuer import accounts, certificate, disputes, issuance, learner_auth, qualifications
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.errors import CreditBankError, NotFound, Unauthenticated
+from issuer.bank import accounts, qualifications
+from issuer.committee import disputes
+from issuer.core import security
+from issuer.core.errors import CreditBankError, NotFound, Unauthenticated
+from issuer.core.settings import Settings
+from issuer.credentials import certificate, issuance
+from issuer.credentials.oid4vci import offers
+from issuer.credentials.qr_image import render_png
 from issuer.models import Credential, CredentialOfferCreate, Learner
-from issuer.oid4vci import offers
 from issuer.portal import _session
-from issuer.qrimage import render_png
-from issuer.settings import Settings
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
@@ -106,7 +109,7 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
     try:
         if not raw_id.isdigit() or len(raw_id) > 12:
             raise Unauthenticated("not an account number")
-        token = learner_auth.authenticate(session, settings, int(raw_id), form.get("password", ""))
+        token = security.authenticate(session, settings, int(raw_id), form.get("password", ""))
     except Unauthenticated:
         error = "账户号或密码不正确。Wrong account number or password."
         return _page(

@@ -1,7 +1,7 @@
 """Fixtures of the browser tests: a live creditbank server and headless Chromium.
 
 - ``demo_server`` (session): a real uvicorn server on a free 127.0.0.1 port serving the
-  app over a fresh SQLite installation in which the demo story (issuer.demo.run_story)
+  app over a fresh SQLite installation in which the demo story (issuer.demo.story.run_story)
   has run; its ``verify_base_url`` is the server's own address, so the demo credential's
   QR text opens this server's verify page.
 - ``start_server(app)``: the same for any app (a second server that a test may stop).
@@ -28,10 +28,10 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
-from issuer import migrate
 from issuer.app import create_app
-from issuer.demo import DemoResult, run_story
-from issuer.settings import Settings
+from issuer.core import migrate
+from issuer.core.settings import Settings
+from issuer.demo.story import DemoResult, run_story
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

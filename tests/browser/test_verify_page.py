@@ -28,7 +28,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from issuer.api.verify_page import PageTrust, page_trust
 from issuer.app import create_app
-from issuer.qrimage import render_png
+from issuer.credentials.qr_image import render_png
 from tests.browser.conftest import (
     DemoInstallation,
     LiveServer,

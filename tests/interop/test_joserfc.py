@@ -15,8 +15,8 @@ from joserfc.jwk import KeySet
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer.settings import Settings
-from issuer.standard_credentials import issue_ob3
+from issuer.core.settings import Settings
+from issuer.credentials.vc_issuance import issue_ob3
 from keys import KeyStore, b64url_decode
 from tests.interop._issued import issue_all
 from verifier.formats.holder_key import new_holder_jwk

@@ -25,9 +25,9 @@ import httpx2
 import pytest
 import uvicorn
 
-from issuer import migrate
 from issuer.app import create_app
-from issuer.settings import Settings
+from issuer.core import migrate
+from issuer.core.settings import Settings
 from tests.issuer.conftest import _create_pg_database, _drop_pg_database
 from tests.issuer.factories import course, new_code, new_national_id
 from verifier import TrustBundle, verify_sd_jwt_presentation

@@ -18,9 +18,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
-from issuer import migrate
 from issuer.app import create_app
-from issuer.settings import Settings
+from issuer.core import migrate
+from issuer.core.settings import Settings
 from tests.issuer.factories import create_institution
 
 ADMIN_TOKEN = "test-admin-token"

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session, SQLModel
 
-from issuer import ledger
+from issuer.bank import ledger
+from issuer.core.national_id import check_digit
 from issuer.models import Redemption, RedemptionItem
-from issuer.national_id import check_digit
 
 _serial = itertools.count(1)
 

@@ -9,8 +9,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer import ledger, recognitions
-from issuer.errors import RecognitionDecided
+from issuer.bank import ledger
+from issuer.conversion import recognitions
+from issuer.core.errors import RecognitionDecided
 from tests.issuer.factories import create_learner, new_code, problem, row_counts
 
 pytestmark = pytest.mark.db
@@ -274,7 +275,7 @@ def test_courses_endpoint_is_unchanged(client: TestClient, inst_a: dict[str, Any
 
 
 def test_demo_step_records_every_kind(client: TestClient, admin: dict[str, str]) -> None:
-    from issuer.achievements_demo import demo_step
+    from issuer.demo.achievements import demo_step
     from tests.issuer.factories import create_institution
 
     inst = create_institution(client, admin)

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer import ledger
+from issuer.bank import ledger
 from tests.issuer.factories import (
     course,
     create_learner,

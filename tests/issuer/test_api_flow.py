@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from issuer.core.settings import Settings
 from issuer.models import Credential, CredentialEntry
-from issuer.settings import Settings
 from tests.issuer.factories import course, create_learner
 from verifier import TrustBundle, verify
 from verifier.formats import cbqr

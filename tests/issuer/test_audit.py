@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from issuer import audit
+from issuer.core import audit
 from issuer.models import AuditEvent, Vote
 from tests.issuer.committee_factories import deposit, panel, signed_in_learner, trio
 from tests.issuer.factories import problem

@@ -11,10 +11,10 @@ from pydantic import SecretStr, ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer import learner_auth
-from issuer.errors import Unauthenticated
+from issuer.core import security
+from issuer.core.errors import Unauthenticated
+from issuer.core.settings import Settings
 from issuer.models import Learner, utcnow
-from issuer.settings import Settings
 from tests.issuer.committee_factories import PASSWORD, deposit, signed_in_learner
 from tests.issuer.factories import create_learner, problem
 
@@ -133,11 +133,11 @@ def test_expired_token_is_refused(settings: Settings, engine: Engine) -> None:
         session.add(learner)
         session.flush()
         assert learner.id is not None
-        old = learner_auth.issue_token(settings, learner.id, now=utcnow() - timedelta(hours=1))
+        old = security.issue_token(settings, learner.id, now=utcnow() - timedelta(hours=1))
         with pytest.raises(Unauthenticated, match="expired"):
-            learner_auth.learner_from_token(session, settings, old)
-        fresh = learner_auth.issue_token(settings, learner.id)
-        assert learner_auth.learner_from_token(session, settings, fresh).id == learner.id
+            security.learner_from_token(session, settings, old)
+        fresh = security.issue_token(settings, learner.id)
+        assert security.learner_from_token(session, settings, fresh).id == learner.id
         session.rollback()
 
 
@@ -164,9 +164,9 @@ def test_tampered_token_is_unauthenticated(
 
 def test_token_signed_with_another_key_is_refused(settings: Settings, engine: Engine) -> None:
     other = settings.model_copy(update={"session_key": SecretStr("another-key")})
-    token = learner_auth.issue_token(other, 1)
+    token = security.issue_token(other, 1)
     with Session(engine) as session, pytest.raises(Unauthenticated):
-        learner_auth.learner_from_token(session, settings, token)
+        security.learner_from_token(session, settings, token)
 
 
 def test_production_refuses_the_dev_session_key(tmp_path: Any) -> None:
@@ -184,4 +184,4 @@ def test_production_refuses_the_dev_session_key(tmp_path: Any) -> None:
 
 def test_non_ascii_token_is_unauthenticated(settings: Settings, engine: Engine) -> None:
     with Session(engine) as session, pytest.raises(Unauthenticated):
-        learner_auth.learner_from_token(session, settings, "cbl_é.x")
+        security.learner_from_token(session, settings, "cbl_é.x")

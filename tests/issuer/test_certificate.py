@@ -15,10 +15,11 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from pypdf import PdfReader
 
-from issuer import certificate, learner_auth
-from issuer.errors import NotRecognised
+from issuer.core import security
+from issuer.core.errors import NotRecognised
+from issuer.core.settings import Settings
+from issuer.credentials import certificate
 from issuer.models import Credential
-from issuer.settings import Settings
 from tests.issuer.factories import course, create_learner, problem
 from verifier import TrustBundle, verify
 
@@ -151,12 +152,12 @@ def test_the_learner_downloads_their_own_certificate_only(
     pdf: bytes,
 ) -> None:
     learner, cred = issued
-    own = {"Authorization": f"Bearer {learner_auth.issue_token(settings, learner['id'])}"}
+    own = {"Authorization": f"Bearer {security.issue_token(settings, learner['id'])}"}
     response = client.get(f"/credentials/{cred['jti']}/certificate.pdf", headers=own)
     assert response.status_code == 200
     assert response.content == pdf
     other = create_learner(client, inst_a["headers"], name="李四")
-    theirs = {"Authorization": f"Bearer {learner_auth.issue_token(settings, other['id'])}"}
+    theirs = {"Authorization": f"Bearer {security.issue_token(settings, other['id'])}"}
     problem(
         client.get(f"/credentials/{cred['jti']}/certificate.pdf", headers=theirs), 403, "forbidden"
     )

@@ -11,10 +11,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer import committee, migrate, standards
-from issuer.db import make_engine
-from issuer.demo_committee import demo_step
-from issuer.errors import Conflict
+from issuer.committee import panels
+from issuer.conversion import standards
+from issuer.core import migrate
+from issuer.core.db import make_engine
+from issuer.core.errors import Conflict
+from issuer.demo.committee import demo_step
 from issuer.models import CommitteeCase, CommitteeMember, Panel, utcnow
 from tests.issuer.committee_factories import member, panel, trio
 from tests.issuer.factories import course, create_learner, problem
@@ -82,7 +84,7 @@ def _panel(**rule: Any) -> Panel:
     ],
 )
 def test_tally(votes: list[tuple[str, str]], rule: dict[str, Any], expected: str | None) -> None:
-    assert committee.tally(_panel(**rule), votes) == expected
+    assert panels.tally(_panel(**rule), votes) == expected
 
 
 # -- members and panels -----------------------------------------------------------------
@@ -239,7 +241,7 @@ def test_no_panel_for_the_purpose_is_a_conflict(tmp_path: Path) -> None:
     engine = make_engine(url)
     try:
         with Session(engine) as session, pytest.raises(Conflict, match="no committee panel"):
-            committee.open_case(session, kind="dispute", subject="ledger_entry:1")
+            panels.open_case(session, kind="dispute", subject="ledger_entry:1")
     finally:
         engine.dispose()
 

@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuer.conversion import STANDARD, convert_hours
+from issuer.conversion.general_hours import STANDARD, convert_hours
 
 course_types = st.sampled_from(["theory", "practice"])
 hours = st.integers(min_value=0, max_value=100_000)

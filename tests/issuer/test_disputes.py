@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from issuer import ledger
+from issuer.bank import ledger
 from issuer.models import CommitteeCase, Credential, utcnow
 from tests.issuer.committee_factories import deposit, panel, signed_in_learner, trio
 from tests.issuer.factories import problem

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from issuer.cli import run
-from issuer.errors import NotFound
-from issuer.imports import import_achievements
-from issuer.settings import Settings
+from issuer.conversion.csv_import import import_achievements
+from issuer.core.errors import NotFound
+from issuer.core.settings import Settings
 from tests.issuer.factories import create_learner, new_code, row_counts
 
 pytestmark = pytest.mark.db

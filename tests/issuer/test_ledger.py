@@ -8,8 +8,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from issuer import ledger
-from issuer.errors import LedgerCorrupt, NotFound
+from issuer.bank import ledger
+from issuer.core.errors import LedgerCorrupt, NotFound
 from issuer.models import GENESIS_HASH
 from tests.issuer.factories import course, create_learner
 

@@ -14,11 +14,12 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
-from issuer import ledger, migrate
+from issuer.bank import ledger
+from issuer.bank.ledger_check import _canonical, verify_all
 from issuer.cli import run
-from issuer.db import make_engine
-from issuer.errors import InvalidRequest, LedgerCorrupt
-from issuer.ledger_audit import _canonical, verify_all
+from issuer.core import migrate
+from issuer.core.db import make_engine
+from issuer.core.errors import InvalidRequest, LedgerCorrupt
 from issuer.models import Learner, LedgerEntry
 from tests.issuer.conftest import _create_pg_database, _drop_pg_database
 

@@ -9,11 +9,11 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
-from issuer import migrate
 from issuer.app import create_app
-from issuer.db import current_revision, make_engine, require_migrated, upgrade
-from issuer.errors import DatabaseNotMigrated
-from issuer.settings import Settings
+from issuer.core import migrate
+from issuer.core.db import current_revision, make_engine, require_migrated, upgrade
+from issuer.core.errors import DatabaseNotMigrated
+from issuer.core.settings import Settings
 
 pytestmark = pytest.mark.db
 

@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuer.errors import InvalidNationalId
-from issuer.national_id import check_digit, parse
+from issuer.core.errors import InvalidNationalId
+from issuer.core.national_id import check_digit, parse
 
 # GB 11643 worked example: 11010519491231002X.
 VALID = "11010519491231002X"

@@ -15,11 +15,11 @@ from sqlalchemy import Engine, update
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, col, select
 
+from issuer.core.settings import Settings
+from issuer.credentials.oid4vci.errors import InvalidGrant
+from issuer.credentials.oid4vci.tokens import MAX_TX_ATTEMPTS, redeem_pre_authorized_code
+from issuer.demo.wallet_offer import write_demo_offer
 from issuer.models import OID4VCIAccessToken, OID4VCIOffer, utcnow
-from issuer.oid4vci.demo import write_demo_offer
-from issuer.oid4vci.errors import InvalidGrant
-from issuer.oid4vci.tokens import MAX_TX_ATTEMPTS, redeem_pre_authorized_code
-from issuer.settings import Settings
 from tests.issuer.committee_factories import signed_in_learner
 from tests.issuer.factories import course, create_learner, problem
 from tests.wallet.oid4vci_support import (

@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, update
 from sqlmodel import Session, col, select
 
+from issuer.core.settings import Settings
+from issuer.credentials.oid4vci._hashing import secret_hash
 from issuer.models import Credential, OID4VCIIssuance, OID4VCINonce, utcnow
-from issuer.oid4vci._hashing import secret_hash
-from issuer.settings import Settings
 from keys import b64url, b64url_decode, load_public_jwk, verify_signature
 from tests.issuer.test_oid4vci import oauth_error
 from tests.wallet.oid4vci_support import learner_with_deposits, make_offer, proof_jwt, token_form

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from issuer import openapi_export
+from issuer.cli import openapi_export
 
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 
@@ -10,10 +10,11 @@ COMMITTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 def test_committed_openapi_matches_the_app() -> None:
     rendered = openapi_export.render()
     assert COMMITTED.exists(), (
-        "openapi/openapi.json is missing; run: python -m issuer.openapi_export"
+        "openapi/openapi.json is missing; run: python -m issuer.cli.openapi_export"
     )
     assert COMMITTED.read_text("utf-8") == rendered, (
-        "openapi/openapi.json is out of date; regenerate it with: python -m issuer.openapi_export"
+        "openapi/openapi.json is out of date; regenerate it with: "
+        "python -m issuer.cli.openapi_export"
     )
 
 

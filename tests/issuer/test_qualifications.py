@@ -12,9 +12,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
-from issuer import ledger, pathways, qualifications
+from issuer.bank import ledger, pathways, qualifications
+from issuer.bank.qualifications import Pathway, Unit
 from issuer.models import Achievement, Redemption
-from issuer.qualifications import Pathway, Unit
 from keys import b64url, load_public_jwk
 from tests.issuer.committee_factories import panel, signed_in_learner, trio
 from tests.issuer.factories import problem

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from issuer.settings import DEV_SECRETS, Settings
+from issuer.core.settings import DEV_SECRETS, Settings
 
 REAL = {name: f"real-{name}-value" for name in DEV_SECRETS}
 

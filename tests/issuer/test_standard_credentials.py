@@ -337,7 +337,7 @@ def test_demo_hook_writes_the_four_files(
     account: dict[str, Any],
     tmp_path: Any,
 ) -> None:
-    from issuer.demo_credentials import write_demo_credentials
+    from issuer.demo.credentials import write_demo_credentials
 
     written = write_demo_credentials(
         client, admin, account["learner"]["id"], account["entries"], tmp_path

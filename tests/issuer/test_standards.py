@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer import standards
-from issuer.errors import StandardState
-from issuer.standards_seed import seed_standards, shipped_documents
+from issuer.conversion import standards
+from issuer.conversion.standards_seed import seed_standards, shipped_documents
+from issuer.core.errors import StandardState
 from tests.issuer.factories import create_learner, new_code, problem
 
 pytestmark = pytest.mark.db

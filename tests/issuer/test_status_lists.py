@@ -9,10 +9,10 @@ from pydantic import SecretStr
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from issuer import status_lists
+from issuer.core.settings import Settings
+from issuer.credentials import status_slots
+from issuer.credentials.status_slots import LIST_SIZE, FeistelPermutation
 from issuer.models import StatusList
-from issuer.settings import Settings
-from issuer.status_lists import LIST_SIZE, FeistelPermutation
 
 
 @pytest.mark.parametrize("key", [b"", b"creditbank", bytes(range(32))])
@@ -42,9 +42,9 @@ def test_permutation_refuses_out_of_range() -> None:
 
 
 def test_permutation_is_keyed_by_list_and_secret(settings: Settings) -> None:
-    first = status_lists.permutation_for(settings, "1")
-    other_list = status_lists.permutation_for(settings, "2")
-    other_key = status_lists.permutation_for(
+    first = status_slots.permutation_for(settings, "1")
+    other_list = status_slots.permutation_for(settings, "2")
+    other_key = status_slots.permutation_for(
         settings.model_copy(update={"status_key": SecretStr("another")}), "1"
     )
     seqs = range(64)
@@ -62,7 +62,7 @@ def test_allocation_is_unique_under_concurrent_issuers(engine: Engine, settings:
         try:
             for _ in range(10):
                 with Session(engine) as session:
-                    slot = status_lists.allocate(session, settings)
+                    slot = status_slots.allocate(session, settings)
                     session.commit()
                 with lock:
                     slots.append(slot)
@@ -88,8 +88,8 @@ def test_full_list_opens_a_new_one(engine: Engine, settings: Settings) -> None:
         for status_list in session.exec(select(StatusList)).all():
             status_list.next_seq = status_list.size - 1
         session.commit()
-        last_slots = {status_lists.allocate(session, settings) for _ in before}
-        new_list, index = status_lists.allocate(session, settings)
+        last_slots = {status_slots.allocate(session, settings) for _ in before}
+        new_list, index = status_slots.allocate(session, settings)
         session.commit()
         assert new_list not in before
         assert {list_id for list_id, _ in last_slots} == before

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from issuer import ledger
+from issuer.bank import ledger
 from issuer.models import Credential
 from tests.issuer.factories import append_to_deposit, problem, redeem_unit, row_counts
 from tests.issuer.test_certificate import issue_credential

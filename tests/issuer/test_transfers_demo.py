@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from issuer import migrate
 from issuer.app import create_app
 from issuer.cli._commands import export_trust
-from issuer.demo import run_story
-from issuer.settings import Settings
-from issuer.transfer_demo import demo_step
+from issuer.core import migrate
+from issuer.core.settings import Settings
+from issuer.demo.story import run_story
+from issuer.demo.transfers import demo_step
 from tests.issuer.factories import problem
 from verifier.cli import run
 

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from issuer.api.verify_page import ASSETS, PageTrust, page_trust, render_page
-from issuer.settings import Settings
+from issuer.core.settings import Settings
 from verifier import TrustBundle
 
 pytestmark = pytest.mark.db

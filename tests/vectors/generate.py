@@ -301,7 +301,7 @@ def _blank_png() -> bytes:
 
 
 def generate() -> None:
-    from issuer.qrimage import render_png
+    from issuer.credentials.qr_image import render_png
     from verifier._input import read_qr_image
 
     prefixes = [jwk_of(name)["kid"][:8] for name in TEST_KEYS]
@@ -337,7 +337,8 @@ def generate() -> None:
     assert read_qr_image(png) == valid_text
     write_case(
         "valid_png",
-        "QR PNG rendered by issuer.qrimage.render_png (byte + numeric segment, level M)",
+        "QR PNG rendered by issuer.credentials.qr_image.render_png "
+        "(byte + numeric segment, level M)",
         error=None,
         image=("input.png", png),
         extra=expect,

@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 
 Hand-written and checked against the models by tests/issuer/test_migrations.py.
-The data step makes the shipped default standards (issuer/standards_data/*.toml)
+The data step makes the shipped default standards (issuer/conversion/standards_data/*.toml)
 effective, so a fresh installation converts achievements out of the box; they are
 illustrative defaults that the expert committee replaces with new versions.
 """
@@ -91,7 +91,7 @@ def upgrade() -> None:
 
     # Data step: the shipped defaults, effective from their TOML dates. Rows are built by
     # a pure function so the migration does not depend on the (newer) ORM models.
-    from issuer.standards_seed import seed_rows
+    from issuer.conversion.standards_seed import seed_rows
 
     op.bulk_insert(standard, seed_rows())
 

@@ -1,0 +1,116 @@
+"""The one place where errors become HTTP responses: RFC 9457 ``application/problem+json``.
+
+Domain errors (:class:`issuer.core.errors.CreditBankError`) carry their own code and status;
+request validation errors become ``invalid_request`` with the field errors (never the
+submitted values, which may hold a national ID); unknown routes ``not_found``; wrong
+methods ``method_not_allowed``; anything unexpected ``internal_error``, logged here with
+its traceback and answered without one.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from issuer.core.errors import (
+    CreditBankError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    Unauthenticated,
+)
+
+__all__ = ["PROBLEM_MEDIA_TYPE", "install", "problem_response"]
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+_TYPE_PREFIX = "urn:creditbank:problem:"
+
+logger = logging.getLogger("issuer.api.problems")
+
+_BY_STATUS: dict[int, type[CreditBankError]] = {
+    401: Unauthenticated,
+    404: NotFound,
+    405: MethodNotAllowed,
+}
+
+
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def problem_response(
+    request: Request,
+    error: CreditBankError,
+    *,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemResponse:
+    """The problem document for ``error``."""
+    body: dict[str, Any] = {
+        "type": _TYPE_PREFIX + error.code,
+        "title": error.title,
+        "status": error.status,
+        "detail": error.detail,
+        "code": error.code,
+        "instance": request.url.path,
+    }
+    if errors is not None:
+        body["errors"] = errors
+    if error.status == 401:
+        headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
+    return ProblemResponse(body, status_code=error.status, headers=headers)
+
+
+async def _on_domain_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, CreditBankError)
+    if exc.status >= 500:
+        logger.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.detail)
+    return problem_response(request, exc)
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Only where and why: the submitted input is left out so it is never echoed back.
+    return [
+        {"loc": list(err.get("loc", ())), "msg": str(err.get("msg", "")), "type": err.get("type")}
+        for err in exc.errors()
+    ]
+
+
+async def _on_validation_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, RequestValidationError)
+    return problem_response(
+        request,
+        InvalidRequest("the request does not match the schema"),
+        errors=_field_errors(exc),
+    )
+
+
+async def _on_http_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    error_type = _BY_STATUS.get(exc.status_code)
+    if error_type is not None:
+        error: CreditBankError = error_type()
+    else:
+        error = CreditBankError(str(exc.detail))
+        error.status = exc.status_code
+        error.code = "http_error"
+        error.title = str(exc.detail)
+    return problem_response(request, error, headers=dict(exc.headers or {}))
+
+
+async def _on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
+    logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(request, CreditBankError("an unexpected error occurred"))
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(CreditBankError, _on_domain_error)
+    app.add_exception_handler(RequestValidationError, _on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _on_http_error)
+    app.add_exception_handler(Exception, _on_unexpected)

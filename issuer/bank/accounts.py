@@ -1,0 +1,106 @@
+"""Institutions and learners: registration and the account view."""
+
+from __future__ import annotations
+
+import secrets
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from issuer.bank import ledger
+from issuer.core import national_id, security
+from issuer.core.errors import InstitutionExists, LearnerExists, NotFound
+from issuer.core.security import API_KEY_PREFIX, api_key_hash
+from issuer.core.settings import Settings
+from issuer.models import (
+    Account,
+    DomainBalance,
+    DomainKindBalance,
+    Institution,
+    InstitutionCreate,
+    InstitutionCreated,
+    Learner,
+    LearnerCreate,
+    LearnerPublic,
+    LedgerEntry,
+    LedgerEntryPublic,
+)
+
+__all__ = [
+    "account_view",
+    "create_institution",
+    "create_learner",
+    "entry_public",
+    "get_learner",
+]
+
+
+def create_institution(session: Session, data: InstitutionCreate) -> InstitutionCreated:
+    """Register an institution and mint its API key (returned only here)."""
+    existing = session.exec(select(Institution).where(col(Institution.code) == data.code)).first()
+    if existing is not None:
+        raise InstitutionExists(f"institution {data.code} already exists")
+    api_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
+    institution = Institution.model_validate(data, update={"api_key_hash": api_key_hash(api_key)})
+    session.add(institution)
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent request registered the same code
+        raise InstitutionExists(f"institution {data.code} already exists") from exc
+    return InstitutionCreated.model_validate(institution, update={"api_key": api_key})
+
+
+def create_learner(session: Session, settings: Settings, data: LearnerCreate) -> LearnerPublic:
+    """Open a learner account; the clear national ID is validated, hashed and dropped."""
+    nid = national_id.parse(data.national_id)
+    digest = nid.hmac_hex(settings.id_hmac_key.get_secret_value().encode("utf-8"))
+    existing = session.exec(select(Learner).where(col(Learner.national_id_hmac) == digest)).first()
+    if existing is not None:
+        raise LearnerExists(f"a learner with national ID {nid.masked} already exists")
+    learner = Learner(
+        name=data.name,
+        national_id_hmac=digest,
+        national_id_masked=nid.masked,
+        password_hash=security.hash_password(data.password) if data.password else None,
+    )
+    session.add(learner)
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        raise LearnerExists(f"a learner with national ID {nid.masked} already exists") from exc
+    return LearnerPublic.model_validate(learner)
+
+
+def get_learner(session: Session, learner_id: int) -> Learner:
+    """The learner, or :class:`NotFound`."""
+    learner = session.get(Learner, learner_id)
+    if learner is None:
+        raise NotFound(f"learner {learner_id} does not exist")
+    return learner
+
+
+def entry_public(entry: LedgerEntry) -> LedgerEntryPublic:
+    """The API form of a ledger entry."""
+    return LedgerEntryPublic.model_validate(entry, update={"credits": entry.half_credits / 2})
+
+
+def account_view(session: Session, learner_id: int) -> Account:
+    """The learner's account: entries in order, balance and balance by domain."""
+    learner = get_learner(session, learner_id)
+    chain = ledger.entries(session, learner_id)
+    total, by_domain = ledger.balance(chain)
+    return Account(
+        learner=LearnerPublic.model_validate(learner),
+        balance=total / 2,
+        balance_half_credits=total,
+        by_domain=[
+            DomainBalance(domain=domain, credits=half / 2, half_credits=half)
+            for domain, half in by_domain.items()
+        ],
+        by_domain_and_kind=[
+            DomainKindBalance(domain=domain, kind=kind, credits=half / 2, half_credits=half)
+            for domain, kinds in ledger.balance_by_kind(chain).items()
+            for kind, half in kinds.items()
+        ],
+        entries=[entry_public(entry) for entry in chain],
+    )

@@ -1,0 +1,54 @@
+"""Database engine, sessions and the migration gate of the creditbank issuer."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlmodel import Session, create_engine
+
+from issuer.core import migrate
+from issuer.core.errors import DatabaseNotMigrated
+from issuer.core.migrate import current_revision, upgrade
+
+__all__ = ["current_revision", "make_engine", "require_migrated", "session_scope", "upgrade"]
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine for ``url``; SQLite connections get foreign keys and a busy timeout."""
+    if url.startswith("sqlite"):
+        kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+    engine = create_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_on_connect)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # SQLite ignores foreign keys unless each connection asks for them.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def require_migrated(engine: Engine) -> None:
+    """Raise :class:`DatabaseNotMigrated` unless the database is at the latest revision."""
+    current = migrate.current_revision_of(engine)
+    head = migrate.head_revision()
+    if current != head:
+        raise DatabaseNotMigrated(
+            f"the database is at revision {current or 'none'}, the code needs {head}; "
+            "run `creditbank db upgrade` first"
+        )
+
+
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """One session and one transaction: committed on success, rolled back on any error."""
+    with Session(engine) as session:
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,259 @@
+"""Errors of the creditbank issuer, each with a stable machine code and HTTP status.
+
+Only :mod:`issuer.api.problems` turns them into HTTP responses (RFC 9457 problem details)::
+
+    CreditBankError                 500 internal_error
+    ├── InvalidRequest              422 invalid_request
+    │   ├── InvalidNationalId       422 invalid_national_id
+    │   └── NotRecognised           422 not_recognised
+    ├── Unauthenticated             401 unauthenticated
+    ├── Forbidden                   403 forbidden
+    ├── NotFound                    404 not_found
+    ├── MethodNotAllowed            405 method_not_allowed
+    ├── Conflict                    409 conflict
+    │   ├── InstitutionExists       409 institution_exists
+    │   ├── LearnerExists           409 learner_exists
+    │   ├── AchievementExists       409 achievement_exists
+    │   ├── DuplicateCertificate    409 duplicate_certificate
+    │   ├── RecognitionDecided      409 recognition_decided
+    │   └── StandardState           409 standard_state
+    │   ├── ConflictOfInterest      409 conflict_of_interest
+    │   ├── AlreadyVoted            409 already_voted
+    │   ├── CaseClosed              409 case_closed
+    │   ├── AlreadyRedeemed         409 already_redeemed
+    │   ├── InsufficientCredits     409 insufficient_credits
+    │   ├── AlreadyTransferred      409 already_transferred
+    │   ├── CredentialSuspended     409 credential_suspended
+    │   └── CredentialExpired       409 credential_expired
+    ├── DisputeWindowClosed         422 dispute_window_closed
+    ├── IdempotencyKeyReused        422 idempotency_key_reused
+    ├── UnsupportedAlg              422 unsupported_alg      (no active key for the asked alg)
+    ├── InvalidHolderKey            422 invalid_holder_key   (holder_jwk not a public P-256 JWK)
+    ├── CredentialRevoked           409 credential_revoked   (revocation is final)
+    ├── LedgerCorrupt               500 ledger_corrupt
+    └── DatabaseNotMigrated         500 database_not_migrated
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AchievementExists",
+    "AlreadyRedeemed",
+    "AlreadyTransferred",
+    "AlreadyVoted",
+    "CaseClosed",
+    "Conflict",
+    "ConflictOfInterest",
+    "CredentialExpired",
+    "CredentialRevoked",
+    "CredentialSuspended",
+    "CreditBankError",
+    "DatabaseNotMigrated",
+    "DisputeWindowClosed",
+    "DuplicateCertificate",
+    "Forbidden",
+    "IdempotencyKeyReused",
+    "InstitutionExists",
+    "InsufficientCredits",
+    "InvalidHolderKey",
+    "InvalidNationalId",
+    "InvalidRequest",
+    "LearnerExists",
+    "LedgerCorrupt",
+    "MethodNotAllowed",
+    "NotFound",
+    "NotRecognised",
+    "RecognitionDecided",
+    "StandardState",
+    "Unauthenticated",
+    "UnsupportedAlg",
+]
+
+
+class CreditBankError(Exception):
+    """Root of every creditbank issuer error."""
+
+    code: str = "internal_error"
+    status: int = 500
+    title: str = "Internal error"
+
+    def __init__(self, detail: str | None = None) -> None:
+        self.detail = detail or self.title
+        super().__init__(self.detail)
+
+
+class InvalidRequest(CreditBankError):
+    code = "invalid_request"
+    status = 422
+    title = "Invalid request"
+
+
+class InvalidNationalId(InvalidRequest):
+    code = "invalid_national_id"
+    title = "Invalid national ID"
+
+
+class NotRecognised(InvalidRequest):
+    """The request names something that exists but cannot be used this way."""
+
+    code = "not_recognised"
+    title = "Not recognised"
+
+
+class Unauthenticated(CreditBankError):
+    code = "unauthenticated"
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(CreditBankError):
+    code = "forbidden"
+    status = 403
+    title = "Forbidden"
+
+
+class NotFound(CreditBankError):
+    code = "not_found"
+    status = 404
+    title = "Not found"
+
+
+class MethodNotAllowed(CreditBankError):
+    code = "method_not_allowed"
+    status = 405
+    title = "Method not allowed"
+
+
+class Conflict(CreditBankError):
+    code = "conflict"
+    status = 409
+    title = "Conflict"
+
+
+class InstitutionExists(Conflict):
+    code = "institution_exists"
+    title = "Institution already exists"
+
+
+class LearnerExists(Conflict):
+    code = "learner_exists"
+    title = "Learner already exists"
+
+
+class AchievementExists(Conflict):
+    code = "achievement_exists"
+    title = "Achievement already recorded"
+
+
+class LedgerCorrupt(CreditBankError):
+    """A ledger entry does not match its stored hash or its predecessor's hash."""
+
+    code = "ledger_corrupt"
+    title = "Ledger corrupt"
+
+    def __init__(self, entry_id: int | None, detail: str) -> None:
+        # None when the broken part is a missing entry, which has no id left to name.
+        self.entry_id = entry_id
+        super().__init__(detail if entry_id is None else f"ledger entry {entry_id}: {detail}")
+
+
+class DatabaseNotMigrated(CreditBankError):
+    code = "database_not_migrated"
+    title = "Database not migrated"
+
+
+# -- committee, disputes, qualifications, idempotency -------------------------------------
+
+
+class ConflictOfInterest(Conflict):
+    """The member is affiliated with the institution the case concerns."""
+
+    code = "conflict_of_interest"
+    title = "Conflict of interest"
+
+
+class AlreadyVoted(Conflict):
+    code = "already_voted"
+    title = "Already voted"
+
+
+class CaseClosed(Conflict):
+    code = "case_closed"
+    title = "Case already decided"
+
+
+class AlreadyRedeemed(Conflict):
+    code = "already_redeemed"
+    title = "Qualification already redeemed"
+
+
+class InsufficientCredits(Conflict):
+    code = "insufficient_credits"
+    title = "Insufficient credits"
+
+
+class DisputeWindowClosed(InvalidRequest):
+    code = "dispute_window_closed"
+    title = "Dispute window closed"
+
+
+class IdempotencyKeyReused(InvalidRequest):
+    code = "idempotency_key_reused"
+    title = "Idempotency key reused with a different request"
+
+
+class DuplicateCertificate(Conflict):
+    """The same certificate number from the same body is already deposited (any account)."""
+
+    code = "duplicate_certificate"
+    title = "Certificate already recorded"
+
+
+class RecognitionDecided(Conflict):
+    """The recognition is no longer pending review."""
+
+    code = "recognition_decided"
+    title = "Recognition already decided"
+
+
+class StandardState(Conflict):
+    """The standard version is not in the state this lifecycle step needs."""
+
+    code = "standard_state"
+    title = "Standard version in the wrong state"
+
+
+class UnsupportedAlg(InvalidRequest):
+    """The credential cannot be signed with the requested algorithm by the active key."""
+
+    code = "unsupported_alg"
+    title = "Unsupported signing algorithm"
+
+
+class InvalidHolderKey(InvalidRequest):
+    code = "invalid_holder_key"
+    title = "Invalid holder key"
+
+
+class CredentialRevoked(Conflict):
+    """A revoked credential cannot be suspended or reinstated: revocation is final."""
+
+    code = "credential_revoked"
+    title = "Credential revoked"
+
+
+class AlreadyTransferred(Conflict):
+    """A deposit carried by the credential was already transferred to a university."""
+
+    code = "already_transferred"
+    title = "Credits already transferred"
+
+
+class CredentialSuspended(Conflict):
+    code = "credential_suspended"
+    title = "Credential suspended"
+
+
+class CredentialExpired(Conflict):
+    code = "credential_expired"
+    title = "Credential expired"

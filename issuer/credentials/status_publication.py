@@ -1,0 +1,73 @@
+"""Publishing status lists: IETF Token Status List tokens and W3C Bitstring Status List
+credentials, built from the credentials' ``status`` column at request time.
+
+Both forms carry the same values (0 valid, 1 revoked, 2 suspended) for the same list;
+the token form serves SD-JWT VCs and the QR form, the Bitstring form OB 3.0 and CLR.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, col, select
+
+from issuer.core.errors import NotFound
+from issuer.core.settings import Settings
+from issuer.credentials.vc_documents import issuer_uri
+from issuer.credentials.vc_issuance import status_list_url
+from issuer.models import Credential, StatusList, utcnow
+from keys import KeyStore
+from verifier.formats import bitstring_status, status_list, token_status_list, vc_jwt
+
+__all__ = ["TTL_SECONDS", "bitstring_credential", "list_statuses", "status_list_token"]
+
+#: How long a verifier may cache a published list (seconds).
+TTL_SECONDS = 300
+_VALUES = {"revoked": status_list.REVOKED, "suspended": status_list.SUSPENDED}
+
+
+def list_statuses(session: Session, list_id: str) -> tuple[int, dict[int, int]]:
+    """Size of list ``list_id`` and its non-valid entries ``{index: value}``."""
+    row = session.get(StatusList, list_id)
+    if row is None:
+        raise NotFound(f"no status list {list_id}")
+    flagged = session.exec(
+        select(Credential.status_index, Credential.status).where(
+            col(Credential.status_list_id) == list_id,
+            col(Credential.status).in_(tuple(_VALUES)),
+        )
+    ).all()
+    return row.size, {int(index): _VALUES[status] for index, status in flagged}
+
+
+def status_list_token(
+    session: Session, settings: Settings, keystore: KeyStore, list_id: str
+) -> str:
+    """The signed ``statuslist+jwt`` of list ``list_id`` as of now."""
+    size, statuses = list_statuses(session, list_id)
+    bits = status_list.build(list_id, settings.issuer_id, size, statuses)
+    now = int(utcnow().timestamp())
+    return token_status_list.encode(
+        bits,
+        status_list_url(settings, list_id),
+        keystore.signer(),
+        iat=now,
+        ttl=TTL_SECONDS,
+        exp=now + int(timedelta(hours=settings.trust_bundle_validity_hours).total_seconds()),
+    )
+
+
+def bitstring_credential(
+    session: Session, settings: Settings, keystore: KeyStore, list_id: str
+) -> str:
+    """The BitstringStatusListCredential of list ``list_id`` as of now, as a VC JWT."""
+    size, statuses = list_statuses(session, list_id)
+    now = int(utcnow().timestamp())
+    document = bitstring_status.list_credential(
+        {"id": issuer_uri(settings), "type": ["Profile"], "name": settings.issuer_name_zh},
+        status_list_url(settings, list_id, bitstring=True),
+        bitstring_status.build(size, statuses),
+        now,
+        now + settings.trust_bundle_validity_hours * 3600,
+    )
+    return vc_jwt.encode(document, keystore.signer())

@@ -1,0 +1,87 @@
+"""Assembly of the signed trust bundle from the database and the key store (DESIGN.md §4.4)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlmodel import Session
+
+from keys import KeyRecord, KeyStore
+from verifier.formats import status_list, trust_bundle
+
+if TYPE_CHECKING:
+    from issuer.core.settings import Settings
+
+_STATUS_VALUES = {"revoked": status_list.REVOKED, "suspended": status_list.SUSPENDED}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def _key_entry(record: KeyRecord) -> dict[str, Any]:
+    return {
+        **record.jwk,
+        "status": record.state,
+        "retired_at": _iso(record.retired_at) if record.state == "retired" else None,
+        "compromised_since": _iso(record.compromised_since),
+    }
+
+
+def _institutions(session: Session) -> list[dict[str, Any]]:
+    rows = session.execute(text("SELECT code, name_zh, name_en FROM institution ORDER BY code"))
+    return [{"id": code, "name": {"zh": zh, "en": en}} for code, zh, en in rows]
+
+
+def _status_lists(session: Session, issuer_id: str) -> list[dict[str, Any]]:
+    lists = session.execute(text("SELECT id, size FROM status_list ORDER BY id")).all()
+    flagged = session.execute(
+        text(
+            "SELECT status_list_id, status_index, status FROM credential "
+            "WHERE status IN ('revoked', 'suspended')"
+        )
+    ).all()
+    by_list: dict[str, dict[int, int]] = {}
+    for list_id, index, status in flagged:
+        by_list.setdefault(str(list_id), {})[int(index)] = _STATUS_VALUES[status]
+    return [
+        status_list.build(
+            str(list_id), issuer_id, int(size), by_list.get(str(list_id), {})
+        ).to_json()
+        for list_id, size in lists
+    ]
+
+
+def trust_document(
+    session: Session, keystore: KeyStore, settings: Settings, now: datetime | None = None
+) -> dict[str, Any]:
+    """The unsigned bundle document as of ``now``."""
+    moment = now or datetime.now(UTC)
+    signing = [r for r in keystore.records() if r.purpose == "signing"]
+    return {
+        "type": trust_bundle.DOCUMENT_TYPE,
+        "version": trust_bundle.VERSION,
+        "generated_at": _iso(moment),
+        "next_update": _iso(moment + timedelta(hours=settings.trust_bundle_validity_hours)),
+        "issuers": [
+            {
+                "id": settings.issuer_id,
+                "name": {"zh": settings.issuer_name_zh, "en": settings.issuer_name_en},
+                "institutions": _institutions(session),
+                "keys": [_key_entry(r) for r in signing],
+            }
+        ],
+        "status_lists": _status_lists(session, settings.issuer_id),
+    }
+
+
+def build_trust_bundle(
+    session: Session, keystore: KeyStore, settings: Settings, now: datetime | None = None
+) -> str:
+    """The trust bundle signed by the trust-anchor key, as JSON text."""
+    document = trust_document(session, keystore, settings, now)
+    return trust_bundle.sign_bundle(document, keystore.anchor_signer())
