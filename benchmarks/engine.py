@@ -14,7 +14,7 @@ from typing import Any
 
 from benchmarks._timing import compare
 from issuer.conversion.engine import Catalogue, Facts, History, HistoryItem, decide
-from issuer.conversion.standards_seed import shipped_documents
+from issuer.conversion.standard_document import shipped_documents
 
 ON = date(2026, 6, 1)
 TARGET = 50_000

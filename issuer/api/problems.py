@@ -1,10 +1,12 @@
 """The one place where errors become HTTP responses: RFC 9457 ``application/problem+json``.
 
 Domain errors (:class:`issuer.core.errors.CreditBankError`) carry their own code and status;
-request validation errors become ``invalid_request`` with the field errors (never the
-submitted values, which may hold a national ID); unknown routes ``not_found``; wrong
-methods ``method_not_allowed``; anything unexpected ``internal_error``, logged here with
-its traceback and answered without one.
+errors of the libraries below keep their own code (:class:`keys.KeysError`, e.g.
+``unsupported_alg`` or ``unknown_key``, with the status of :data:`_KEYS_STATUS`, and
+:class:`verifier.VerificationError`, 422); request validation errors become
+``invalid_request`` with the field errors (never the submitted values, which may hold a
+national ID); unknown routes ``not_found``; wrong methods ``method_not_allowed``; anything
+unexpected ``internal_error``, logged here with its traceback and answered without one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+import keys
+import verifier
 from issuer.core.errors import (
     CreditBankError,
     InvalidRequest,
@@ -25,7 +29,7 @@ from issuer.core.errors import (
     Unauthenticated,
 )
 
-__all__ = ["PROBLEM_MEDIA_TYPE", "install", "problem_response"]
+__all__ = ["PROBLEM_MEDIA_TYPE", "install", "library_error", "problem_response"]
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 _TYPE_PREFIX = "urn:creditbank:problem:"
@@ -36,6 +40,15 @@ _BY_STATUS: dict[int, type[CreditBankError]] = {
     401: Unauthenticated,
     404: NotFound,
     405: MethodNotAllowed,
+}
+
+
+# What each key-store error means to a caller: an algorithm asked for that no key signs
+# with is the caller's; a missing, wrongly stated or unreadable key is the installation's.
+_KEYS_STATUS: dict[type[keys.KeysError], tuple[int, str]] = {
+    keys.UnsupportedAlgorithm: (422, "Unsupported algorithm"),
+    keys.KeyNotFound: (503, "No usable signing key"),
+    keys.KeyStateError: (409, "Key state conflict"),
 }
 
 
@@ -71,6 +84,24 @@ async def _on_domain_error(request: Request, exc: Exception) -> ProblemResponse:
     if exc.status >= 500:
         logger.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.detail)
     return problem_response(request, exc)
+
+
+def library_error(exc: keys.KeysError | verifier.VerificationError) -> CreditBankError:
+    """The domain error that stands for an error of ``keys`` or ``verifier``, same code."""
+    if isinstance(exc, verifier.VerificationError):
+        status, title = 422, "Credential not valid"
+    else:
+        status, title = next(
+            (v for k, v in _KEYS_STATUS.items() if isinstance(exc, k)), (500, "Key store error")
+        )
+    error = CreditBankError(str(exc))
+    error.code, error.status, error.title = exc.code, status, title
+    return error
+
+
+async def _on_library_error(request: Request, exc: Exception) -> ProblemResponse:
+    assert isinstance(exc, keys.KeysError | verifier.VerificationError)
+    return await _on_domain_error(request, library_error(exc))
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
@@ -111,6 +142,8 @@ async def _on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
 def install(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(CreditBankError, _on_domain_error)
+    app.add_exception_handler(keys.KeysError, _on_library_error)
+    app.add_exception_handler(verifier.VerificationError, _on_library_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
     app.add_exception_handler(Exception, _on_unexpected)

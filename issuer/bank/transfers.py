@@ -28,7 +28,7 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from issuer.bank import ledger
+from issuer.bank import ledger, standing
 from issuer.core.errors import (
     AlreadyTransferred,
     CredentialExpired,
@@ -37,7 +37,6 @@ from issuer.core.errors import (
     InvalidRequest,
     NotFound,
 )
-from issuer.credentials import issuance
 from issuer.models import (
     Achievement,
     Credential,
@@ -126,7 +125,7 @@ def record_transfer(
     credentials = _credentials(session, data, moment)
     learner_id = next(iter(credentials.values())).learner_id
     picks, duplicates = _picks(session, data, credentials)
-    available = issuance.standing_credits(session, learner_id, [p.deposit for p in picks])
+    available = standing.standing_credits(session, learner_id, [p.deposit for p in picks])
     assert institution.id is not None
     transfer = Transfer(
         institution_id=institution.id,

@@ -1,20 +1,24 @@
 """The document of one conversion-standard version: its rules, caps and validity.
 
-The same pydantic model validates the TOML files shipped under ``issuer/conversion/standards_data/``
-and the drafts posted to ``POST /standards``. It is pure data: :mod:`issuer.conversion.engine`
-compiles it for fast decisions.
+The same pydantic model validates the TOML files shipped under
+``issuer/conversion/standards_data/`` (:func:`shipped_documents`) and the drafts posted to
+``POST /standards``. It is pure data: :mod:`issuer.conversion.engine` compiles it for fast
+decisions. The shipped files reach a database only through migrations (0002 holds the first
+versions as data) or the committee workflow, never by being re-read at start-up.
 """
 
 from __future__ import annotations
 
+import tomllib
 from datetime import date
+from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from issuer.models.achievements import AchievementKind, Domain
 
-__all__ = ["Caps", "Rule", "RuleMethod", "StandardDocument"]
+__all__ = ["Caps", "Rule", "RuleMethod", "StandardDocument", "shipped_documents"]
 
 RuleMethod = Literal["fixed", "per_hours", "per_months", "by_level"]
 _ID = r"^[A-Z]{2,4}(-[A-Z0-9]{1,12}){1,3}$"
@@ -106,3 +110,13 @@ class StandardDocument(BaseModel):
     def ref(self) -> str:
         """``standard_id@version``."""
         return f"{self.standard_id}@{self.version}"
+
+
+def shipped_documents() -> list[StandardDocument]:
+    """Every standard document shipped under ``standards_data/``, validated, by file name."""
+    folder = resources.files("issuer.conversion") / "standards_data"
+    return [
+        StandardDocument.model_validate(tomllib.loads(item.read_text("utf-8")))
+        for item in sorted(folder.iterdir(), key=lambda f: f.name)
+        if item.name.endswith(".toml")
+    ]

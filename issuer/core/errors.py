@@ -1,11 +1,17 @@
 """Errors of the creditbank issuer, each with a stable machine code and HTTP status.
 
-Only :mod:`issuer.api.problems` turns them into HTTP responses (RFC 9457 problem details)::
+Only :mod:`issuer.api.problems` turns them into HTTP responses (RFC 9457 problem details);
+errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_alg``,
+``unknown_key``, …), so no condition has two codes. The tree, with status and code
+(tests/test_error_trees.py holds it equal to the classes)::
 
     CreditBankError                 500 internal_error
     ├── InvalidRequest              422 invalid_request
     │   ├── InvalidNationalId       422 invalid_national_id
-    │   └── NotRecognised           422 not_recognised
+    │   ├── NotRecognised           422 not_recognised
+    │   ├── DisputeWindowClosed     422 dispute_window_closed
+    │   ├── IdempotencyKeyReused    422 idempotency_key_reused
+    │   └── InvalidHolderKey        422 invalid_holder_key
     ├── Unauthenticated             401 unauthenticated
     ├── Forbidden                   403 forbidden
     ├── NotFound                    404 not_found
@@ -14,22 +20,18 @@ Only :mod:`issuer.api.problems` turns them into HTTP responses (RFC 9457 problem
     │   ├── InstitutionExists       409 institution_exists
     │   ├── LearnerExists           409 learner_exists
     │   ├── AchievementExists       409 achievement_exists
-    │   ├── DuplicateCertificate    409 duplicate_certificate
-    │   ├── RecognitionDecided      409 recognition_decided
-    │   └── StandardState           409 standard_state
     │   ├── ConflictOfInterest      409 conflict_of_interest
     │   ├── AlreadyVoted            409 already_voted
     │   ├── CaseClosed              409 case_closed
     │   ├── AlreadyRedeemed         409 already_redeemed
     │   ├── InsufficientCredits     409 insufficient_credits
+    │   ├── DuplicateCertificate    409 duplicate_certificate
+    │   ├── RecognitionDecided      409 recognition_decided
+    │   ├── StandardState           409 standard_state
+    │   ├── CredentialRevoked       409 credential_revoked   (revocation is final)
     │   ├── AlreadyTransferred      409 already_transferred
     │   ├── CredentialSuspended     409 credential_suspended
     │   └── CredentialExpired       409 credential_expired
-    ├── DisputeWindowClosed         422 dispute_window_closed
-    ├── IdempotencyKeyReused        422 idempotency_key_reused
-    ├── UnsupportedAlg              422 unsupported_alg      (no active key for the asked alg)
-    ├── InvalidHolderKey            422 invalid_holder_key   (holder_jwk not a public P-256 JWK)
-    ├── CredentialRevoked           409 credential_revoked   (revocation is final)
     ├── LedgerCorrupt               500 ledger_corrupt
     └── DatabaseNotMigrated         500 database_not_migrated
 """
@@ -66,7 +68,6 @@ __all__ = [
     "RecognitionDecided",
     "StandardState",
     "Unauthenticated",
-    "UnsupportedAlg",
 ]
 
 
@@ -221,13 +222,6 @@ class StandardState(Conflict):
 
     code = "standard_state"
     title = "Standard version in the wrong state"
-
-
-class UnsupportedAlg(InvalidRequest):
-    """The credential cannot be signed with the requested algorithm by the active key."""
-
-    code = "unsupported_alg"
-    title = "Unsupported signing algorithm"
 
 
 class InvalidHolderKey(InvalidRequest):

@@ -14,8 +14,9 @@ from typing import Any
 
 from sqlmodel import Session
 
+from issuer.bank import standing
 from issuer.bank.accounts import get_learner
-from issuer.core.errors import InvalidHolderKey, NotRecognised, UnsupportedAlg
+from issuer.core.errors import InvalidHolderKey, NotRecognised
 from issuer.core.settings import Settings
 from issuer.credentials import issuance, status_slots
 from issuer.credentials.vc_documents import (
@@ -34,7 +35,7 @@ from issuer.models import (
     LedgerEntry,
     utcnow,
 )
-from keys import InvalidKey, KeyStore, Signer, load_public_jwk
+from keys import InvalidKey, KeyStore, Signer, UnsupportedAlgorithm, load_public_jwk
 from verifier.formats import sd_jwt, vc_jwt
 from verifier.formats.holder_key import holder_public_jwk
 
@@ -94,7 +95,7 @@ def entry_facts(session: Session, learner_id: int, entry_ids: list[int] | None) 
     the credits its deposit still holds.
     """
     if entry_ids is None:
-        entry_ids = [d.id for d in issuance.standing_deposits(session, learner_id) if d.id]
+        entry_ids = [d.id for d in standing.standing_deposits(session, learner_id) if d.id]
         if not entry_ids:
             raise NotRecognised(f"learner {learner_id} has no recognised achievements yet")
     deposits = issuance.issuable_deposits(session, learner_id, entry_ids)
@@ -110,9 +111,9 @@ def _ob_signer(keystore: KeyStore, alg: str | None) -> Signer:
     signer = keystore.signer()
     wanted = alg or signer.alg
     if wanted not in OB_ALGORITHMS:
-        raise UnsupportedAlg(f"Open Badges JWTs are signed with {' or '.join(OB_ALGORITHMS)}")
+        raise UnsupportedAlgorithm(f"Open Badges JWTs are signed with {' or '.join(OB_ALGORITHMS)}")
     if signer.alg != wanted:
-        raise UnsupportedAlg(
+        raise UnsupportedAlgorithm(
             f"the active signing key is {signer.alg}; rotate to an {wanted} key to issue {wanted}"
         )
     return signer

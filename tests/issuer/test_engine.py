@@ -10,8 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from issuer.conversion.engine import Catalogue, Decision, Facts, History, HistoryItem, decide
-from issuer.conversion.standard_document import StandardDocument
-from issuer.conversion.standards_seed import shipped_documents
+from issuer.conversion.standard_document import StandardDocument, shipped_documents
 
 CATALOGUE = Catalogue(shipped_documents())
 ON = date(2026, 6, 1)

@@ -18,6 +18,7 @@ from urllib.parse import quote
 
 from sqlmodel import Session
 
+from issuer.bank import standing
 from issuer.bank.accounts import get_learner
 from issuer.core.errors import InvalidRequest, NotRecognised
 from issuer.core.settings import Settings
@@ -67,7 +68,7 @@ def offer_uri(settings: Settings, configuration_ids: list[str], code: str) -> st
 
 
 def _deposits(session: Session, learner_id: int) -> list[int]:
-    deposits = issuance.standing_deposits(session, learner_id)
+    deposits = standing.standing_deposits(session, learner_id)
     return [d.id for d in deposits if d.id is not None]
 
 

@@ -4,17 +4,26 @@ Revision ID: 0002
 Revises: 0001
 
 Hand-written and checked against the models by tests/issuer/test_migrations.py.
-The data step makes the shipped default standards (issuer/conversion/standards_data/*.toml)
-effective, so a fresh installation converts achievements out of the box; they are
-illustrative defaults that the expert committee replaces with new versions.
+The data step makes the first default standards effective, so a fresh installation
+converts achievements out of the box; they are illustrative defaults that the expert
+committee replaces with new versions. The rows are history, frozen beside this file in
+``0002_standards.json`` (as the shipped TOML files said when this revision was written):
+replaying 0002 gives the same standards whatever the TOML files say later. A new shipped
+version arrives in a migration of its own, or through the committee workflow.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
+_STANDARDS = Path(__file__).with_name("0002_standards.json")
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -89,11 +98,19 @@ def upgrade() -> None:
     )
     op.create_index("ix_recognition_learner_id", "recognition", ["learner_id"])
 
-    # Data step: the shipped defaults, effective from their TOML dates. Rows are built by
-    # a pure function so the migration does not depend on the (newer) ORM models.
-    from issuer.conversion.standards_seed import seed_rows
+    # Data step: the default standards as they stood when this revision was written.
+    op.bulk_insert(standard, _frozen_rows())
 
-    op.bulk_insert(standard, seed_rows())
+
+def _frozen_rows() -> list[dict[str, Any]]:
+    """The ``conversion_standard`` rows of ``0002_standards.json``, with dates parsed."""
+    rows: list[dict[str, Any]] = json.loads(_STANDARDS.read_text("utf-8"))
+    for row in rows:
+        if row["effective_from"] is not None:
+            row["effective_from"] = date.fromisoformat(row["effective_from"])
+        row["created_at"] = datetime.fromisoformat(row["created_at"])
+        row["approved_at"] = datetime.fromisoformat(row["approved_at"])
+    return rows
 
 
 def downgrade() -> None:
