@@ -1,4 +1,4 @@
-"""The employer's verify page, ``GET /v1``, and its static files (DESIGN.md §4.1).
+"""The employer's verify page, ``GET /v1``, and its static files (docs/formats.md §2).
 
 A phone camera opens ``<verify base URL>/v1#<digits>`` from the QR. The page verifies
 the credential in the browser; the digits sit in the URL fragment, which the browser

@@ -3,7 +3,7 @@
 The PDF shows exactly what the signed credential carries (its claims are read back from
 the stored token, not from the ledger, so paper and QR never disagree): the learner's
 name and masked national ID, one table row per credit entry, the total, the issuer, the
-issue date, the ``jti`` and the QR code an employer scans (DESIGN.md §4.1).
+issue date, the ``jti`` and the QR code an employer scans (docs/formats.md §2).
 
 Chinese is set in ReportLab's built-in CID font ``STSong-Light``, which PDF readers
 supply themselves: nothing is installed or embedded. The QR code is the same PNG as

@@ -1,7 +1,7 @@
 """QR images of ``cbqr`` credentials: the URL as a byte segment, the JWS digits as a numeric one.
 
 Two segments in one symbol keep the code small: numeric mode packs 3 digits into
-10 bits, and a phone camera still sees an ordinary URL to open (DESIGN.md §4.1).
+10 bits, and a phone camera still sees an ordinary URL to open (docs/formats.md §2).
 """
 
 from __future__ import annotations

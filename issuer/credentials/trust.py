@@ -1,4 +1,4 @@
-"""Assembly of the signed trust bundle from the database and the key store (DESIGN.md §4.4)."""
+"""Assembly of the signed trust bundle from the database and the key store (docs/formats.md §3)."""
 
 from __future__ import annotations
 

@@ -264,7 +264,7 @@ def sd_jwt_claims(
     nbf: int,
     exp: int | None,
 ) -> dict[str, Any]:
-    """The SD-JWT VC claims with :class:`Disclosable` markers (DESIGN.md §4.3)."""
+    """The SD-JWT VC claims with :class:`Disclosable` markers (docs/formats.md, SD-JWT VC)."""
 
     def entry(fact: EntryFacts) -> Disclosable:
         item: dict[str, Any] = {
