@@ -29,6 +29,7 @@ from verifier.formats import cbqr
 
 __all__ = [
     "Issued",
+    "achievement_of",
     "credit_entries",
     "get_credential",
     "issuable_deposits",
@@ -58,17 +59,23 @@ def issuable_deposits(
     return [(d, standing[d.id]) for d in deposits if d.id is not None]
 
 
+def achievement_of(session: Session, deposit: LedgerEntry) -> tuple[Achievement, Institution]:
+    """The achievement a deposit credits and the institution that recorded it."""
+    assert deposit.achievement_id is not None
+    achievement = session.get(Achievement, deposit.achievement_id)
+    assert achievement is not None and achievement.id is not None
+    institution = session.get(Institution, achievement.institution_id)
+    assert institution is not None
+    return achievement, institution
+
+
 def credit_entries(
     session: Session, learner_id: int, entry_ids: list[int]
 ) -> list[cbqr.CreditEntry]:
     """One credit entry per deposit (see :func:`issuable_deposits`), in the order asked for."""
     out: list[cbqr.CreditEntry] = []
     for entry, half_credits in issuable_deposits(session, learner_id, entry_ids):
-        assert entry.achievement_id is not None
-        achievement = session.get(Achievement, entry.achievement_id)
-        assert achievement is not None
-        institution = session.get(Institution, achievement.institution_id)
-        assert institution is not None
+        achievement, institution = achievement_of(session, entry)
         out.append(
             cbqr.CreditEntry(
                 title=achievement.title,

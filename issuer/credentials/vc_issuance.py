@@ -28,9 +28,7 @@ from issuer.credentials.vc_documents import (
     sd_jwt_claims,
 )
 from issuer.models import (
-    Achievement,
     Credential,
-    Institution,
     Learner,
     LedgerEntry,
     utcnow,
@@ -63,11 +61,9 @@ def _learnerish(learner: Learner) -> Learnerish:
 
 
 def _facts_of(session: Session, entry: LedgerEntry, half_credits: int) -> EntryFacts:
-    assert entry.id is not None and entry.achievement_id is not None
-    achievement = session.get(Achievement, entry.achievement_id)
-    assert achievement is not None and achievement.id is not None
-    institution = session.get(Institution, achievement.institution_id)
-    assert institution is not None
+    assert entry.id is not None
+    achievement, institution = issuance.achievement_of(session, entry)
+    assert achievement.id is not None
     return EntryFacts(
         entry_id=entry.id,
         entry_hash=entry.hash,
