@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PACKAGES := keys verifier issuer wallet
 
-.PHONY: help install run test test-browser test-db lint format openapi bench demo clean
+.PHONY: help install run test test-browser test-db lint format openapi messages bench demo clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) with demo data (SQLite under ./var)"
@@ -15,6 +15,7 @@ help:
 	@echo "make lint     ruff check, ruff format --check, mypy --strict"
 	@echo "make bench    run the benchmarks, write benchmarks/results.json"
 	@echo "make openapi  regenerate openapi/openapi.json"
+	@echo "make messages extract message ids and update the translation catalogs"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -53,6 +54,15 @@ format: install
 
 openapi: install
 	$(BIN)/python -m issuer.cli.openapi_export --out openapi/openapi.json
+
+# Message ids from the code and templates into the catalogs (then translate the new ids
+# in issuer/core/locale/*/LC_MESSAGES/messages.po; tests/issuer/test_i18n.py checks them).
+CATALOGS := issuer/core/locale
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k translate:2 --no-location --sort-output \
+		--project creditbank -o $(CATALOGS)/messages.pot issuer
+	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) -D messages \
+		--no-fuzzy-matching --ignore-obsolete
 
 # The ledger benchmark also runs on PostgreSQL when this server answers (it makes and drops its own database).
 BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test

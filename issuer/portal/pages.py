@@ -9,6 +9,8 @@ offer). Pages are left out of the OpenAPI description: they are for people.
 
 from __future__ import annotations
 
+from datetime import date, datetime
+from functools import cache
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response, status
@@ -19,8 +21,9 @@ from sqlmodel import Session, col, select
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import accounts, qualifications
 from issuer.committee import disputes
-from issuer.core import security
+from issuer.core import i18n, labels, security
 from issuer.core.errors import CreditBankError, NotFound, Unauthenticated
+from issuer.core.i18n import N_
 from issuer.core.settings import Settings
 from issuer.credentials import certificate, issuance
 from issuer.credentials.oid4vci import offers
@@ -30,12 +33,49 @@ from issuer.portal import _session
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
-_env = Environment(
-    loader=PackageLoader("issuer.portal", "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@cache
+def _environment(locale: str) -> Environment:
+    """The templates, with gettext installed for ``locale`` (one environment per language)."""
+    env = Environment(
+        loader=PackageLoader("issuer.portal", "templates"),
+        autoescape=select_autoescape(["html"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.install_gettext_translations(i18n.translations(locale), newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+#: Why a wallet offer was refused, by error code, in words for the learner.
+_OFFER_REFUSALS = {
+    "not_recognised": N_("You have no credits to add to a wallet yet."),
+    "not_found": N_("You have no credits to add to a wallet yet."),
+}
+#: The language switch: each language named in itself.
+LANGUAGES = (("zh_Hans", "中文"), ("en", "English"))
+_WORDS = {
+    "entry_kind": labels.ENTRY_KINDS,
+    "credential_status": labels.CREDENTIAL_STATUSES,
+    "format": labels.CREDENTIAL_FORMATS,
+    "case_status": labels.CASE_STATUSES,
+    "achievement_kind": labels.ACHIEVEMENT_KINDS,
+    "domain": labels.DOMAINS,
+}
+
+
+def locale_of(request: Request) -> str:
+    """The reader's language: the ``cb_lang`` cookie, else ``Accept-Language``, else Chinese."""
+    return i18n.negotiate(request.headers.get("accept-language"), request.cookies.get(i18n.COOKIE))
+
+
+def translate(request: Request, message: str, **values: Any) -> str:
+    """``message`` in the reader's language, with ``%(name)s`` placeholders filled."""
+    text = i18n.translations(locale_of(request)).gettext(message)
+    return text % values if values else text
+
+
 #: Page scripts are none; styles are inline; images are ours or data: URLs (offer QR).
 _HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -52,11 +92,6 @@ def _credits(half: int) -> str:
     return str(half // 2) if half % 2 == 0 else f"{half / 2}"
 
 
-def _domain_name(code: str) -> str:
-    names = certificate.DOMAIN_NAMES.get(code)
-    return f"{names[0]} {names[1]}" if names else code
-
-
 def _page(
     request: Request,
     settings: Settings,
@@ -67,18 +102,42 @@ def _page(
     **context: Any,
 ) -> HTMLResponse:
     csrf = _session.csrf_token(request)
-    html = _env.get_template(template).render(
-        issuer_name_zh=settings.issuer_name_zh,
-        issuer_name_en=settings.issuer_name_en,
-        learner=learner,
-        csrf=csrf,
-        credits=_credits,
-        domain_name=_domain_name,
-        **context,
+    locale = locale_of(request)
+    translate = i18n.translations(locale).gettext
+
+    def word(kind: str, value: str) -> str:
+        message = _WORDS[kind].get(value)
+        return translate(message) if message else value
+
+    html = (
+        _environment(locale)
+        .get_template(template)
+        .render(
+            locale=locale,
+            html_lang=i18n.html_lang(locale),
+            languages=LANGUAGES,
+            here=request.url.path,
+            issuer_name=settings.issuer_name_zh if locale == "zh_Hans" else settings.issuer_name_en,
+            learner=learner,
+            csrf=csrf,
+            credits=_credits,
+            domain_name=lambda code: word("domain", code),
+            word=word,
+            explain=lambda text: labels.in_language(text, locale),
+            title=lambda item: item.title_zh if locale == "zh_Hans" else item.title_en,
+            date=lambda value: _date(value, locale),
+            datetime=lambda value: i18n.format_datetime(value, locale),
+            number=lambda value: i18n.format_decimal(value, locale),
+            **context,
+        )
     )
     response = HTMLResponse(html, status_code=status_code, headers=_HEADERS)
     _session.set_csrf(response, request, csrf)
     return response
+
+
+def _date(value: date | datetime, locale: str) -> str:
+    return i18n.format_date(value, locale)
 
 
 def _to_sign_in() -> RedirectResponse:
@@ -86,13 +145,27 @@ def _to_sign_in() -> RedirectResponse:
 
 
 def _refused(request: Request, settings: Settings, back: str) -> HTMLResponse:
-    message = "表单已过期，请重试。The form has expired; please try again."
+    message = translate(request, "The form has expired; please try again.")
     return _page(request, settings, "message.html", status_code=403, message=message, back=back)
 
 
 @router.get("")
 def portal_home() -> RedirectResponse:
     return RedirectResponse("/portal/account", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@router.get("/language/{locale}")
+def choose_language(
+    locale: str, next: Annotated[str, Query(max_length=200)] = "/portal"
+) -> Response:
+    """Remember the reader's language in a cookie and go back to the page they were on."""
+    back = next if next.startswith("/portal") and "//" not in next else "/portal"
+    response = RedirectResponse(back, status_code=status.HTTP_303_SEE_OTHER)
+    if locale in i18n.LOCALES:
+        response.set_cookie(
+            i18n.COOKIE, locale, max_age=365 * 24 * 3600, path="/", samesite="lax", httponly=True
+        )
+    return response
 
 
 @router.get("/sign-in")
@@ -111,7 +184,7 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
             raise Unauthenticated("not an account number")
         token = security.authenticate(session, settings, int(raw_id), form.get("password", ""))
     except Unauthenticated:
-        error = "账户号或密码不正确。Wrong account number or password."
+        error = translate(request, "Wrong account number or password.")
         return _page(
             request, settings, "sign_in.html", status_code=401, error=error, learner_id=raw_id[:12]
         )
@@ -147,12 +220,14 @@ def account_page(
     if progress is not None and progress.required_credits > 0:
         percent = min(100, int(100 * progress.counted_credits / progress.required_credits))
     items, _total = disputes.list_disputes(session, learner_id=learner.id, limit=100, offset=0)
+    account = accounts.account_view(session, learner.id)
     return _page(
         request,
         settings,
         "account.html",
         learner=learner,
-        account=accounts.account_view(session, learner.id),
+        account=account,
+        entry_seq={entry.id: entry.seq for entry in account.entries},
         pathways=paths,
         progress=progress,
         percent=percent,
@@ -245,13 +320,14 @@ async def wallet_offer(request: Request, session: SessionDep, settings: Settings
             created_by=f"learner:{learner.id}",
         )
     except CreditBankError as exc:  # e.g. no deposits to offer yet
+        message = _OFFER_REFUSALS.get(exc.code, N_("The wallet offer could not be made."))
         return _page(
             request,
             settings,
             "message.html",
             learner=learner,
             status_code=exc.status,
-            message=exc.detail,
+            message=translate(request, message),
             back="/portal/account",
         )
     return _page(request, settings, "wallet_offer.html", learner=learner, offer=offer)

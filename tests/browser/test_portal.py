@@ -67,7 +67,7 @@ def test_wrong_password_shows_a_message(
 ) -> None:
     _sign_in(browser, demo_server.url, signed_up, "wrong password")
     error = WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "error"))
-    assert "Wrong account number or password" in error.text
+    assert "账户号或密码不正确" in error.text
     assert browser.get_cookie("cb_session") is None
 
 
@@ -124,3 +124,51 @@ def test_sign_in_overview_and_pdf_download(
         bundle = api.get("/trust-bundle").text
     anchor = demo_server.server.app.state.keystore.anchor_jwk()
     assert verify(qr_text, TrustBundle.from_bytes(bundle, anchor)).credential.jti == jti
+
+
+def _fits(browser: WebDriver) -> tuple[int, int]:
+    return browser.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth];"
+    )
+
+
+def _whole_page(browser: WebDriver, path: Path) -> None:
+    """A screenshot of the whole page: the window made as tall as the page, then put back."""
+    size = browser.get_window_size()
+    height = browser.execute_script("return document.documentElement.scrollHeight;")
+    browser.set_window_size(size["width"], height + 120)
+    browser.save_screenshot(str(path))
+    browser.set_window_size(size["width"], size["height"])
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+@pytest.mark.parametrize("language", ["zh_Hans", "en"])
+def test_every_portal_page_fits_the_screen(
+    demo_server: DemoInstallation,
+    signed_up: int,
+    browser: WebDriver,
+    screenshots: Path,
+    width: int,
+    language: str,
+) -> None:
+    """No page of the portal scrolls sideways, on a phone or a desktop, in either language."""
+    browser.set_window_size(width, 900)
+    browser.get(f"{demo_server.url}/portal/language/{language}?next=/portal/sign-in")
+    assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == language.replace(
+        "_", "-"
+    )
+    pages = {"sign-in": browser.current_url}
+    scroll, inner = _fits(browser)
+    assert scroll <= inner, f"sign-in is {scroll}px wide at {inner}px"
+    _whole_page(browser, screenshots / f"portal-sign-in-{language}-{width}.png")
+    _sign_in(browser, demo_server.url, signed_up, PASSWORD)
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "overview"))
+    pages["account"] = browser.current_url
+    scroll, inner = _fits(browser)
+    assert scroll <= inner, f"account is {scroll}px wide at {inner}px"
+    _whole_page(browser, screenshots / f"portal-account-{language}-{width}.png")
+    browser.find_element(By.ID, "wallet-offer").click()
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "tx-code"))
+    scroll, inner = _fits(browser)
+    assert scroll <= inner, f"wallet offer is {scroll}px wide at {inner}px"
+    _whole_page(browser, screenshots / f"portal-wallet-{language}-{width}.png")

@@ -69,7 +69,7 @@ def test_wrong_password_and_missing_csrf(app: FastAPI, holder: Any) -> None:
     browser = _browser(app)
     wrong = sign_in(browser, learner["id"], "not the password")
     assert wrong.status_code == 401
-    assert "Wrong account number or password" in wrong.text
+    assert "账户号或密码不正确" in wrong.text  # Chinese unless the reader asks otherwise
     assert "cb_session" not in browser.cookies
     forged = _browser(app).post(
         "/portal/sign-in", data={"learner_id": str(learner["id"]), "password": PASSWORD}
@@ -151,8 +151,8 @@ def test_a_learner_without_credits_sees_an_empty_account(
     browser = _browser(app)
     sign_in(browser, learner["id"])
     html = browser.get("/portal/account").text
-    assert "No credits yet" in html and "No credentials issued yet" in html
+    assert "尚无学分" in html and "尚无证书" in html
     page = browser.get("/portal/account")
     offer = browser.post("/portal/wallet-offer", data={"csrf": _csrf(page.text)})
     assert offer.status_code == 422
-    assert "no deposits" in offer.text
+    assert "您还没有可存入钱包的学分" in offer.text

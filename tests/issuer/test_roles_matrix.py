@@ -107,6 +107,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     # learner portal: its own sign-in cookie
     "GET /portal": OWN,
     "GET /portal/sign-in": OWN,
+    "GET /portal/language/{locale}": PUBLIC,
     "POST /portal/sign-in": OWN,
     "POST /portal/sign-out": OWN,
     "GET /portal/account": OWN,
