@@ -34,7 +34,7 @@ from issuer.qrimage import BORDER, qr_version, render_png
 from issuer.settings import Settings
 from verifier import VerificationError
 from verifier.formats import cbqr
-from verifier.formats._jws import split
+from verifier.formats.jws import split
 
 __all__ = [
     "QR_WIDTH_MM",

@@ -185,30 +185,6 @@ def sign(private: PrivateKey, alg: str, data: bytes) -> bytes:
     raise UnsupportedAlgorithm(f"key does not support {alg!r}")
 
 
-def signature_checker(public: PublicKey, alg: str) -> Callable[[bytes, bytes], None]:
-    """``check(signature, data)`` for one key and its algorithm, bound once.
-
-    The same checks as :func:`verify_signature`, with the key type and algorithm
-    settled when the checker is made: a verifier that holds its trusted keys for
-    many checks skips that dispatch on every credential.
-    """
-    if alg == "ES256" and isinstance(public, ec.EllipticCurvePublicKey):
-        ec_verify, from_bytes = public.verify, int.from_bytes
-
-        def check_es256(signature: bytes, data: bytes) -> None:
-            if len(signature) != 64:
-                raise InvalidSignature("ES256 signature must be 64 bytes")
-            r, s = from_bytes(signature[:32], "big"), from_bytes(signature[32:], "big")
-            ec_verify(encode_dss_signature(r, s), data, _ECDSA)
-
-        return check_es256
-
-    def check(signature: bytes, data: bytes) -> None:
-        verify_signature(public, alg, signature, data)
-
-    return check
-
-
 def verify_signature(public: PublicKey, alg: str, signature: bytes, data: bytes) -> None:
     """Check a JWS signature; raises ``cryptography.exceptions.InvalidSignature``."""
     if alg == "ES256" and isinstance(public, ec.EllipticCurvePublicKey):

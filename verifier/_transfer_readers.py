@@ -25,7 +25,7 @@ from verifier._errors import MalformedCredential, VerificationError
 from verifier._trust import TrustBundle
 from verifier._verify import verify
 from verifier._verify_vc import verify_ob3
-from verifier.formats import _jws, vc_jwt
+from verifier.formats import jws, vc_jwt
 from verifier.formats.cbqr import CreditEntry
 
 __all__ = ["READERS", "PresentedCredential", "Reader", "read_cbqr", "read_ob3", "register_reader"]
@@ -145,7 +145,7 @@ def _is_vc_jwt(text: str) -> bool:
     if text.count(".") != 2 or "#" in text:
         return False
     try:
-        return _jws.split(text, max_length=vc_jwt.MAX_LENGTH).header.get("typ") == vc_jwt.TYP
+        return jws.split(text, max_length=vc_jwt.MAX_LENGTH).header.get("typ") == vc_jwt.TYP
     except VerificationError:  # an unreadable header: the cbqr reader says what is wrong
         return False
 
