@@ -1,5 +1,8 @@
 """W3C Bitstring Status List v1.0: the bitstring, its ``encodedList`` and the list credential.
 
+Why hand-written: no maintained Python library reads or writes the W3C bitstring; the list
+credential itself is a VC JWT built by PyJWS (:mod:`verifier.formats.vc_jwt`).
+
 Layout: ``status_size`` bits per entry, index 0 at the left-most (most significant) bit
 of the first byte, each entry's value read big-endian; GZIP; multibase base64url (``u``
 prefix). creditbank lists use ``statusPurpose: "message"`` with ``statusSize: 2``

@@ -1,5 +1,8 @@
 """IETF Token Status List tokens (``typ: statuslist+jwt``): encode and decode.
 
+The token is built and read by PyJWS; only the ``lst`` claim (strict base64url of ZLIB)
+is unpacked here, as no library knows the claim.
+
 The bit layout (``bits`` per entry, LSB first, ZLIB) is :mod:`verifier.formats.status_list`'s;
 this module only wraps it in the signed token the service publishes at
 ``GET /status-lists/{id}``::

@@ -1,5 +1,8 @@
 """The trust bundle: everything an offline verifier knows, signed by the trust anchor.
 
+Why hand-written (only the JSON envelope): PyJWS writes and reads the compact
+serialization, whose three parts the flattened form carries as members.
+
 Wire form (docs/formats.md): a JWS in the flattened JSON serialization (RFC 7515
 §7.2.2) ``{"protected", "payload", "signature"}`` whose protected header is
 ``{"alg", "kid", "typ": "cb-trust-bundle+json"}`` and whose payload is the bundle
