@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from verifier import TrustBundle
-from verifier._status_check import check_status
 from verifier.formats import bitstring_status, status_list
+from verifier.rules import check_status
 
 SIZE = 131_072
 LOOKUPS = 200_000

@@ -21,7 +21,6 @@ from keys._jwk import (
     load_public_jwk,
     public_jwk,
     sign,
-    signature_checker,
     thumbprint,
     verify_signature,
 )
@@ -46,7 +45,6 @@ __all__ = [
     "load_public_jwk",
     "public_jwk",
     "sign",
-    "signature_checker",
     "thumbprint",
     "verify_signature",
 ]

@@ -1,6 +1,6 @@
 """Errors of the keys package.
 
-KeysError                 root; every subclass carries a stable ``code``
+KeysError                 code "keys_error"       root; every subclass carries a stable ``code``
 ├── UnsupportedAlgorithm  code "unsupported_alg"
 ├── KeyNotFound           code "unknown_key"
 ├── KeyStateError         code "key_state"

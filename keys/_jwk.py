@@ -1,5 +1,8 @@
 """Key generation, public JWKs, RFC 7638 thumbprints and raw JWS signatures.
 
+Why hand-written: the keys package depends on cryptography only (DESIGN.md §2), and
+PyJWT has no RFC 7638 thumbprint; tokens themselves are built and read by PyJWS.
+
 Only ``cryptography`` is used here. Each key carries its algorithm; nothing in
 this module takes an algorithm from a token.
 """
@@ -183,30 +186,6 @@ def sign(private: PrivateKey, alg: str, data: bytes) -> bytes:
     if alg == "RS256" and isinstance(private, rsa.RSAPrivateKey):
         return private.sign(data, _PKCS1, _SHA256)
     raise UnsupportedAlgorithm(f"key does not support {alg!r}")
-
-
-def signature_checker(public: PublicKey, alg: str) -> Callable[[bytes, bytes], None]:
-    """``check(signature, data)`` for one key and its algorithm, bound once.
-
-    The same checks as :func:`verify_signature`, with the key type and algorithm
-    settled when the checker is made: a verifier that holds its trusted keys for
-    many checks skips that dispatch on every credential.
-    """
-    if alg == "ES256" and isinstance(public, ec.EllipticCurvePublicKey):
-        ec_verify, from_bytes = public.verify, int.from_bytes
-
-        def check_es256(signature: bytes, data: bytes) -> None:
-            if len(signature) != 64:
-                raise InvalidSignature("ES256 signature must be 64 bytes")
-            r, s = from_bytes(signature[:32], "big"), from_bytes(signature[32:], "big")
-            ec_verify(encode_dss_signature(r, s), data, _ECDSA)
-
-        return check_es256
-
-    def check(signature: bytes, data: bytes) -> None:
-        verify_signature(public, alg, signature, data)
-
-    return check
 
 
 def verify_signature(public: PublicKey, alg: str, signature: bytes, data: bytes) -> None:

@@ -1,8 +1,10 @@
 """The error tree drawn in each package's errors docstring is the class tree, with its codes.
 
 Each line of a drawn tree names a class, indented four characters per level under its
-parent; where a line shows a code (``"bad_signature"``, or ``422 invalid_request`` with
-the HTTP status first) it must be the class's own.
+parent, and shows its code: ``422 invalid_request`` (the issuer: HTTP status, then code),
+``"bad_signature"`` or ``code "unknown_key"`` (verifier, keys), ``2 "bad_usage"`` (the
+wallet: CLI exit status, then code). Nothing is drawn that does not exist, and no error
+class exists that is not drawn.
 """
 
 from __future__ import annotations
@@ -14,13 +16,19 @@ from types import ModuleType
 import pytest
 
 import issuer.core.errors
+import keys._errors
+import verifier._errors
+import wallet._errors
 
 _LINE = re.compile(r"^(?P<prefix>(?:[│ ]   )*)(?:[├└]── )?(?P<name>[A-Z]\w+)(?P<rest>.*)$")
 _STATUS_CODE = re.compile(r"^\s+(?P<status>\d{3}) (?P<code>[a-z_]+)\b")
-_QUOTED = re.compile(r'"(?P<code>[a-z_]+)"')
+_EXIT_CODE = re.compile(r'^\s+(?:code\s+)?(?:(?P<exit>\d)\s+)?"(?P<code>[a-z_]+)"')
 
 TREES: list[tuple[ModuleType, type[Exception]]] = [
     (issuer.core.errors, issuer.core.errors.CreditBankError),
+    (keys._errors, keys._errors.KeysError),
+    (verifier._errors, verifier._errors.VerificationError),
+    (wallet._errors, wallet._errors.WalletError),
 ]
 
 
@@ -61,8 +69,12 @@ def test_drawn_tree_is_the_class_tree(module: ModuleType, root: type[Exception])
         parents.append(name)
         if found := _STATUS_CODE.match(rest):
             assert (int(found["status"]), found["code"]) == (cls.status, cls.code), name  # type: ignore[attr-defined]
-        elif found := _QUOTED.search(rest):
+        elif found := _EXIT_CODE.match(rest):
             assert found["code"] == cls.code, name  # type: ignore[attr-defined]
+            if found["exit"] is not None:
+                assert int(found["exit"]) == cls.exit_status, name  # type: ignore[attr-defined]
+        else:
+            raise AssertionError(f"{name} is drawn without its code")
 
 
 def test_a_misdrawn_tree_is_caught() -> None:
@@ -79,10 +91,22 @@ def test_a_misdrawn_tree_is_caught() -> None:
 
     module = ModuleType("drawn")
     module.__doc__ = (
-        'Tree::\n\n    Root\n    ├── Child      "child"\n    └── Grandchild "grandchild"\n'
+        'Tree::\n\n    Root "root"\n    ├── Child      "child"\n    └── Grandchild "grandchild"\n'
     )
     for cls in (Root, Child, Grandchild):
         cls.__module__ = "drawn"
         setattr(module, cls.__name__, cls)
     with pytest.raises(AssertionError, match="not under"):
         test_drawn_tree_is_the_class_tree(module, Root)
+    module.__doc__ = 'Tree::\n\n    Root       "root"\n    └── Child  "chlid"\n'
+    del module.Grandchild
+    Grandchild.__module__ = "elsewhere"
+    with pytest.raises(AssertionError, match="Child"):
+        test_drawn_tree_is_the_class_tree(module, Root)
+
+
+def test_shared_codes_are_defined_once() -> None:
+    """``unsupported_alg``, ``unknown_key`` and ``bad_passphrase`` are the keys package's."""
+    assert verifier._errors.UnsupportedAlgorithm.code == keys._errors.UnsupportedAlgorithm.code
+    assert verifier._errors.UnknownKey.code == keys._errors.KeyNotFound.code
+    assert wallet._errors.BadPassphrase.code == keys._errors.BadPassphrase.code

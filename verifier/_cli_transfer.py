@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from verifier._cli_parser import UsageParser
 from verifier._errors import VerificationError
 from verifier._input import read_input
 from verifier._trust import TrustBundle
 from verifier.transfer import TransferReport, evaluate, load_policy
+from verifier.usage import UsageParser
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

@@ -14,7 +14,7 @@ from verifier._trust import TrustBundle
 from verifier._verify import VerifiedCredential, verify
 from verifier._verify_sd_jwt import VerifiedPresentation, verify_sd_jwt_presentation
 from verifier._verify_vc import VerifiedVC, verify_clr, verify_ob3
-from verifier.formats import _jws, sd_jwt, vc_jwt
+from verifier.formats import jws, sd_jwt, vc_jwt
 
 Kind = Literal["cbqr", "ob3", "clr", "sd-jwt"]
 AnyVerified = VerifiedCredential | VerifiedVC | VerifiedPresentation
@@ -28,13 +28,13 @@ def detect(text: str) -> Kind:
     if text.count(".") != 2 or "#" in text:
         return "cbqr"
     try:
-        jws = _jws.split(text, max_length=vc_jwt.MAX_LENGTH)
+        parsed = jws.split(text, max_length=vc_jwt.MAX_LENGTH)
     except VerificationError:
         return "cbqr"  # let the cbqr verifier report what is wrong with it
-    if jws.header.get("typ") != vc_jwt.TYP:
+    if parsed.header.get("typ") != vc_jwt.TYP:
         return "cbqr"
     try:
-        types = json.loads(jws.payload).get("type", [])
+        types = json.loads(parsed.payload).get("type", [])
     except (ValueError, UnicodeDecodeError, AttributeError, RecursionError):
         return "ob3"
     return "clr" if isinstance(types, list) and "ClrCredential" in types else "ob3"

@@ -1,10 +1,11 @@
 """Errors of the verifier. Every subclass carries a stable machine ``code``.
 
-VerificationError                    root: the credential is not to be trusted
-├── InputError                       the input cannot be read at all (CLI exit 2)
+VerificationError                    "verification_error" root: the credential is not to be trusted
+├── InputError                       "unreadable_input"  the input cannot be read (CLI exit 2)
 │   ├── UnreadableImage              "unreadable_image"  not an image we can open
 │   └── NoQRCode                     "no_qr_found"       an image without a QR code
 ├── MalformedCredential              "malformed"         wrong structure, fields or types
+│   └── StatusIndexOutOfRange        "malformed"         a status index beyond the end of its list
 ├── BadEncoding                      "bad_encoding"      bad digits, base64url or DEFLATE data
 ├── TooLarge                         "too_large"         over a size limit (inflate cap)
 ├── UnsupportedAlgorithm             "unsupported_alg"   alg none, HS256: never signed with
@@ -19,21 +20,24 @@ VerificationError                    root: the credential is not to be trusted
 ├── Suspended                        "suspended"
 ├── StatusUnavailable                "status_unavailable" the bundle lacks the status list
 ├── UnknownIssuer                    "unknown_issuer"
-├── StatusIndexOutOfRange            "status_index_out_of_range" beyond the end of the list
 ├── UnknownDisclosure                "unknown_disclosure"  an SD-JWT disclosure not in the token
 ├── HolderBindingFailed              "holder_binding_failed" KB-JWT missing, bad or wrongly signed
-├── ReplayedPresentation             a presentation made for another verifier or moment
+├── ReplayedPresentation             "replayed_presentation" made for another verifier or moment
 │   ├── WrongAudience                "wrong_audience"    KB-JWT aud is not this verifier
 │   ├── WrongNonce                   "wrong_nonce"       KB-JWT nonce is not the one we issued
 │   └── StalePresentation            "stale_presentation" KB-JWT iat too old or in the future
-└── TrustBundleError                 the trust bundle itself is not usable
+└── TrustBundleError                 "trust_bundle_error" the trust bundle itself is not usable
     ├── MalformedTrustBundle         "malformed_trust_bundle"
     ├── UnsignedTrustBundle          "unsigned_trust_bundle"
     ├── BadTrustBundleSignature      "bad_trust_bundle_signature"  not signed by the pinned anchor
     └── StaleTrustBundle             "stale_trust_bundle"
+
+``unsupported_alg`` and ``unknown_key`` are the codes of :mod:`keys` (defined there once).
 """
 
 from __future__ import annotations
+
+import keys
 
 
 class VerificationError(Exception):
@@ -74,7 +78,7 @@ class TooLarge(VerificationError):
 
 
 class UnsupportedAlgorithm(VerificationError):
-    code = "unsupported_alg"
+    code = keys.UnsupportedAlgorithm.code
 
 
 class AlgorithmMismatch(VerificationError):
@@ -82,7 +86,7 @@ class AlgorithmMismatch(VerificationError):
 
 
 class UnknownKey(VerificationError):
-    code = "unknown_key"
+    code = keys.KeyNotFound.code
 
 
 class BadSignature(VerificationError):
@@ -121,8 +125,8 @@ class UnknownIssuer(VerificationError):
     code = "unknown_issuer"
 
 
-class StatusIndexOutOfRange(VerificationError):
-    code = "status_index_out_of_range"
+class StatusIndexOutOfRange(MalformedCredential):
+    """The one code of every format for an index outside its status list is ``malformed``."""
 
 
 class UnknownDisclosure(VerificationError):
@@ -191,7 +195,6 @@ ERRORS_BY_CODE: dict[str, type[VerificationError]] = {
         Suspended,
         StatusUnavailable,
         UnknownIssuer,
-        StatusIndexOutOfRange,
         UnknownDisclosure,
         HolderBindingFailed,
         WrongAudience,

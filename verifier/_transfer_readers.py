@@ -25,8 +25,9 @@ from verifier._errors import MalformedCredential, VerificationError
 from verifier._trust import TrustBundle
 from verifier._verify import verify
 from verifier._verify_vc import verify_ob3
-from verifier.formats import _jws, vc_jwt
+from verifier.formats import jws, vc_jwt
 from verifier.formats.cbqr import CreditEntry
+from verifier.formats.vocabulary import ACHIEVEMENT_KINDS, OB_ACHIEVEMENT_TYPES
 
 __all__ = ["READERS", "PresentedCredential", "Reader", "read_cbqr", "read_ob3", "register_reader"]
 
@@ -63,22 +64,8 @@ _DOMAIN_PREFIXES = {
     "artificial intelligence": "AI",
     "modern agriculture": "AG",
 }
-_KINDS = {
-    "course",
-    "vocational_cert",
-    "one_plus_x",
-    "training",
-    "work_experience",
-    "award",
-    "online_course",
-}
-_ACHIEVEMENT_TYPES = {
-    "Course": "course",
-    "Certificate": "vocational_cert",
-    "LearningProgram": "training",
-    "Award": "award",
-    "ext:WorkExperience": "work_experience",
-}
+# OB achievementType -> the first kind that uses it (reversed, so the first one wins).
+_ACHIEVEMENT_TYPES = {ob: kind for kind, ob in reversed(OB_ACHIEVEMENT_TYPES.items())}
 _KIND_IN_DESCRIPTION = re.compile(r"\(([a-z_]+), ")
 _URN_UUID = "urn:uuid:"
 
@@ -95,7 +82,7 @@ def _domain(field: str) -> str:
 
 def _kind(achievement: dict[str, Any]) -> str:
     found = _KIND_IN_DESCRIPTION.search(str(achievement.get("description", "")))
-    if found and found.group(1) in _KINDS:
+    if found and found.group(1) in ACHIEVEMENT_KINDS:
         return found.group(1)
     kind = str(achievement.get("achievementType", ""))
     return _ACHIEVEMENT_TYPES.get(kind, kind)
@@ -145,7 +132,7 @@ def _is_vc_jwt(text: str) -> bool:
     if text.count(".") != 2 or "#" in text:
         return False
     try:
-        return _jws.split(text, max_length=vc_jwt.MAX_LENGTH).header.get("typ") == vc_jwt.TYP
+        return jws.split(text, max_length=vc_jwt.MAX_LENGTH).header.get("typ") == vc_jwt.TYP
     except VerificationError:  # an unreadable header: the cbqr reader says what is wrong
         return False
 

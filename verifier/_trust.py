@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from keys import InvalidKey, PublicKey, load_public_jwk, signature_checker
+from keys import InvalidKey, PublicKey, load_public_jwk
 from verifier._errors import MalformedTrustBundle, StaleTrustBundle
 from verifier.formats import trust_bundle
 from verifier.formats.cbqr import KID_LENGTH
@@ -25,8 +24,6 @@ class TrustedKey:
     status: str
     retired_at: datetime | None
     compromised_since: datetime | None
-    #: ``check(signature, data)`` bound to this key and its algorithm (raises InvalidSignature).
-    check: Callable[[bytes, bytes], None] = field(repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,7 +105,6 @@ class TrustBundle:
                     status=str(jwk.get("status", "active")),
                     retired_at=None if retired is None else _time(retired, "retired_at"),
                     compromised_since=None if since is None else _time(since, "compromised_since"),
-                    check=signature_checker(public, alg),
                 )
             )
 

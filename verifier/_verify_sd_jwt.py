@@ -15,11 +15,17 @@ from verifier._errors import (
     WrongAudience,
     WrongNonce,
 )
-from verifier._status_check import check_status, list_id_from_uri
 from verifier._trust import Issuer, TrustBundle
-from verifier._verify import DEFAULT_LEEWAY, _check_key_state
-from verifier._verify_vc import check_dates, trusted_key
-from verifier.formats import _jws, sd_jwt
+from verifier._verify_vc import trusted_key
+from verifier.formats import jws as jose
+from verifier.formats import sd_jwt
+from verifier.rules import (
+    DEFAULT_LEEWAY,
+    check_dates,
+    check_key_state,
+    check_status,
+    list_id_from_uri,
+)
 
 __all__ = ["DEFAULT_MAX_AGE", "VerifiedPresentation", "verify_sd_jwt_presentation"]
 
@@ -103,12 +109,12 @@ def verify_sd_jwt_presentation(
     moment = now or datetime.now(UTC)
     trust.check_fresh(max_bundle_age, moment)
     parsed = sd_jwt.parse(presentation)
-    jws = _jws.split(parsed.jwt, max_length=sd_jwt.MAX_LENGTH)
+    jws = jose.split(parsed.jwt, max_length=sd_jwt.MAX_LENGTH)
     if jws.header.get("typ") != sd_jwt.TYP:
         raise MalformedCredential(f"not an SD-JWT VC (typ {jws.header.get('typ')!r})")
     key = trusted_key(jws, trust)
     try:
-        payload = _jws.loads(jws.payload)
+        payload = jose.loads(jws.payload)
     except (ValueError, RecursionError):
         raise MalformedCredential("the SD-JWT payload is not JSON") from None
     if not isinstance(payload, dict) or not isinstance(payload.get("nbf"), int):
@@ -120,7 +126,7 @@ def verify_sd_jwt_presentation(
     issuer = trust.issuers.get(key.issuer)
     if issuer is None:
         raise UnknownIssuer(f"issuer {key.issuer!r} is not in the trust bundle")
-    _check_key_state(key, payload["nbf"])
+    check_key_state(key, payload["nbf"])
     check_dates(payload["nbf"], payload.get("exp"), moment, leeway)
     claims = sd_jwt.disclosed_claims(payload, sd_jwt.decode_disclosures(parsed.disclosures))
     kb = sd_jwt.check_kb_jwt(parsed, *_holder_key(payload.get("cnf")))

@@ -8,18 +8,22 @@ from typing import Any
 
 from keys import ALGORITHMS
 from verifier._errors import (
-    Expired,
     MalformedCredential,
-    NotYetValid,
     UnknownIssuer,
     UnknownKey,
     UnsupportedAlgorithm,
 )
-from verifier._status_check import check_status, list_id_from_uri
 from verifier._trust import Issuer, TrustBundle, TrustedKey
-from verifier._verify import DEFAULT_LEEWAY, _check_key_state, find_key
+from verifier._verify import find_key
 from verifier.formats import vc_jwt
-from verifier.formats._jws import CompactJWS
+from verifier.formats.jws import CompactJWS
+from verifier.rules import (
+    DEFAULT_LEEWAY,
+    check_dates,
+    check_key_state,
+    check_status,
+    list_id_from_uri,
+)
 
 __all__ = ["VerifiedVC", "verify_clr", "verify_ob3"]
 
@@ -62,16 +66,7 @@ def trusted_key(jws: CompactJWS, trust: TrustBundle) -> TrustedKey:
     key = trust.key(kid)
     if key is None:
         raise UnknownKey("no trusted key has this kid")
-    return find_key(jws.signature, jws.signing_input, alg, [key])
-
-
-def check_dates(nbf: int, exp: Any, now: datetime, leeway: int) -> None:
-    """Raise :class:`NotYetValid` / :class:`Expired` outside ``[nbf, exp)`` ± leeway."""
-    ts = now.timestamp()
-    if ts + leeway < nbf:
-        raise NotYetValid(f"valid only from {vc_jwt.iso(nbf)}")
-    if isinstance(exp, int) and ts - leeway >= exp:
-        raise Expired(f"expired at {vc_jwt.iso(exp)}")
+    return find_key(jws, alg, [key])
 
 
 def _verify(
@@ -90,7 +85,7 @@ def _verify(
     issuer = trust.issuers.get(key.issuer)
     if issuer is None:
         raise UnknownIssuer(f"issuer {key.issuer!r} is not in the trust bundle")
-    _check_key_state(key, claims["nbf"])
+    check_key_state(key, claims["nbf"])
     check_dates(claims["nbf"], claims.get("exp"), moment, leeway)
     uri, index = vc_jwt.status_entry(claims)
     check_status(trust, key.issuer, list_id_from_uri(uri), index)
@@ -108,7 +103,8 @@ def verify_ob3(
     """Verify an Open Badges 3.0 AchievementCredential JWT offline.
 
     Raises a :class:`VerificationError` subclass (signature, key state, dates, status
-    from the bundle's snapshot: ``revoked``, ``suspended``, ``status_index_out_of_range``).
+    from the bundle's snapshot: ``revoked``, ``suspended``, ``malformed`` for an index
+    outside the list).
     """
     claims, key, issuer, moment = _verify(
         token, trust, vc_jwt.OB3_TYPES, now, leeway, max_bundle_age

@@ -14,12 +14,12 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
-from verifier._cli_parser import UsageParser
 from verifier._detect import print_standard, verify_detected
 from verifier._errors import InputError, TrustBundleError, VerificationError
 from verifier._input import read_input
 from verifier._trust import TrustBundle
 from verifier._verify import VerifiedCredential
+from verifier.usage import UsageParser
 
 EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 

@@ -1,18 +1,22 @@
 """Errors of the creditbank wallet, each with a stable code and the CLI exit status it maps to::
 
-WalletError                 1 wallet_error
-├── BadUsage                2 bad_usage
-│   ├── BadOffer            2 bad_offer
-│   └── BadPassphrase       2 bad_passphrase
-├── CorruptStore            2 corrupt_store
-├── NotFound                1 not_found
-├── UnknownDisclosure       1 unknown_disclosure
-├── HolderMismatch          1 holder_mismatch
-├── IssuerUnreachable       1 issuer_unreachable
-└── IssuerRefused           1 issuer_refused   (carries the issuer's OAuth error code)
+WalletError                 1 "wallet_error"
+├── BadUsage                2 "bad_usage"
+│   ├── BadOffer            2 "bad_offer"
+│   └── BadPassphrase       2 "bad_passphrase"
+├── CorruptStore            2 "corrupt_store"
+├── NotFound                1 "not_found"
+├── UnknownDisclosure       1 "unknown_disclosure"
+├── HolderMismatch          1 "holder_mismatch"
+├── IssuerUnreachable       1 "issuer_unreachable"
+└── IssuerRefused           1 "issuer_refused"   (carries the issuer's OAuth error code)
+
+``bad_passphrase`` is the code of :mod:`keys` (defined there once).
 """
 
 from __future__ import annotations
+
+import keys
 
 __all__ = [
     "BadOffer",
@@ -47,7 +51,7 @@ class BadOffer(BadUsage):
 
 
 class BadPassphrase(BadUsage):
-    code = "bad_passphrase"
+    code = keys.BadPassphrase.code
 
 
 class CorruptStore(WalletError):

@@ -8,7 +8,8 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from keys import b64url, generate_private_key, public_jwk, sign
+from keys import generate_private_key, public_jwk, sign
+from verifier.formats import jws
 
 __all__ = ["HolderKey"]
 
@@ -61,15 +62,9 @@ class HolderKey:
         return {name: full[name] for name in ("kty", "crv", "x", "y")}
 
     def sign_jwt(self, header: dict[str, Any], payload: dict[str, Any]) -> str:
-        """A compact JWS over ``payload`` with ``header`` (``alg`` set to ES256)."""
-        head = _b64json({**header, "alg": _ALG})
-        signing_input = f"{head}.{_b64json(payload)}"
-        signature = sign(self._private, _ALG, signing_input.encode("ascii"))
-        return f"{signing_input}.{b64url(signature)}"
+        """A compact JWS over ``payload`` with ``header`` (``alg`` set to ES256), by PyJWS."""
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+        return jws.sign(body, self, header)
 
     def __repr__(self) -> str:
         return "HolderKey(ES256)"
-
-
-def _b64json(value: dict[str, Any]) -> str:
-    return b64url(json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8"))

@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from verifier import VerificationError
-from verifier.formats import _jws, sd_jwt
+from verifier.formats import jws, sd_jwt
 from wallet._errors import BadUsage, HolderMismatch, UnknownDisclosure
 from wallet._holder import HolderKey
 
@@ -38,7 +38,7 @@ def parse_sd_jwt(issued: str) -> ParsedSdJwt:
     """Read an issued SD-JWT (``jwt~d1~…~dn~``); the issuer's signature is not checked here."""
     try:
         parsed = sd_jwt.parse(issued)
-        payload = json.loads(_jws.split(parsed.jwt, max_length=sd_jwt.MAX_LENGTH).payload)
+        payload = json.loads(jws.split(parsed.jwt, max_length=sd_jwt.MAX_LENGTH).payload)
         if not isinstance(payload, dict):
             raise BadUsage("the credential's JWT payload is not an object")
         resolved = sd_jwt.resolve(payload, sd_jwt.decode_disclosures(parsed.disclosures))

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from issuer.cli import _commands, _import, _keys, _ledger
-from verifier._cli_parser import UsageParser
+from verifier.usage import UsageParser
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
 

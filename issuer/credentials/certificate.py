@@ -34,7 +34,7 @@ from issuer.credentials.qr_image import BORDER, qr_version, render_png
 from issuer.models import Credential, Institution, Learner
 from verifier import VerificationError
 from verifier.formats import cbqr
-from verifier.formats._jws import split
+from verifier.formats.jws import split
 
 __all__ = [
     "QR_WIDTH_MM",

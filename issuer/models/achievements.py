@@ -9,12 +9,13 @@ across all accounts so one certificate can never be deposited twice.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal, get_args
+from typing import Any, Literal
 
 from sqlalchemy import JSON, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
+from verifier.formats.vocabulary import ACHIEVEMENT_KINDS, AchievementKind, Domain
 
 __all__ = [
     "ACHIEVEMENT_KINDS",
@@ -25,18 +26,7 @@ __all__ = [
     "Domain",
 ]
 
-Domain = Literal["GE", "AM", "AI", "AG"]
 CourseType = Literal["theory", "practice"]
-AchievementKind = Literal[
-    "course",
-    "vocational_cert",
-    "one_plus_x",
-    "training",
-    "work_experience",
-    "award",
-    "online_course",
-]
-ACHIEVEMENT_KINDS: tuple[str, ...] = get_args(AchievementKind)
 
 
 class CourseBase(SQLModel):

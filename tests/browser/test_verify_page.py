@@ -47,7 +47,7 @@ from tests.browser.pages import (
 )
 from tests.vectors.cases import Case, all_cases
 from verifier import TrustBundle, VerificationError, verify
-from verifier.formats._digits import decode_digits
+from verifier.formats.qr_digits import decode_digits
 
 VECTORS = all_cases()
 #: Every vector shares one verification time (the page's clock is pinned to it).

@@ -19,8 +19,8 @@ from sqlalchemy import Engine
 from tests.issuer.factories import append_to_deposit, problem, redeem_unit, row_counts
 from tests.issuer.test_certificate import issue_credential
 from verifier.formats import cbqr
-from verifier.formats._jws import split
 from verifier.formats.holder_key import holder_public_jwk, new_holder_jwk
+from verifier.formats.jws import split
 
 pytestmark = pytest.mark.db
 

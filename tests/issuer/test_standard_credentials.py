@@ -56,7 +56,7 @@ def _trust(app: FastAPI, client: TestClient) -> TrustBundle:
 
 def _payload(token: str) -> dict[str, Any]:
     body = token.split("~")[0].split(".")[1]
-    result: dict[str, Any] = json.loads(sd_jwt._jws.strict_b64url(body))
+    result: dict[str, Any] = json.loads(sd_jwt.jws.strict_b64url(body))
     return result
 
 

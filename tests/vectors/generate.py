@@ -41,7 +41,7 @@ if __package__ in (None, ""):  # run by path: make the repository importable
 
 from keys import PrivateKey, Signer, b64url, generate_private_key, public_jwk
 from verifier.formats import cbqr, status_list, trust_bundle
-from verifier.formats._digits import encode_digits
+from verifier.formats.qr_digits import encode_digits
 
 ROOT = Path(__file__).resolve().parent
 KEY_DIR = ROOT / "keys"

@@ -12,8 +12,8 @@ from tests.vectors.cases import case
 from verifier import TrustBundle, VerificationError, verify
 from verifier._input import read_qr_image
 from verifier.formats import cbqr
-from verifier.formats._digits import decode_digits, encode_digits
-from verifier.formats._jws import split
+from verifier.formats.jws import split
+from verifier.formats.qr_digits import decode_digits, encode_digits
 
 JWS_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 jws_text = st.text(alphabet=JWS_ALPHABET, min_size=1, max_size=400)

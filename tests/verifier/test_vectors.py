@@ -13,7 +13,6 @@ import verifier
 from tests.vectors.cases import all_cases, case, case_names
 from verifier import ERRORS_BY_CODE, TrustBundle, VerificationError, verify
 from verifier._input import read_input
-from verifier.formats import cbqr
 
 EXPECTED_KEYS = {"valid", "error", "at", "description"}
 
@@ -25,18 +24,8 @@ def _run(name: str) -> verifier.VerifiedCredential:
     return verify(text, trust, now=vector.at, max_bundle_age=vector.max_bundle_age)
 
 
-@pytest.fixture(params=["compiled", "python"])
-def decoder(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Each vector runs through the compiled fast paths and through the Python alone."""
-    if request.param == "python":
-        monkeypatch.setattr(cbqr, "_cbqr_speedups", None)
-    elif cbqr._cbqr_speedups is None:
-        pytest.skip("the compiled cbqr fast paths are not built here")
-    return str(request.param)
-
-
 @pytest.mark.parametrize("name", case_names())
-def test_vector(name: str, decoder: str) -> None:
+def test_vector(name: str) -> None:
     vector = case(name)
     if vector.expected["valid"]:
         result = _run(name).to_json()

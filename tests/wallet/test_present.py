@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from keys import Signer, b64url, b64url_decode, generate_private_key, load_public_jwk
-from verifier.formats import _jws, sd_jwt
+from verifier.formats import jws, sd_jwt
 from verifier.formats.sd_jwt import Disclosable
 from wallet import (
     BadUsage,
@@ -62,19 +62,19 @@ def test_presents_only_the_chosen_claims_with_a_kb_jwt(holder: HolderKey) -> Non
     presented += "~"
     parsed = sd_jwt.parse(presentation)
     assert len(parsed.disclosures) == 2
-    payload = json.loads(_jws.split(parsed.jwt).payload)
+    payload = json.loads(jws.split(parsed.jwt).payload)
     claims = sd_jwt.resolve(payload, sd_jwt.decode_disclosures(parsed.disclosures)).claims
     assert claims["name"] == "王小明" and claims["credits"] == 3.5
     assert "masked_id" not in claims and claims["entries"] == []
     # The KB-JWT: typ kb+jwt, signed by the holder key, bound to this very presentation.
-    kb = _jws.split(kb_jwt)
+    kb = jws.split(kb_jwt)
     assert kb.header == {"alg": "ES256", "typ": "kb+jwt"}
     body = json.loads(kb.payload)
     assert body["aud"] == "https://employer.example" and body["nonce"] == "n-1"
     assert body["iat"] == int(NOW.timestamp())
     assert body["sd_hash"] == b64url(hashlib.sha256(presented.encode("ascii")).digest())
     public, alg = load_public_jwk({**holder.public_jwk(), "alg": "ES256"})
-    _jws.check_signature(kb, public, alg)
+    jws.check_signature(kb, public, alg)
     sd_jwt.check_kb_jwt(parsed, public, alg)
 
 
@@ -83,7 +83,7 @@ def test_a_dotted_path_brings_its_enclosing_element(holder: HolderKey) -> None:
     assert "entries.hours" in disclosable_names(issued)
     presentation = present(issued, holder, ["entries.hours"], audience="a", nonce="n", now=NOW)
     parsed = sd_jwt.parse(presentation)
-    payload = json.loads(_jws.split(parsed.jwt).payload)
+    payload = json.loads(jws.split(parsed.jwt).payload)
     claims = sd_jwt.resolve(payload, sd_jwt.decode_disclosures(parsed.disclosures)).claims
     assert [e["hours"] for e in claims["entries"]] == [32, 24]
     assert "name" not in claims

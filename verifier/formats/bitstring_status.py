@@ -1,5 +1,8 @@
 """W3C Bitstring Status List v1.0: the bitstring, its ``encodedList`` and the list credential.
 
+Why hand-written: no maintained Python library reads or writes the W3C bitstring; the list
+credential itself is a VC JWT built by PyJWS (:mod:`verifier.formats.vc_jwt`).
+
 Layout: ``status_size`` bits per entry, index 0 at the left-most (most significant) bit
 of the first byte, each entry's value read big-endian; GZIP; multibase base64url (``u``
 prefix). creditbank lists use ``statusPurpose: "message"`` with ``statusSize: 2``
@@ -17,7 +20,7 @@ from typing import Any
 
 from keys import b64url
 from verifier._errors import BadEncoding, TooLarge
-from verifier.formats import _jws, vc_jwt
+from verifier.formats import jws, vc_jwt
 from verifier.formats.status_list import REVOKED, SUSPENDED, VALID
 
 STATUS_SIZE = 2
@@ -69,7 +72,7 @@ def decode_list(encoded: str) -> bytes:
         raise BadEncoding("encodedList must be multibase base64url (prefix 'u')")
     try:
         decompressor = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
-        raw = decompressor.decompress(_jws.strict_b64url(encoded[1:]), _MAX_LIST_BYTES)
+        raw = decompressor.decompress(jws.strict_b64url(encoded[1:]), _MAX_LIST_BYTES)
     except (ValueError, binascii.Error, zlib.error) as exc:
         raise BadEncoding(f"encodedList is not base64url GZIP: {exc}") from None
     if decompressor.unconsumed_tail:

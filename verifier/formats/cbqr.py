@@ -1,14 +1,17 @@
 """The QR credential, ``cbqr`` version 1 (DESIGN.md §4.1; field by field in docs/formats.md).
 
+Why hand-written (DEFLATE and the claims): PyJWT has no ``zip``, so the payload is
+compressed here and PyJWS signs and reads the compressed bytes as they are.
+
 Wire form: a compact JWS whose header is
 ``{"alg":"ES256","kid":<8 chars>,"zip":"DEF","typ":"cbqr+jwt"}`` and whose payload
 is minified JSON compressed with raw DEFLATE (RFC 1951). In a QR code the JWS is
-written as digits (see :mod:`verifier.formats._digits`) after the verify page
+written as digits (see :mod:`verifier.formats.qr_digits`) after the verify page
 URL: ``<base URL>/v1#<digits>``.
 
 This module holds both directions: :func:`encode` (used by the issuer) and
 :func:`extract_jws` / :func:`parse_claims` (used by the verifier). Signature
-checks and trust decisions live in :mod:`verifier._verify`.
+checks and trust decisions live in :mod:`verifier._verify` and :mod:`verifier.rules`.
 """
 
 from __future__ import annotations
@@ -18,16 +21,12 @@ import json
 import math
 import zlib
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from keys import b64url
 from verifier._errors import BadEncoding, MalformedCredential, TooLarge
-from verifier.formats._digits import digits_to_jws, encode_digits
-
-try:  # compiled fast paths of the decoder; without them, the Python below does it all
-    from verifier.formats import _cbqr_speedups
-except ImportError:  # a build without a C compiler (setup.py)
-    _cbqr_speedups = None  # type: ignore[assignment]
+from verifier.formats import jws
+from verifier.formats.jws import SignerLike
+from verifier.formats.qr_digits import digits_to_jws, encode_digits
 
 #: The header ``typ`` names the format and its version 1; a version 2 gets a new typ.
 TYP = "cbqr+jwt"
@@ -36,13 +35,6 @@ KID_LENGTH = 8
 MAX_INFLATED_BYTES = 64 * 1024
 #: Path of the verify page under the verify base URL.
 VERIFY_PATH = "/v1"
-
-
-class SignerLike(Protocol):
-    kid: str
-    alg: str
-
-    def sign(self, data: bytes) -> bytes: ...
 
 
 # Not frozen: a frozen dataclass costs about 1.5 µs more per construction, and these
@@ -88,10 +80,6 @@ class QRCredential:
 # -- encode ------------------------------------------------------------------------------
 
 
-if _cbqr_speedups is not None:
-    _cbqr_speedups.use_types(QRCredential, CreditEntry)
-
-
 def to_claims(cred: QRCredential) -> dict[str, Any]:
     """The short-named JSON claims of ``cred`` (docs/formats.md, "cbqr claims")."""
     claims: dict[str, Any] = {"iss": cred.issuer, "jti": cred.jti, "nbf": cred.nbf}
@@ -117,18 +105,6 @@ def _entry_claims(entry: CreditEntry) -> dict[str, Any]:
     out["i"] = entry.institution
     out["dt"] = entry.date.isoformat()
     return out
-
-
-_HEADERS: dict[tuple[str, str], str] = {}
-
-
-def _header(alg: str, kid: str) -> str:
-    cached = _HEADERS.get((alg, kid))
-    if cached is None:
-        header = {"alg": alg, "kid": kid[:KID_LENGTH], "zip": "DEF", "typ": TYP}
-        cached = b64url(json.dumps(header, separators=(",", ":")).encode("ascii"))
-        _HEADERS[(alg, kid)] = cached
-    return cached
 
 
 def deflate(data: bytes) -> bytes:
@@ -175,34 +151,19 @@ def _entry_json(entry: CreditEntry) -> str:
 
 def encode(cred: QRCredential, signer: SignerLike) -> str:
     """Sign ``cred`` with ``signer`` and return the compact JWS."""
-    payload = claims_json(cred)
-    signing_input = f"{_header(signer.alg, signer.kid)}.{b64url(deflate(payload.encode()))}"
-    return f"{signing_input}.{b64url(signer.sign(signing_input.encode('ascii')))}"
+    header = {"kid": signer.kid[:KID_LENGTH], "zip": "DEF", "typ": TYP}
+    return jws.sign(deflate(claims_json(cred).encode("utf-8")), signer, header)
 
 
 def issue_qr(cred: QRCredential, signer: SignerLike, base_url: str) -> tuple[str, str]:
-    """``(jws, qr_text)``: :func:`encode` and :func:`to_qr_text` in one step.
-
-    The compiled helper does it in one pass when it is built (the signature still comes
-    from ``signer.sign``); it leaves anything unusual (negative or huge numbers, str
-    subclasses, lone surrogates, payloads over 16 KiB) to the Python below, which
-    writes the same bytes.
-    """
-    if _cbqr_speedups is not None:
-        prefix = f"{base_url.rstrip('/')}{VERIFY_PATH}#"
-        done = _cbqr_speedups.issue_qr(cred, _header(signer.alg, signer.kid), signer.sign, prefix)
-        if done is not None:
-            return done
-    jws = encode(cred, signer)
-    return jws, to_qr_text(jws, base_url)
+    """``(jws, qr_text)``: :func:`encode` and :func:`to_qr_text` in one step."""
+    token = encode(cred, signer)
+    return token, to_qr_text(token, base_url)
 
 
-def to_qr_text(jws: str, base_url: str) -> str:
+def to_qr_text(token: str, base_url: str) -> str:
     """The QR content: ``<base_url>/v1#<digits>``."""
-    digits = None if _cbqr_speedups is None else _cbqr_speedups.jws_digits(jws)
-    if digits is None:  # no compiled helper, or a character it leaves to encode_digits
-        digits = encode_digits(jws)
-    return f"{base_url.rstrip('/')}{VERIFY_PATH}#{digits}"
+    return f"{base_url.rstrip('/')}{VERIFY_PATH}#{encode_digits(token)}"
 
 
 # -- decode ------------------------------------------------------------------------------
@@ -222,7 +183,7 @@ def jws_bytes(text: str) -> bytes | str:
     """As :func:`extract_jws`, without decoding the digits' JWS back to ``str``.
 
     QR digits give ASCII bytes (already checked against the JWS alphabet); a bare
-    JWS is returned as it came, for :func:`verifier.formats._jws.split` to check.
+    JWS is returned as it came, for :func:`verifier.formats.jws.split` to check.
     """
     text = text.strip()
     if not text:
@@ -237,22 +198,6 @@ def jws_bytes(text: str) -> bytes | str:
     if text.isdigit():
         return digits_to_jws(text)
     raise BadEncoding("the input is neither QR digits, a verify link nor a compact JWS")
-
-
-def split_qr(text: str) -> tuple[bytes, bytes, bytes, bytes] | None:
-    """``(header, signing input, payload, signature)`` of QR text, by the fast path.
-
-    The header stays encoded (look it up with :func:`verifier.formats._jws.header_of`).
-    None means "not decided here": the compiled helper is missing, or the input is
-    anything but a well-formed verify link or digit string. The caller then takes
-    :func:`jws_bytes` and :func:`verifier.formats._jws.split`, which give the same
-    parts or name the error.
-    """
-    # The helper reads "<anything>/v1#<digits>" and "<digits>", as jws_bytes does after
-    # stripping; surrounding whitespace or a non-Latin-1 URL sends the text the slow way.
-    if _cbqr_speedups is None:
-        return None
-    return _cbqr_speedups.split_qr(text)
 
 
 def inflate(data: bytes, *, max_bytes: int = MAX_INFLATED_BYTES) -> bytes:
@@ -271,12 +216,6 @@ def inflate(data: bytes, *, max_bytes: int = MAX_INFLATED_BYTES) -> bytes:
 
 def parse_claims(payload: bytes, *, max_bytes: int = MAX_INFLATED_BYTES) -> QRCredential:
     """Inflate and read the claims of a ``cbqr`` payload (after its signature was checked)."""
-    if _cbqr_speedups is not None and max_bytes >= MAX_INFLATED_BYTES:
-        # The compiled reader takes well-formed claims of up to 16 KiB and says None
-        # to anything else, which the Python below then reads or refuses.
-        credential = _cbqr_speedups.read_claims(payload)
-        if credential is not None:
-            return credential
     try:
         text = inflate(payload, max_bytes=max_bytes).decode("utf-8")
         claims, end = _DECODER.raw_decode(text)

@@ -7,34 +7,21 @@ UTF-8 JSON (see docs/formats.md, "Redemption statement"). Encoder and decoder si
 from __future__ import annotations
 
 import json
-from typing import Any, Protocol
+from typing import Any
 
-from keys import PublicKey, b64url
+from keys import PublicKey
 from verifier._errors import MalformedCredential
-from verifier.formats._jws import check_signature, split
+from verifier.formats.jws import SignerLike, check_signature, sign, split
 
 __all__ = ["TYP", "decode", "encode", "unverified_claims"]
 
 TYP = "cbredemption+jwt"
 
 
-class SignerLike(Protocol):
-    alg: str
-    kid: str
-
-    def sign(self, data: bytes) -> bytes: ...
-
-
-def _part(value: dict[str, Any]) -> str:
-    text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
-    return b64url(text.encode("utf-8"))
-
-
 def encode(claims: dict[str, Any], signer: SignerLike) -> str:
     """Sign ``claims`` with ``signer`` and return the compact JWS."""
-    header = {"alg": signer.alg, "kid": signer.kid, "typ": TYP}
-    signing_input = f"{_part(header)}.{_part(claims)}"
-    return f"{signing_input}.{b64url(signer.sign(signing_input.encode('ascii')))}"
+    text = json.dumps(claims, separators=(",", ":"), ensure_ascii=False, sort_keys=True)
+    return sign(text.encode("utf-8"), signer, {"kid": signer.kid, "typ": TYP})
 
 
 def decode(token: str, public: PublicKey, alg: str) -> dict[str, Any]:

@@ -1,5 +1,9 @@
 """SD-JWT VC (RFC 9901 SD-JWT + the SD-JWT VC draft): encoder and decoder side by side.
 
+Why hand-written (disclosures, digests, choosing what to present): the one SD-JWT
+library, ``sd-jwt``, signs with jwcrypto rather than PyJWT; the issuer JWT and the
+KB-JWT themselves are built and checked by PyJWS (:mod:`verifier.formats.jws`).
+
 Wire form (docs/formats.md, "SD-JWT VC")::
 
     <issuer-signed JWT>~<disclosure>~…~<disclosure>~[<KB-JWT>]
@@ -33,8 +37,8 @@ from verifier._errors import (
     TooLarge,
     UnknownDisclosure,
 )
-from verifier.formats import _jws
-from verifier.formats.cbqr import SignerLike
+from verifier.formats import jws
+from verifier.formats.jws import SignerLike
 
 TYP = "dc+sd-jwt"
 KB_TYP = "kb+jwt"
@@ -46,7 +50,7 @@ NEVER_DISCLOSABLE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "status", "iat
 #: Longest SD-JWT (with disclosures and KB-JWT) accepted.
 MAX_LENGTH = 64 * 1024
 _MINIFIED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_json = _jws.loads
+_json = jws.loads
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,24 +173,10 @@ def issue(claims: dict[str, Any], signer: SignerLike, salt: Callable[[], str] | 
     disclosures: list[Disclosure] = []
     payload = conceal(claims, disclosures, salt or _Salts())
     payload["_sd_alg"] = SD_ALG
-    header = {"alg": signer.alg, "kid": signer.kid, "typ": TYP}
-    jwt = _sign(header, payload, signer)
+    jwt = jws.sign(
+        _MINIFIED.encode(payload).encode("utf-8"), signer, {"kid": signer.kid, "typ": TYP}
+    )
     return jwt + "~" + "".join(d.encoded + "~" for d in disclosures)
-
-
-_HEADERS: dict[tuple[tuple[str, Any], ...], str] = {}
-
-
-def _sign(header: dict[str, Any], payload: dict[str, Any], signer: SignerLike) -> str:
-    cache_key = tuple(header.items())
-    head = _HEADERS.get(cache_key)
-    if head is None:
-        head = _b64(_MINIFIED.encode(header).encode("utf-8"))
-        if len(_HEADERS) < 64:  # one per signing key: a handful in practice
-            _HEADERS[cache_key] = head
-    body = _b64(_MINIFIED.encode(payload).encode("utf-8"))
-    signing_input = f"{head}.{body}"
-    return f"{signing_input}.{_b64(signer.sign(signing_input.encode('ascii')))}"
 
 
 # -- parsing ----------------------------------------------------------------------------
@@ -405,9 +395,9 @@ def present(
     needs (an ``entries`` element for ``entries.hours``).
     """
     parsed = parse(issued)
-    jws = _jws.split(parsed.jwt, max_length=MAX_LENGTH)
+    issuer_jwt = jws.split(parsed.jwt, max_length=MAX_LENGTH)
     by_digest = decode_disclosures(parsed.disclosures)
-    resolved = resolve(json.loads(jws.payload), by_digest)
+    resolved = resolve(json.loads(issuer_jwt.payload), by_digest)
     wanted = tuple(disclose)
     chosen: set[str] = set()
     for digest, (path, _parent) in resolved.paths.items():
@@ -418,9 +408,8 @@ def present(
                 current = resolved.paths[current][1]
     kept = SDJWT(parsed.jwt, [d for d in parsed.disclosures if _digest(d) in chosen], None)
     presented = kept.presented
-    header = {"alg": holder.alg, "typ": KB_TYP}
     claims = {"iat": iat, "aud": aud, "nonce": nonce, "sd_hash": sd_hash(presented)}
-    return presented + _sign(header, claims, holder)
+    return presented + jws.sign(_MINIFIED.encode(claims).encode("utf-8"), holder, {"typ": KB_TYP})
 
 
 def check_kb_jwt(parsed: SDJWT, public: PublicKey, alg: str) -> dict[str, Any]:
@@ -431,7 +420,7 @@ def check_kb_jwt(parsed: SDJWT, public: PublicKey, alg: str) -> dict[str, Any]:
     if parsed.kb_jwt is None:
         raise HolderBindingFailed("the presentation has no key-binding JWT")
     try:
-        kb = _jws.split(parsed.kb_jwt)
+        kb = jws.split(parsed.kb_jwt)
     except (MalformedCredential, BadEncoding) as exc:
         raise HolderBindingFailed(f"the key-binding JWT is unreadable: {exc.detail}") from None
     if kb.header.get("typ") != KB_TYP:
@@ -439,7 +428,7 @@ def check_kb_jwt(parsed: SDJWT, public: PublicKey, alg: str) -> dict[str, Any]:
     if kb.header.get("alg") != alg:
         raise HolderBindingFailed(f"the holder key is {alg}, not {kb.header.get('alg')}")
     try:
-        _jws.check_signature(kb, public, alg)
+        jws.check_signature(kb, public, alg)
     except BadSignature:
         raise HolderBindingFailed("the key-binding JWT is not signed by the holder key") from None
     try:

@@ -1,5 +1,7 @@
 """Status lists as IETF Token Status List bit arrays (``bits`` per entry, LSB first, ZLIB).
 
+Why hand-written: no maintained Python library reads or writes Token Status List bits.
+
 The trust bundle carries each list as ``{"id", "issuer", "bits", "size", "lst"}``
 with ``lst`` the base64url of the ZLIB-compressed byte array (docs/formats.md).
 Values: 0 valid, 1 invalid (revoked), 2 suspended.

@@ -1,5 +1,8 @@
 """The trust bundle: everything an offline verifier knows, signed by the trust anchor.
 
+Why hand-written (only the JSON envelope): PyJWS writes and reads the compact
+serialization, whose three parts the flattened form carries as members.
+
 Wire form (docs/formats.md): a JWS in the flattened JSON serialization (RFC 7515
 §7.2.2) ``{"protected", "payload", "signature"}`` whose protected header is
 ``{"alg", "kid", "typ": "cb-trust-bundle+json"}`` and whose payload is the bundle
@@ -17,25 +20,19 @@ document::
 
 from __future__ import annotations
 
-import binascii
 import json
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-
-from keys import (
-    InvalidKey,
-    b64url,
-    b64url_decode,
-    load_public_jwk,
-    verify_signature,
-)
+from keys import InvalidKey, load_public_jwk
 from verifier._errors import (
+    BadSignature,
     BadTrustBundleSignature,
     MalformedTrustBundle,
     UnsignedTrustBundle,
+    VerificationError,
 )
-from verifier.formats.cbqr import SignerLike
+from verifier.formats import jws
+from verifier.formats.jws import SignerLike
 
 TYP = "cb-trust-bundle+json"
 DOCUMENT_TYPE = "CreditBankTrustBundle"
@@ -46,13 +43,12 @@ MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 
 def sign_bundle(document: dict[str, Any], anchor: SignerLike) -> str:
     """The signed bundle (flattened JWS JSON) for ``document``."""
-    header = {"alg": anchor.alg, "kid": anchor.kid, "typ": TYP}
-    protected = b64url(json.dumps(header, separators=(",", ":")).encode())
-    payload = b64url(json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
-    signature = anchor.sign(f"{protected}.{payload}".encode("ascii"))
-    return json.dumps(
-        {"protected": protected, "payload": payload, "signature": b64url(signature)}, indent=1
+    payload = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
+    # The flattened serialization holds the three parts of the compact one (RFC 7515 §7.2.2).
+    protected, body, signature = jws.sign(payload, anchor, {"kid": anchor.kid, "typ": TYP}).split(
+        "."
     )
+    return json.dumps({"protected": protected, "payload": body, "signature": signature}, indent=1)
 
 
 def open_bundle(raw: bytes | str, anchor_jwk: dict[str, Any]) -> dict[str, Any]:
@@ -72,19 +68,19 @@ def open_bundle(raw: bytes | str, anchor_jwk: dict[str, Any]) -> dict[str, Any]:
     except InvalidKey as exc:
         raise MalformedTrustBundle(f"the trust anchor key is not usable: {exc}") from None
     try:
-        protected, payload = str(outer["protected"]), str(outer["payload"])
-        header = json.loads(b64url_decode(protected))
-        signature = b64url_decode(str(outer["signature"]))
-        document = json.loads(b64url_decode(payload))
-    except (KeyError, ValueError, binascii.Error, UnicodeDecodeError, RecursionError) as exc:
+        parts = (str(outer["protected"]), str(outer["payload"]), str(outer["signature"]))
+        signed = jws.split(".".join(parts), max_length=MAX_BUNDLE_BYTES, canonical=False)
+        document = json.loads(signed.payload)
+    except (KeyError, ValueError, VerificationError, RecursionError) as exc:
         raise MalformedTrustBundle(f"the trust bundle JWS is malformed: {exc!r:.200}") from None
-    if not isinstance(header, dict) or header.get("typ") != TYP:
+    header = signed.header
+    if header.get("typ") != TYP:
         raise MalformedTrustBundle(f"the trust bundle header must have typ {TYP!r}")
     if header.get("alg") != alg:
         raise BadTrustBundleSignature("the bundle's algorithm is not the anchor key's")
     try:
-        verify_signature(anchor, alg, signature, f"{protected}.{payload}".encode("ascii"))
-    except InvalidSignature:
+        jws.check_signature(signed, anchor, alg)
+    except BadSignature:
         raise BadTrustBundleSignature(
             "the trust bundle is not signed by the pinned anchor"
         ) from None

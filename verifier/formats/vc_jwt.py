@@ -13,10 +13,9 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from keys import b64url
 from verifier._errors import MalformedCredential
-from verifier.formats import _jws
-from verifier.formats.cbqr import SignerLike
+from verifier.formats import jws
+from verifier.formats.jws import SignerLike
 
 TYP = "JWT"
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -49,28 +48,26 @@ def encode(credential: dict[str, Any], signer: SignerLike) -> str:
         claims["sub"] = subject_id
     if "validUntil" in credential:
         claims["exp"] = _timestamp(credential["validUntil"])
-    head = b64url(_MINIFIED.encode({"alg": signer.alg, "kid": signer.kid, "typ": TYP}).encode())
-    body = b64url(_MINIFIED.encode(claims).encode("utf-8"))
-    signing_input = f"{head}.{body}"
-    return f"{signing_input}.{b64url(signer.sign(signing_input.encode('ascii')))}"
+    payload = _MINIFIED.encode(claims).encode("utf-8")
+    return jws.sign(payload, signer, {"kid": signer.kid, "typ": TYP})
 
 
 def _timestamp(text: str) -> int:
     return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
-def split(token: str) -> _jws.CompactJWS:
+def split(token: str) -> jws.CompactJWS:
     """Parse the JWT without trusting it (typ checked, signature not yet)."""
-    jws = _jws.split(token.strip(), max_length=MAX_LENGTH)
-    if jws.header.get("typ") != TYP:
-        raise MalformedCredential(f"not a VC JWT (typ {jws.header.get('typ')!r})")
-    return jws
+    parsed = jws.split(token.strip(), max_length=MAX_LENGTH)
+    if parsed.header.get("typ") != TYP:
+        raise MalformedCredential(f"not a VC JWT (typ {parsed.header.get('typ')!r})")
+    return parsed
 
 
-def claims_of(jws: _jws.CompactJWS, types: tuple[str, ...]) -> dict[str, Any]:
+def claims_of(parsed: jws.CompactJWS, types: tuple[str, ...]) -> dict[str, Any]:
     """The payload as a credential of ``types``, its registered claims consistent with it."""
     try:
-        claims = json.loads(jws.payload)
+        claims = json.loads(parsed.payload)
     except (ValueError, UnicodeDecodeError, RecursionError):
         raise MalformedCredential("the JWT payload is not JSON") from None
     if not isinstance(claims, dict):

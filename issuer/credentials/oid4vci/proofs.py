@@ -20,7 +20,7 @@ from issuer.credentials.oid4vci.metadata import PROOF_TYP
 from issuer.models import utcnow
 from keys import InvalidKey, load_public_jwk
 from verifier import VerificationError
-from verifier.formats import _jws
+from verifier.formats import jws as jose
 
 __all__ = ["MAX_PROOF_AGE", "MAX_PROOF_LENGTH", "check_proof"]
 
@@ -62,7 +62,7 @@ def check_proof(
     if not isinstance(proof, str):
         raise InvalidProof("a jwt proof must be a string")
     try:
-        jws = _jws.split(proof, max_length=MAX_PROOF_LENGTH)
+        jws = jose.split(proof, max_length=MAX_PROOF_LENGTH)
     except VerificationError as exc:
         raise InvalidProof(f"the proof is not a compact JWS: {exc}") from None
     if jws.header.get("typ") != PROOF_TYP:
@@ -75,7 +75,7 @@ def check_proof(
     if jws.header.get("alg") != alg:
         raise InvalidProof(f"the proof must be signed with {alg}, the algorithm of its key")
     try:
-        _jws.check_signature(jws, public, alg)
+        jose.check_signature(jws, public, alg)
     except VerificationError:
         raise InvalidProof("the proof's signature does not match its jwk") from None
     try:

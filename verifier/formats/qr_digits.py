@@ -1,5 +1,7 @@
 """Numeric encoding of a compact JWS for a QR numeric segment.
 
+Why hand-written: no Python library implements the SMART Health Cards digit codec.
+
 Each character c of the JWS becomes the two decimal digits of ``ord(c) - 45``,
 as SMART Health Cards do: the JWS alphabet (``-`` … ``z``) maps to 00 … 77.
 
@@ -12,7 +14,9 @@ one 256-entry translation table maps between that byte and the JWS character.
 from __future__ import annotations
 
 from verifier._errors import BadEncoding
-from verifier.formats._jws import ascii_jws
+from verifier.formats.jws import ascii_jws
+
+__all__ = ["decode_digits", "digits_to_jws", "encode_digits"]
 
 _OFFSET = 45
 _JWS_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."

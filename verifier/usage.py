@@ -6,6 +6,8 @@ import argparse
 import sys
 from typing import NoReturn
 
+__all__ = ["EXIT_USAGE", "UsageParser"]
+
 #: Exit status for bad usage, shared by every creditbank command line.
 EXIT_USAGE = 2
 
