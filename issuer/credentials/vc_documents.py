@@ -17,6 +17,7 @@ from typing import Any
 from issuer.core.settings import Settings
 from verifier.formats import bitstring_status, sd_jwt, vc_jwt
 from verifier.formats.sd_jwt import Disclosable
+from verifier.formats.vocabulary import OB_ACHIEVEMENT_TYPES
 
 __all__ = [
     "CREDITBANK_TERMS",
@@ -36,17 +37,6 @@ _DOMAINS = {
     "AM": "Advanced manufacturing 先进制造",
     "AI": "Artificial intelligence 人工智能",
     "AG": "Modern agriculture 现代农业",
-}
-# OB 3.0 AchievementType vocabulary; kinds without a close match use the "ext:" form
-# the specification allows for extensions.
-_ACHIEVEMENT_TYPES = {
-    "course": "Course",
-    "online_course": "Course",
-    "vocational_cert": "Certificate",
-    "one_plus_x": "Certificate",
-    "training": "LearningProgram",
-    "award": "Award",
-    "work_experience": "ext:WorkExperience",
 }
 
 
@@ -139,7 +129,7 @@ def _achievement(settings: Settings, fact: EntryFacts) -> dict[str, Any]:
     return {
         "id": f"{base}/achievements/{fact.achievement_id}",
         "type": ["Achievement"],
-        "achievementType": _ACHIEVEMENT_TYPES.get(fact.kind, f"ext:{fact.kind}"),
+        "achievementType": OB_ACHIEVEMENT_TYPES.get(fact.kind, f"ext:{fact.kind}"),
         "name": fact.title,
         "description": f"{fact.title} ({fact.kind}, {_DOMAINS.get(fact.domain, fact.domain)})",
         "criteria": {
