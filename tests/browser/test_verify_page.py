@@ -48,6 +48,7 @@ from tests.browser.pages import (
 from tests.vectors.cases import Case, all_cases
 from verifier import TrustBundle, VerificationError, verify
 from verifier.formats._digits import decode_digits
+from verifier.formats.limits import limits_json
 
 VECTORS = all_cases()
 #: Every vector shares one verification time (the page's clock is pinned to it).
@@ -210,6 +211,13 @@ def test_garbage_fragments_state_a_code(demo_server: DemoInstallation, browser: 
     ):
         open_fresh(browser, f"{demo_server.url}/v1#{fragment}")
         assert verdict(browser) == ("invalid", code), fragment
+
+
+def test_page_reads_the_same_limits(demo_server: DemoInstallation, browser: WebDriver) -> None:
+    # The limits of the page's checks are the Python verifier's (verifier/formats/limits.py).
+    browser.get(f"{demo_server.url}/v1")
+    in_page = browser.execute_script("return window.creditbankVerify.LIMITS")
+    assert in_page == json.loads(limits_json())
 
 
 def test_page_without_fragment_invites_a_scan(

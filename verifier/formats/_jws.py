@@ -22,6 +22,7 @@ from cryptography.exceptions import InvalidSignature
 
 from keys import PublicKey, verify_signature
 from verifier._errors import BadEncoding, BadSignature, MalformedCredential, TooLarge
+from verifier.formats import limits
 
 _B64URL_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 #: The characters of a compact JWS: base64url and the dots between its parts.
@@ -36,7 +37,7 @@ _HEADERS: dict[bytes, dict[str, Any]] = {}
 _MAX_CACHED_HEADERS = 256
 
 #: Longest compact JWS accepted as input (a QR code holds at most 7,089 digits).
-MAX_TOKEN_LENGTH = 16_384
+MAX_TOKEN_LENGTH = limits.MAX_TOKEN_LENGTH
 
 
 @dataclass(slots=True)  # not frozen: built on every verification (see cbqr.CreditEntry)

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from keys import b64url
 from verifier._errors import BadEncoding, MalformedCredential, TooLarge
+from verifier.formats import limits
 from verifier.formats._digits import digits_to_jws, encode_digits
 
 try:  # compiled fast paths of the decoder; without them, the Python below does it all
@@ -30,12 +31,12 @@ except ImportError:  # a build without a C compiler (setup.py)
     _cbqr_speedups = None  # type: ignore[assignment]
 
 #: The header ``typ`` names the format and its version 1; a version 2 gets a new typ.
-TYP = "cbqr+jwt"
-KID_LENGTH = 8
+TYP = limits.TYP
+KID_LENGTH = limits.KID_LENGTH
 #: Decoders refuse a payload that inflates beyond this many bytes.
-MAX_INFLATED_BYTES = 64 * 1024
+MAX_INFLATED_BYTES = limits.MAX_INFLATED_BYTES
 #: Path of the verify page under the verify base URL.
-VERIFY_PATH = "/v1"
+VERIFY_PATH = limits.VERIFY_PATH
 
 
 class SignerLike(Protocol):
@@ -365,7 +366,7 @@ def _entry(data: Any) -> CreditEntry:
 
 
 #: Latest NumericDate accepted (9999-12-31T23:59:59Z): datetime cannot go further.
-MAX_NUMERIC_DATE = 253_402_300_799
+MAX_NUMERIC_DATE = limits.MAX_NUMERIC_DATE
 
 
 def _time(value: Any) -> int:

@@ -8,22 +8,34 @@
  */
 "use strict";
 (function () {
-  const TYP = "cbqr+jwt";
-  const BUNDLE_TYP = "cb-trust-bundle+json";
-  const DOCUMENT_TYPE = "CreditBankTrustBundle";
-  const KID_LENGTH = 8;
-  const MAX_INFLATED = 64 * 1024;
-  const MAX_TOKEN = 16384;
-  const MAX_LIST_BYTES = 16 * 1024 * 1024;
-  const MAX_BUNDLE_CHARS = 64 * 1024 * 1024;
-  const LEEWAY = 60;
-  const MAX_NUMERIC_DATE = 253402300799;
-  const ALGORITHMS = ["ES256", "EdDSA", "RS256"];
-  const SIGNATURE_BYTES = { ES256: 64, EdDSA: 64 };
+  // The format's fixed values and limits come from verifier/formats/cbqr_limits.json,
+  // the file the Python verifier reads too; the server writes its content in place of
+  // the marker below when it serves this script (issuer/api/verify_page.py), so no
+  // value is copied here by hand (tests/verifier/test_limits.py checks that).
+  const LIMITS = /*CB-LIMITS*/ null;
+  if (!LIMITS) throw new Error("verify.js was served without the cbqr limits");
+  const { cbqr: QR, trust_bundle: BUNDLE } = LIMITS;
+  const TYP = QR.typ;
+  const ZIP = QR.zip;
+  const KID_LENGTH = QR.kid_length;
+  const MAX_INFLATED = QR.max_inflated_bytes;
+  const MAX_TOKEN = QR.max_token_length;
+  const LEEWAY = QR.leeway_seconds;
+  const MAX_NUMERIC_DATE = QR.max_numeric_date;
+  const ALGORITHMS = QR.algorithms;
+  const SIGNATURE_BYTES = QR.signature_bytes;
+  const DIGIT_OFFSET = QR.digit_offset;
+  const VERIFY_PATH = QR.verify_path;
+  const BUNDLE_TYP = BUNDLE.typ;
+  const DOCUMENT_TYPE = BUNDLE.document_type;
+  const BUNDLE_VERSION = BUNDLE.version;
+  const MAX_BUNDLE_CHARS = BUNDLE.max_bundle_bytes;
+  const MAX_LIST_BYTES = BUNDLE.max_status_list_bytes;
+  const STATUS_LIST_BITS = BUNDLE.status_list_bits;
+  const STATUS = BUNDLE.status_values;
   const JWS_ALPHABET = /^[A-Za-z0-9_.-]$/;
   const B64URL = /^[A-Za-z0-9_-]*$/;
   const CANONICAL_LAST = { 2: "AQgw", 3: "AEIMQUYcgkosw048" };
-  const VERIFY_PATH = "/v1";
 
   /** A verification failure with the Python verifier's machine code. */
   class VerificationError extends Error {
@@ -65,7 +77,7 @@
     if (!/^[0-9]+$/.test(digits)) fail("bad_encoding", "the QR digits hold a character that is not a digit");
     let jws = "";
     for (let i = 0; i < digits.length; i += 2) {
-      const c = String.fromCharCode(Number(digits.slice(i, i + 2)) + 45);
+      const c = String.fromCharCode(Number(digits.slice(i, i + 2)) + DIGIT_OFFSET);
       if (!JWS_ALPHABET.test(c)) fail("bad_encoding", "a digit pair lies outside the JWS alphabet");
       jws += c;
     }
@@ -79,7 +91,7 @@
     const hash = text.lastIndexOf("#");
     if (hash >= 0) {
       if (!text.slice(0, hash).endsWith(VERIFY_PATH)) {
-        fail("malformed", "the URL is not a creditbank verify link (…/v1#digits)");
+        fail("malformed", `the URL is not a creditbank verify link (…${VERIFY_PATH}#digits)`);
       }
       return decodeDigits(text.slice(hash + 1));
     }
@@ -206,7 +218,7 @@
       fail("bad_trust_bundle_signature", "the trust bundle is not signed by the pinned anchor");
     }
     if (!isObject(document) || document.type !== DOCUMENT_TYPE) bundleError(`not a ${DOCUMENT_TYPE}`);
-    if (document.version !== 1) bundleError("unsupported trust bundle version");
+    if (document.version !== BUNDLE_VERSION) bundleError("unsupported trust bundle version");
     return document;
   }
 
@@ -228,7 +240,7 @@
     if (!isObject(item)) bundleError("a status list is malformed");
     const bits = Number(item.bits);
     const size = Number(item.size);
-    if (![1, 2, 4, 8].includes(bits) || !Number.isInteger(size) || size <= 0) {
+    if (!STATUS_LIST_BITS.includes(bits) || !Number.isInteger(size) || size <= 0) {
       bundleError("a status list has a bad bits/size");
     }
     let data;
@@ -381,13 +393,13 @@
   function checkKeyState(key, nbf) {
     if (key.status === "active" && key.compromisedSince === null) return;
     if (key.compromisedSince !== null && nbf >= key.compromisedSince) {
-      fail("key_compromised", `key ${key.kid.slice(0, 8)} is compromised`);
+      fail("key_compromised", `key ${key.kid.slice(0, KID_LENGTH)} is compromised`);
     }
     if (key.status === "compromised" && key.compromisedSince === null) {
-      fail("key_compromised", `key ${key.kid.slice(0, 8)} is compromised`);
+      fail("key_compromised", `key ${key.kid.slice(0, KID_LENGTH)} is compromised`);
     }
     if (key.retiredAt !== null && key.status === "retired" && nbf > key.retiredAt) {
-      fail("key_retired", `key ${key.kid.slice(0, 8)} was retired before this credential's date`);
+      fail("key_retired", `key ${key.kid.slice(0, KID_LENGTH)} was retired before this credential's date`);
     }
   }
 
@@ -398,9 +410,9 @@
     if (index < 0 || index >= list.size) fail("malformed", `status index ${index} outside list ${list.id}`);
     const bit = index * list.bits;
     const value = (list.data[bit >> 3] >> (bit & 7)) & ((1 << list.bits) - 1);
-    if (value === 1) fail("revoked", "the issuer has revoked this credential");
-    if (value === 2) fail("suspended", "the issuer has suspended this credential");
-    if (value !== 0) fail("status_unavailable", `unknown status value ${value}`);
+    if (value === STATUS.revoked) fail("revoked", "the issuer has revoked this credential");
+    if (value === STATUS.suspended) fail("suspended", "the issuer has suspended this credential");
+    if (value !== STATUS.valid) fail("status_unavailable", `unknown status value ${value}`);
   }
 
   /** Verify ``text`` (QR text, digits or JWS); resolves to the result or throws. */
@@ -412,11 +424,11 @@
     }
     const jws = split(extractJws(text));
     const header = jws.header;
-    if (header.typ !== TYP || header.zip !== "DEF") fail("malformed", "not a cbqr credential");
+    if (header.typ !== TYP || header.zip !== ZIP) fail("malformed", "not a cbqr credential");
     const alg = header.alg;
     if (!ALGORITHMS.includes(alg)) fail("unsupported_alg", `algorithm ${alg} is never accepted`);
     const kid = header.kid;
-    if (typeof kid !== "string" || kid.length !== KID_LENGTH) fail("malformed", "the kid must have 8 characters");
+    if (typeof kid !== "string" || kid.length !== KID_LENGTH) fail("malformed", `the kid must have ${KID_LENGTH} characters`);
     const key = await findKey(jws, alg, kid, trust);
     const cred = await parseClaims(jws.payload);
     const issuer = trust.issuers.get(cred.issuer);
@@ -433,5 +445,5 @@
     return trustFrom(await openBundle(config.bundle, config.anchor));
   }
 
-  window.creditbankVerify = { extractJws, decodeDigits, loadTrust, verify, VerificationError };
+  window.creditbankVerify = { extractJws, decodeDigits, loadTrust, verify, VerificationError, LIMITS };
 })();
