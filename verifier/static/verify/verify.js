@@ -47,10 +47,93 @@
   const fail = (code, detail) => {
     throw new VerificationError(code, detail);
   };
-  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof PyFloat);
   const isInt = (v) => typeof v === "number" && Number.isInteger(v);
   const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const ascii = (s) => new TextEncoder().encode(s);
+
+  // -- reading text as Python does ------------------------------------------------------
+
+  // Python's str.strip() (cbqr.jws_bytes) removes other whitespace than String.trim().
+  const PY_SPACE = "[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+  const PY_STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, "g");
+  const pyStrip = (text) => text.replace(PY_STRIP, "");
+
+  /** A JSON number that Python's json module reads as a float: 1.0, 1e3, NaN, Infinity. */
+  class PyFloat {
+    constructor(value) {
+      this.value = value;
+    }
+  }
+  // Every token of a JSON text, with NaN and ±Infinity, which Python's json module reads.
+  const JSON_TOKEN = /[ \t\n\r]+|[{}[\]:,]|"(?:[^"\\\u0000-\u001f]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity/y;
+  const JSON_INT = /^-?(?:0|[1-9]\d*)$/;
+  const JSON_NUMBER_START = /^[-0-9IN]/; // a number, NaN or Infinity
+  const FLOAT_MARK = "\u0000cbqr-float";
+
+  /** ``json.loads(text)`` as the Python verifier reads a JWS header or the claims.
+   *
+   * Python's json module also reads NaN, Infinity and -Infinity, and keeps a float (1.0,
+   * 1e3) apart from an int (1), which JSON.parse cannot: such numbers become PyFloat
+   * values, which only the credits claim accepts (cbqr.from_claims). With ``exact``, no
+   * whitespace may surround the value (cbqr.parse_claims uses raw_decode).
+   */
+  function parsePyJson(text, exact) {
+    if (exact && (!text || /[ \t\n\r]/.test(text[0]) || /[ \t\n\r]/.test(text[text.length - 1]))) {
+      throw new SyntaxError("whitespace around the JSON value");
+    }
+    let floats = false;
+    let marked = "";
+    JSON_TOKEN.lastIndex = 0;
+    while (JSON_TOKEN.lastIndex < text.length) {
+      const at = JSON_TOKEN.lastIndex;
+      const match = JSON_TOKEN.exec(text);
+      if (!match) throw new SyntaxError(`not JSON at ${at}`);
+      const token = match[0];
+      if (JSON_NUMBER_START.test(token) && !JSON_INT.test(token)) {
+        floats = true;
+        marked += `{"\\u0000cbqr-float":"${token}"}`; // the key FLOAT_MARK, as JSON
+      } else {
+        marked += token;
+      }
+    }
+    if (!floats) return JSON.parse(text);
+    return JSON.parse(marked, (key, value) =>
+      value !== null && typeof value === "object" && typeof value[FLOAT_MARK] === "string"
+        ? new PyFloat(Number(value[FLOAT_MARK]))
+        : value,
+    );
+  }
+
+  /** ``dt`` as Python's date.fromisoformat reads it: YYYY-MM-DD, YYYYMMDD or an ISO
+   * week date (YYYY-Www[-D], YYYYWww[D]); the day as YYYY-MM-DD, or null. */
+  function isoDate(text) {
+    const day = (y, m, d) => {
+      const date = new Date(0);
+      date.setUTCFullYear(y, m - 1, d);
+      return date;
+    };
+    let date;
+    let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text) || /^(\d{4})(\d{2})(\d{2})$/.exec(text);
+    if (m) {
+      const [y, mo, d] = [+m[1], +m[2], +m[3]];
+      date = day(y, mo, d);
+      if (y < 1 || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+    } else {
+      m = /^(\d{4})-W(\d{2})(?:-([0-9]))?$/.exec(text) || /^(\d{4})W(\d{2})([0-9])?$/.exec(text);
+      if (!m) return null;
+      const [y, week, weekday] = [+m[1], +m[2], m[3] === undefined ? 1 : +m[3]];
+      const jan1 = day(y, 1, 1).getUTCDay();
+      const weeks = jan1 === 4 || (jan1 === 3 && day(y, 2, 29).getUTCMonth() === 1) ? 53 : 52;
+      if (y < 1 || week < 1 || week > weeks || weekday < 1 || weekday > 7) return null;
+      const jan4 = day(y, 1, 4);
+      date = day(y, 1, 4 - ((jan4.getUTCDay() + 6) % 7) + (week - 1) * 7 + weekday - 1);
+    }
+    const year = date.getUTCFullYear();
+    if (year < 1 || year > 9999) return null;
+    const pad = (n, w) => String(n).padStart(w, "0");
+    return `${pad(year, 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
+  }
 
   // -- encodings ---------------------------------------------------------------------
 
@@ -86,7 +169,7 @@
 
   /** The compact JWS in QR text, bare digits or a bare JWS (cbqr.extract_jws). */
   function extractJws(input) {
-    const text = input.trim();
+    const text = pyStrip(input);
     if (!text) fail("malformed", "the input is empty");
     const hash = text.lastIndexOf("#");
     if (hash >= 0) {
@@ -299,7 +382,11 @@
   // -- the credential ------------------------------------------------------------------
 
   function split(token) {
-    if (token.length > MAX_TOKEN) fail("too_large", `the token is longer than ${MAX_TOKEN} characters`);
+    // Python counts code points, JavaScript UTF-16 units.
+    if (token.length > MAX_TOKEN && [...token].length > MAX_TOKEN) {
+      fail("too_large", `the token is longer than ${MAX_TOKEN} characters`);
+    }
+    if (!/^[A-Za-z0-9_.-]*$/.test(token)) fail("bad_encoding", "the JWS holds a character outside the base64url alphabet");
     const parts = token.split(".");
     if (parts.length !== 3) fail("malformed", "a compact JWS has three dot-separated parts");
     const [head, body, sig] = parts;
@@ -308,7 +395,8 @@
     const signature = strictB64(sig);
     let header;
     try {
-      header = JSON.parse(utf8.decode(strictB64(head)));
+      // json.loads of bytes, as _jws.header_of does it, skips a UTF-8 byte order mark.
+      header = parsePyJson(utf8.decode(strictB64(head)).replace(/^\ufeff/, ""), false);
     } catch (e) {
       fail("bad_encoding", "the JWS header is not base64url JSON");
     }
@@ -340,16 +428,13 @@
 
   function entry(data) {
     if (!isObject(data)) fail("malformed", "a credit entry is not a JSON object");
-    const c = data.c;
-    if (typeof c !== "number" || !Number.isFinite(c) || !Number.isInteger(c * 2) || c < 0) {
+    // An int is taken as it is; a float must be a finite multiple of 0.5 (cbqr._entry).
+    const c = data.c instanceof PyFloat ? data.c.value : data.c;
+    if (!(isInt(data.c) || (data.c instanceof PyFloat && Number.isFinite(c) && Number.isInteger(c * 2))) || c < 0) {
       fail("malformed", "credits must be a finite non-negative multiple of 0.5");
     }
-    const date = str(data.dt);
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-    const d = m && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
-    if (!d || d.getUTCDate() !== +m[3] || d.getUTCMonth() !== +m[2] - 1) {
-      fail("malformed", "an entry date is not YYYY-MM-DD");
-    }
+    const date = isoDate(str(data.dt));
+    if (date === null) fail("malformed", "an entry date is not YYYY-MM-DD");
     return {
       title: str(data.t),
       domain: str(data.d),
@@ -365,7 +450,7 @@
   async function parseClaims(payload) {
     let claims;
     try {
-      claims = JSON.parse(utf8.decode(await inflate(payload, "deflate-raw", MAX_INFLATED)));
+      claims = parsePyJson(utf8.decode(await inflate(payload, "deflate-raw", MAX_INFLATED)), true);
     } catch (e) {
       if (e.message === "cap") fail("too_large", `the payload inflates beyond ${MAX_INFLATED} bytes`);
       fail("bad_encoding", "the payload is not DEFLATE-compressed UTF-8 JSON");
