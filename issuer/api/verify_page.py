@@ -27,12 +27,15 @@ import verifier
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.core.errors import NotFound
 from issuer.credentials.trust import build_trust_bundle
+from verifier.formats.limits import limits_json
 
 router = APIRouter(tags=["verify"])
 
 #: The page files, shipped inside the verifier package (they need nothing of the issuer).
 STATIC_DIR = Path(verifier.__file__).resolve().parent / "static" / "verify"
 _CONFIG_MARKER = "<!--CB-CONFIG-->"
+#: Where verify.js takes the cbqr limits (verifier/formats/cbqr_limits.json) it shares with Python.
+_LIMITS_MARKER = "/*CB-LIMITS*/ null"
 #: The cache name in sw.js, replaced by one that changes with the page files.
 _CACHE_NAME = "creditbank-verify-dev"
 #: Nothing read from a QR may leave the device: the page may talk to its own origin only.
@@ -92,8 +95,20 @@ def _files_version() -> str:
     digest = hashlib.sha256(_read("index.html").encode())
     for name in sorted(ASSETS):
         if name != "sw.js":
-            digest.update(_read(name).encode())
+            digest.update(_served(name).encode())
     return digest.hexdigest()[:16]
+
+
+@cache
+def _served(name: str) -> str:
+    """A page file as served: verify.js with the cbqr limits written in."""
+    body = _read(name)
+    if name == "verify.js":
+        # The JSON file is ours and JSON is a JavaScript expression: verify.js reads the
+        # same values as verifier.formats.limits, with no copy to keep in step.
+        limits = json.dumps(json.loads(limits_json()), ensure_ascii=False, separators=(",", ":"))
+        body = body.replace(_LIMITS_MARKER, limits, 1)
+    return body
 
 
 def render_page(trust: PageTrust) -> str:
@@ -139,7 +154,7 @@ def verify_asset(asset: str) -> Response:
     if media_type is None:
         raise NotFound(f"no verify page file {asset!r}")
     headers = dict(_SECURITY_HEADERS)
-    body = _read(asset)
+    body = _served(asset)
     if asset == "sw.js":
         # The worker controls the whole /v1 scope, page included.
         headers["Service-Worker-Allowed"] = "/v1"

@@ -8,12 +8,16 @@
 - ``browser`` (function): a headless Chromium (Debian's ``chromium`` +
   ``chromium-driver`` via Selenium; nothing downloads a browser) with a fresh profile.
 - ``screenshots``: a directory for screenshots of this test session.
+- ``vector_server`` / ``vector_browser`` (module): a server whose page trusts what the
+  test says (a golden vector's bundle and anchor), and a Chromium whose clock is pinned
+  to the vectors' verification time.
 
 Every test here is skipped, with the reason, when /usr/bin/chromium or the driver is absent.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import tempfile
@@ -28,10 +32,16 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 
+from issuer.api.verify_page import PageTrust, page_trust
 from issuer.app import create_app
 from issuer.core import migrate
 from issuer.core.settings import Settings
 from issuer.demo.story import DemoResult, run_story
+from tests.vectors.cases import Case, all_cases
+
+#: Every golden vector shares one verification time (the vector browser's clock).
+VECTOR_TIME = all_cases()[0].at
+assert all(c.at == VECTOR_TIME for c in all_cases())
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -219,3 +229,37 @@ def browser(browser_factory: Callable[[], WebDriver]) -> WebDriver:
 def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Where the tests put screenshots (printed by -ra runs via the test names)."""
     return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture(scope="module")
+def vector_server(
+    demo_server: DemoInstallation,
+) -> Iterator[tuple[LiveServer, Callable[[Case], None]]]:
+    """A server whose page trusts what the test says (a vector's bundle and anchor)."""
+    app = create_app(demo_server.settings)
+    server = start_server(app)
+
+    def trust(case: Case) -> None:
+        hours = case.expected.get("max_bundle_age_hours")
+        embedded = PageTrust(
+            bundle=case.bundle_path.read_text("utf-8"),
+            anchor_jwk=json.loads(case.anchor_path.read_text("utf-8")),
+            max_age_hours=168 if hours is None else hours,
+        )
+        app.dependency_overrides[page_trust] = lambda: embedded
+
+    yield server, trust
+    server.stop()
+    app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def vector_browser(
+    vector_server: tuple[LiveServer, Callable[[Case], None]],
+) -> Iterator[WebDriver]:
+    from tests.browser.pages import pin_clock  # needs selenium, like every test here
+
+    driver, profile = launch_chromium()
+    pin_clock(driver, VECTOR_TIME)
+    yield driver
+    quit_chromium(driver, profile)

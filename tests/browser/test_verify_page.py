@@ -14,7 +14,7 @@ import json
 import random
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -26,19 +26,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
-from issuer.api.verify_page import PageTrust, page_trust
 from issuer.app import create_app
 from issuer.credentials.qr_image import render_png
-from tests.browser.conftest import (
-    DemoInstallation,
-    LiveServer,
-    launch_chromium,
-    quit_chromium,
-    start_server,
-)
+from tests.browser.conftest import VECTOR_TIME, DemoInstallation, LiveServer, start_server
 from tests.browser.pages import (
     open_fresh,
-    pin_clock,
     requests_sent,
     shown,
     verdict,
@@ -47,44 +39,11 @@ from tests.browser.pages import (
 )
 from tests.vectors.cases import Case, all_cases
 from verifier import TrustBundle, VerificationError, verify
+from verifier.formats.limits import limits_json
 from verifier.formats.qr_digits import decode_digits
 
 VECTORS = all_cases()
-#: Every vector shares one verification time (the page's clock is pinned to it).
-AT = VECTORS[0].at
-assert all(c.at == AT for c in VECTORS)
-
-
-@pytest.fixture(scope="module")
-def vector_server(
-    demo_server: DemoInstallation,
-) -> Iterator[tuple[LiveServer, Callable[[Case], None]]]:
-    """A server whose page trusts what the test says (a vector's bundle and anchor)."""
-    app = create_app(demo_server.settings)
-    server = start_server(app)
-
-    def trust(case: Case) -> None:
-        hours = case.expected.get("max_bundle_age_hours")
-        embedded = PageTrust(
-            bundle=case.bundle_path.read_text("utf-8"),
-            anchor_jwk=json.loads(case.anchor_path.read_text("utf-8")),
-            max_age_hours=168 if hours is None else hours,
-        )
-        app.dependency_overrides[page_trust] = lambda: embedded
-
-    yield server, trust
-    server.stop()
-    app.state.engine.dispose()
-
-
-@pytest.fixture(scope="module")
-def vector_browser(
-    vector_server: tuple[LiveServer, Callable[[Case], None]],
-) -> Iterator[WebDriver]:
-    driver, profile = launch_chromium()
-    pin_clock(driver, AT)
-    yield driver
-    quit_chromium(driver, profile)
+AT = VECTOR_TIME
 
 
 @pytest.mark.parametrize("case", VECTORS, ids=[c.name for c in VECTORS])
@@ -212,6 +171,13 @@ def test_garbage_fragments_state_a_code(demo_server: DemoInstallation, browser: 
         assert verdict(browser) == ("invalid", code), fragment
 
 
+def test_page_reads_the_same_limits(demo_server: DemoInstallation, browser: WebDriver) -> None:
+    # The limits of the page's checks are the Python verifier's (verifier/formats/limits.py).
+    browser.get(f"{demo_server.url}/v1")
+    in_page = browser.execute_script("return window.creditbankVerify.LIMITS")
+    assert in_page == json.loads(limits_json())
+
+
 def test_page_without_fragment_invites_a_scan(
     demo_server: DemoInstallation, browser: WebDriver
 ) -> None:
@@ -248,18 +214,28 @@ def test_photo_of_a_qr_from_another_system(
 
     image = tmp_path / "other.png"
     qrcode.make("https://example.com/ticket/12345").save(str(image))
-    assert verify_image(browser, demo_server.url, image) == ("invalid", "malformed")
+    # The Python verifier's code (":" and "/" are outside the JWS alphabet); the reason
+    # shown tells the person that this is no creditbank QR code at all.
+    assert verify_image(browser, demo_server.url, image) == ("invalid", "bad_encoding")
     assert "creditbank" in browser.find_element("id", "verdict").text
 
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("WIFI:S:home;T:WPA;P:secret;;", "bad_encoding"), ("   ", "malformed")],
+    [
+        ("WIFI:S:home;T:WPA;P:secret;;", "bad_encoding"),
+        ("https://example.com/ticket/12345", "bad_encoding"),
+        ("   ", "malformed"),
+    ],
 )
 def test_pasted_text_from_another_system(
     demo_server: DemoInstallation, browser: WebDriver, text: str, code: str
 ) -> None:
+    valid = VECTORS[[c.name for c in VECTORS].index("valid")]
+    assert _python_code(text, TrustBundle.load(valid.bundle_path, valid.anchor_path)) == code
     assert verify_text(browser, demo_server.url, text) == ("invalid", code)
+    if text.strip():
+        assert "creditbank" in browser.find_element("id", "verdict").text
 
 
 def test_editing_a_digit_in_the_address_changes_the_verdict(

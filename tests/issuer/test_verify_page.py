@@ -13,9 +13,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from issuer.api.verify_page import ASSETS, PageTrust, page_trust, render_page
+from issuer.api.verify_page import (
+    _LIMITS_MARKER,
+    ASSETS,
+    STATIC_DIR,
+    PageTrust,
+    page_trust,
+    render_page,
+)
 from issuer.core.settings import Settings
 from verifier import TrustBundle
+from verifier.formats.limits import limits_json
 
 pytestmark = pytest.mark.db
 
@@ -64,6 +72,16 @@ def test_service_worker_may_control_the_page(client: TestClient) -> None:
     assert response.headers["service-worker-allowed"] == "/v1"
     # Its cache is named after the page files, so a new release replaces the old files.
     assert re.search(r'const CACHE = "creditbank-verify-[0-9a-f]{16}";', response.text)
+
+
+def test_verify_js_is_served_with_the_cbqr_limits(client: TestClient) -> None:
+    # verify.js holds a marker, the server writes verifier/formats/cbqr_limits.json there.
+    assert (STATIC_DIR / "verify.js").read_text("utf-8").count(_LIMITS_MARKER) == 1
+    served = client.get("/v1/verify.js").text
+    assert _LIMITS_MARKER not in served
+    match = re.search(r"^  const LIMITS = (\{.*\});$", served, re.M)
+    assert match, "verify.js carries no limits"
+    assert json.loads(match.group(1)) == json.loads(limits_json())
 
 
 @pytest.mark.parametrize("path", ["/v1/nope.js", "/v1/../issuer/settings.py", "/v1/vendor"])

@@ -24,17 +24,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from verifier._errors import BadEncoding, MalformedCredential, TooLarge
-from verifier.formats import jws
+from verifier.formats import jws, limits
 from verifier.formats.jws import SignerLike
 from verifier.formats.qr_digits import digits_to_jws, encode_digits
 
 #: The header ``typ`` names the format and its version 1; a version 2 gets a new typ.
-TYP = "cbqr+jwt"
-KID_LENGTH = 8
+TYP = limits.TYP
+KID_LENGTH = limits.KID_LENGTH
 #: Decoders refuse a payload that inflates beyond this many bytes.
-MAX_INFLATED_BYTES = 64 * 1024
+MAX_INFLATED_BYTES = limits.MAX_INFLATED_BYTES
 #: Path of the verify page under the verify base URL.
-VERIFY_PATH = "/v1"
+VERIFY_PATH = limits.VERIFY_PATH
 
 
 # Not frozen: a frozen dataclass costs about 1.5 µs more per construction, and these
@@ -304,7 +304,7 @@ def _entry(data: Any) -> CreditEntry:
 
 
 #: Latest NumericDate accepted (9999-12-31T23:59:59Z): datetime cannot go further.
-MAX_NUMERIC_DATE = 253_402_300_799
+MAX_NUMERIC_DATE = limits.MAX_NUMERIC_DATE
 
 
 def _time(value: Any) -> int:

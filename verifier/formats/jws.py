@@ -33,6 +33,7 @@ from verifier._errors import (
     MalformedCredential,
     TooLarge,
 )
+from verifier.formats import limits
 
 __all__ = [
     "JWS_ALPHABET",
@@ -57,7 +58,7 @@ _CANONICAL_LAST = {2: frozenset(b"AQgw"), 3: frozenset(b"AEIMQUYcgkosw048")}
 _PADDING = (b"", b"", b"==", b"=")
 
 #: Longest compact JWS accepted as input (a QR code holds at most 7,089 digits).
-MAX_TOKEN_LENGTH = 16_384
+MAX_TOKEN_LENGTH = limits.MAX_TOKEN_LENGTH
 
 
 class SignerLike(Protocol):

@@ -14,11 +14,12 @@ one 256-entry translation table maps between that byte and the JWS character.
 from __future__ import annotations
 
 from verifier._errors import BadEncoding
+from verifier.formats import limits
 from verifier.formats.jws import ascii_jws
 
 __all__ = ["decode_digits", "digits_to_jws", "encode_digits"]
 
-_OFFSET = 45
+_OFFSET = limits.DIGIT_OFFSET
 _JWS_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_."
 _DIGITS = b"0123456789"
 

@@ -16,11 +16,12 @@ from typing import Any
 
 from keys import b64url, b64url_decode
 from verifier._errors import MalformedTrustBundle
+from verifier.formats import limits
 
-VALID, REVOKED, SUSPENDED = 0, 1, 2
+VALID, REVOKED, SUSPENDED = limits.STATUS_VALID, limits.STATUS_REVOKED, limits.STATUS_SUSPENDED
 #: Smallest list size: large enough that an index tells nothing about a holder.
 MIN_SIZE = 131_072
-_MAX_LIST_BYTES = 16 * 1024 * 1024
+_MAX_LIST_BYTES = limits.MAX_STATUS_LIST_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ class StatusList:
     def from_json(cls, data: Any) -> StatusList:
         try:
             bits, size = int(data["bits"]), int(data["size"])
-            if bits not in (1, 2, 4, 8) or size <= 0:
+            if bits not in limits.STATUS_LIST_BITS or size <= 0:
                 raise MalformedTrustBundle("a status list has a bad bits/size")
             decompressor = zlib.decompressobj()
             raw = decompressor.decompress(b64url_decode(data["lst"]), _MAX_LIST_BYTES)

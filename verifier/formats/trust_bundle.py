@@ -31,14 +31,14 @@ from verifier._errors import (
     UnsignedTrustBundle,
     VerificationError,
 )
-from verifier.formats import jws
+from verifier.formats import jws, limits
 from verifier.formats.jws import SignerLike
 
-TYP = "cb-trust-bundle+json"
-DOCUMENT_TYPE = "CreditBankTrustBundle"
-VERSION = 1
+TYP = limits.BUNDLE_TYP
+DOCUMENT_TYPE = limits.BUNDLE_DOCUMENT_TYPE
+VERSION = limits.BUNDLE_VERSION
 #: A bundle larger than this is refused before parsing.
-MAX_BUNDLE_BYTES = 64 * 1024 * 1024
+MAX_BUNDLE_BYTES = limits.MAX_BUNDLE_BYTES
 
 
 def sign_bundle(document: dict[str, Any], anchor: SignerLike) -> str:

@@ -121,8 +121,13 @@
     $("details").hidden = false;
   }
 
+  // Text that is no creditbank credential at all: a link of another system, Wi-Fi settings…
+  // Its code stays the Python verifier's (mostly bad_encoding); people are told what it is.
+  const FOREIGN = /^[A-Za-z][A-Za-z0-9+.-]*:/;
+  const foreign = (text, code) => code === "bad_encoding" && typeof text === "string" && FOREIGN.test(text.trim());
+
   /** Put the verdict into the DOM: #verdict[data-result][data-error] for people and machines. */
-  function showVerdict(result, error) {
+  function showVerdict(result, error, text) {
     const verdict = $("verdict");
     const headline = verdict.querySelector(".headline");
     const reason = verdict.querySelector(".reason");
@@ -135,7 +140,7 @@
     } else {
       $("details").hidden = true;
       const errCode = (error && error.code) || "malformed";
-      const [zh, en] = REASONS[errCode] || ["无法验证。", "Cannot be verified."];
+      const [zh, en] = (foreign(text, errCode) ? REASONS.malformed : REASONS[errCode]) || ["无法验证。", "Cannot be verified."];
       bilingual(headline, "✘ 无效", "Not valid");
       bilingual(reason, zh, en);
       code.textContent = `${errCode}${error && error.message && error.message !== errCode ? ": " + error.message : ""}`;
@@ -151,7 +156,7 @@
       showVerdict(await V.verify(text, trustPromise, maxAgeHours), null);
     } catch (e) {
       // Anything unexpected still ends in a stated verdict, never a blank page.
-      showVerdict(null, e instanceof V.VerificationError ? e : new V.VerificationError("malformed", String(e)));
+      showVerdict(null, e instanceof V.VerificationError ? e : new V.VerificationError("malformed", String(e)), text);
     }
   }
 

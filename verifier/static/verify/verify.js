@@ -8,22 +8,34 @@
  */
 "use strict";
 (function () {
-  const TYP = "cbqr+jwt";
-  const BUNDLE_TYP = "cb-trust-bundle+json";
-  const DOCUMENT_TYPE = "CreditBankTrustBundle";
-  const KID_LENGTH = 8;
-  const MAX_INFLATED = 64 * 1024;
-  const MAX_TOKEN = 16384;
-  const MAX_LIST_BYTES = 16 * 1024 * 1024;
-  const MAX_BUNDLE_CHARS = 64 * 1024 * 1024;
-  const LEEWAY = 60;
-  const MAX_NUMERIC_DATE = 253402300799;
-  const ALGORITHMS = ["ES256", "EdDSA", "RS256"];
-  const SIGNATURE_BYTES = { ES256: 64, EdDSA: 64 };
+  // The format's fixed values and limits come from verifier/formats/cbqr_limits.json,
+  // the file the Python verifier reads too; the server writes its content in place of
+  // the marker below when it serves this script (issuer/api/verify_page.py), so no
+  // value is copied here by hand (tests/verifier/test_limits.py checks that).
+  const LIMITS = /*CB-LIMITS*/ null;
+  if (!LIMITS) throw new Error("verify.js was served without the cbqr limits");
+  const { cbqr: QR, trust_bundle: BUNDLE } = LIMITS;
+  const TYP = QR.typ;
+  const ZIP = QR.zip;
+  const KID_LENGTH = QR.kid_length;
+  const MAX_INFLATED = QR.max_inflated_bytes;
+  const MAX_TOKEN = QR.max_token_length;
+  const LEEWAY = QR.leeway_seconds;
+  const MAX_NUMERIC_DATE = QR.max_numeric_date;
+  const ALGORITHMS = QR.algorithms;
+  const SIGNATURE_BYTES = QR.signature_bytes;
+  const DIGIT_OFFSET = QR.digit_offset;
+  const VERIFY_PATH = QR.verify_path;
+  const BUNDLE_TYP = BUNDLE.typ;
+  const DOCUMENT_TYPE = BUNDLE.document_type;
+  const BUNDLE_VERSION = BUNDLE.version;
+  const MAX_BUNDLE_CHARS = BUNDLE.max_bundle_bytes;
+  const MAX_LIST_BYTES = BUNDLE.max_status_list_bytes;
+  const STATUS_LIST_BITS = BUNDLE.status_list_bits;
+  const STATUS = BUNDLE.status_values;
   const JWS_ALPHABET = /^[A-Za-z0-9_.-]$/;
   const B64URL = /^[A-Za-z0-9_-]*$/;
   const CANONICAL_LAST = { 2: "AQgw", 3: "AEIMQUYcgkosw048" };
-  const VERIFY_PATH = "/v1";
 
   /** A verification failure with the Python verifier's machine code. */
   class VerificationError extends Error {
@@ -35,10 +47,93 @@
   const fail = (code, detail) => {
     throw new VerificationError(code, detail);
   };
-  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+  const isObject = (v) => v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof PyFloat);
   const isInt = (v) => typeof v === "number" && Number.isInteger(v);
   const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const ascii = (s) => new TextEncoder().encode(s);
+
+  // -- reading text as Python does ------------------------------------------------------
+
+  // Python's str.strip() (cbqr.jws_bytes) removes other whitespace than String.trim().
+  const PY_SPACE = "[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+  const PY_STRIP = new RegExp(`^${PY_SPACE}+|${PY_SPACE}+$`, "g");
+  const pyStrip = (text) => text.replace(PY_STRIP, "");
+
+  /** A JSON number that Python's json module reads as a float: 1.0, 1e3, NaN, Infinity. */
+  class PyFloat {
+    constructor(value) {
+      this.value = value;
+    }
+  }
+  // Every token of a JSON text, with NaN and ±Infinity, which Python's json module reads.
+  const JSON_TOKEN = /[ \t\n\r]+|[{}[\]:,]|"(?:[^"\\\u0000-\u001f]|\\.)*"|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][-+]?\d+)?|true|false|null|NaN|-?Infinity/y;
+  const JSON_INT = /^-?(?:0|[1-9]\d*)$/;
+  const JSON_NUMBER_START = /^[-0-9IN]/; // a number, NaN or Infinity
+  const FLOAT_MARK = "\u0000cbqr-float";
+
+  /** ``json.loads(text)`` as the Python verifier reads a JWS header or the claims.
+   *
+   * Python's json module also reads NaN, Infinity and -Infinity, and keeps a float (1.0,
+   * 1e3) apart from an int (1), which JSON.parse cannot: such numbers become PyFloat
+   * values, which only the credits claim accepts (cbqr.from_claims). With ``exact``, no
+   * whitespace may surround the value (cbqr.parse_claims uses raw_decode).
+   */
+  function parsePyJson(text, exact) {
+    if (exact && (!text || /[ \t\n\r]/.test(text[0]) || /[ \t\n\r]/.test(text[text.length - 1]))) {
+      throw new SyntaxError("whitespace around the JSON value");
+    }
+    let floats = false;
+    let marked = "";
+    JSON_TOKEN.lastIndex = 0;
+    while (JSON_TOKEN.lastIndex < text.length) {
+      const at = JSON_TOKEN.lastIndex;
+      const match = JSON_TOKEN.exec(text);
+      if (!match) throw new SyntaxError(`not JSON at ${at}`);
+      const token = match[0];
+      if (JSON_NUMBER_START.test(token) && !JSON_INT.test(token)) {
+        floats = true;
+        marked += `{"\\u0000cbqr-float":"${token}"}`; // the key FLOAT_MARK, as JSON
+      } else {
+        marked += token;
+      }
+    }
+    if (!floats) return JSON.parse(text);
+    return JSON.parse(marked, (key, value) =>
+      value !== null && typeof value === "object" && typeof value[FLOAT_MARK] === "string"
+        ? new PyFloat(Number(value[FLOAT_MARK]))
+        : value,
+    );
+  }
+
+  /** ``dt`` as Python's date.fromisoformat reads it: YYYY-MM-DD, YYYYMMDD or an ISO
+   * week date (YYYY-Www[-D], YYYYWww[D]); the day as YYYY-MM-DD, or null. */
+  function isoDate(text) {
+    const day = (y, m, d) => {
+      const date = new Date(0);
+      date.setUTCFullYear(y, m - 1, d);
+      return date;
+    };
+    let date;
+    let m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text) || /^(\d{4})(\d{2})(\d{2})$/.exec(text);
+    if (m) {
+      const [y, mo, d] = [+m[1], +m[2], +m[3]];
+      date = day(y, mo, d);
+      if (y < 1 || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) return null;
+    } else {
+      m = /^(\d{4})-W(\d{2})(?:-([0-9]))?$/.exec(text) || /^(\d{4})W(\d{2})([0-9])?$/.exec(text);
+      if (!m) return null;
+      const [y, week, weekday] = [+m[1], +m[2], m[3] === undefined ? 1 : +m[3]];
+      const jan1 = day(y, 1, 1).getUTCDay();
+      const weeks = jan1 === 4 || (jan1 === 3 && day(y, 2, 29).getUTCMonth() === 1) ? 53 : 52;
+      if (y < 1 || week < 1 || week > weeks || weekday < 1 || weekday > 7) return null;
+      const jan4 = day(y, 1, 4);
+      date = day(y, 1, 4 - ((jan4.getUTCDay() + 6) % 7) + (week - 1) * 7 + weekday - 1);
+    }
+    const year = date.getUTCFullYear();
+    if (year < 1 || year > 9999) return null;
+    const pad = (n, w) => String(n).padStart(w, "0");
+    return `${pad(year, 4)}-${pad(date.getUTCMonth() + 1, 2)}-${pad(date.getUTCDate(), 2)}`;
+  }
 
   // -- encodings ---------------------------------------------------------------------
 
@@ -50,7 +145,7 @@
     return out;
   }
 
-  /** One JWS part; only the canonical unpadded spelling (see _jws._strict_b64url). */
+  /** One JWS part; only the canonical unpadded spelling (see jws.strict_b64url). */
   function strictB64(part) {
     const rest = part.length % 4;
     if (!B64URL.test(part) || rest === 1 || (rest && !CANONICAL_LAST[rest].includes(part[part.length - 1]))) {
@@ -65,7 +160,7 @@
     if (!/^[0-9]+$/.test(digits)) fail("bad_encoding", "the QR digits hold a character that is not a digit");
     let jws = "";
     for (let i = 0; i < digits.length; i += 2) {
-      const c = String.fromCharCode(Number(digits.slice(i, i + 2)) + 45);
+      const c = String.fromCharCode(Number(digits.slice(i, i + 2)) + DIGIT_OFFSET);
       if (!JWS_ALPHABET.test(c)) fail("bad_encoding", "a digit pair lies outside the JWS alphabet");
       jws += c;
     }
@@ -74,12 +169,12 @@
 
   /** The compact JWS in QR text, bare digits or a bare JWS (cbqr.extract_jws). */
   function extractJws(input) {
-    const text = input.trim();
+    const text = pyStrip(input);
     if (!text) fail("malformed", "the input is empty");
     const hash = text.lastIndexOf("#");
     if (hash >= 0) {
       if (!text.slice(0, hash).endsWith(VERIFY_PATH)) {
-        fail("malformed", "the URL is not a creditbank verify link (…/v1#digits)");
+        fail("malformed", `the URL is not a creditbank verify link (…${VERIFY_PATH}#digits)`);
       }
       return decodeDigits(text.slice(hash + 1));
     }
@@ -206,7 +301,7 @@
       fail("bad_trust_bundle_signature", "the trust bundle is not signed by the pinned anchor");
     }
     if (!isObject(document) || document.type !== DOCUMENT_TYPE) bundleError(`not a ${DOCUMENT_TYPE}`);
-    if (document.version !== 1) bundleError("unsupported trust bundle version");
+    if (document.version !== BUNDLE_VERSION) bundleError("unsupported trust bundle version");
     return document;
   }
 
@@ -228,7 +323,7 @@
     if (!isObject(item)) bundleError("a status list is malformed");
     const bits = Number(item.bits);
     const size = Number(item.size);
-    if (![1, 2, 4, 8].includes(bits) || !Number.isInteger(size) || size <= 0) {
+    if (!STATUS_LIST_BITS.includes(bits) || !Number.isInteger(size) || size <= 0) {
       bundleError("a status list has a bad bits/size");
     }
     let data;
@@ -287,7 +382,11 @@
   // -- the credential ------------------------------------------------------------------
 
   function split(token) {
-    if (token.length > MAX_TOKEN) fail("too_large", `the token is longer than ${MAX_TOKEN} characters`);
+    // Python counts code points, JavaScript UTF-16 units.
+    if (token.length > MAX_TOKEN && [...token].length > MAX_TOKEN) {
+      fail("too_large", `the token is longer than ${MAX_TOKEN} characters`);
+    }
+    if (!/^[A-Za-z0-9_.-]*$/.test(token)) fail("bad_encoding", "the JWS holds a character outside the base64url alphabet");
     const parts = token.split(".");
     if (parts.length !== 3) fail("malformed", "a compact JWS has three dot-separated parts");
     const [head, body, sig] = parts;
@@ -296,7 +395,8 @@
     const signature = strictB64(sig);
     let header;
     try {
-      header = JSON.parse(utf8.decode(strictB64(head)));
+      // json.loads of bytes, as _jws.header_of does it, skips a UTF-8 byte order mark.
+      header = parsePyJson(utf8.decode(strictB64(head)).replace(/^\ufeff/, ""), false);
     } catch (e) {
       fail("bad_encoding", "the JWS header is not base64url JSON");
     }
@@ -328,16 +428,13 @@
 
   function entry(data) {
     if (!isObject(data)) fail("malformed", "a credit entry is not a JSON object");
-    const c = data.c;
-    if (typeof c !== "number" || !Number.isFinite(c) || !Number.isInteger(c * 2) || c < 0) {
+    // An int is taken as it is; a float must be a finite multiple of 0.5 (cbqr._entry).
+    const c = data.c instanceof PyFloat ? data.c.value : data.c;
+    if (!(isInt(data.c) || (data.c instanceof PyFloat && Number.isFinite(c) && Number.isInteger(c * 2))) || c < 0) {
       fail("malformed", "credits must be a finite non-negative multiple of 0.5");
     }
-    const date = str(data.dt);
-    const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
-    const d = m && new Date(Date.UTC(+m[1], +m[2] - 1, +m[3]));
-    if (!d || d.getUTCDate() !== +m[3] || d.getUTCMonth() !== +m[2] - 1) {
-      fail("malformed", "an entry date is not YYYY-MM-DD");
-    }
+    const date = isoDate(str(data.dt));
+    if (date === null) fail("malformed", "an entry date is not YYYY-MM-DD");
     return {
       title: str(data.t),
       domain: str(data.d),
@@ -353,7 +450,7 @@
   async function parseClaims(payload) {
     let claims;
     try {
-      claims = JSON.parse(utf8.decode(await inflate(payload, "deflate-raw", MAX_INFLATED)));
+      claims = parsePyJson(utf8.decode(await inflate(payload, "deflate-raw", MAX_INFLATED)), true);
     } catch (e) {
       if (e.message === "cap") fail("too_large", `the payload inflates beyond ${MAX_INFLATED} bytes`);
       fail("bad_encoding", "the payload is not DEFLATE-compressed UTF-8 JSON");
@@ -381,13 +478,13 @@
   function checkKeyState(key, nbf) {
     if (key.status === "active" && key.compromisedSince === null) return;
     if (key.compromisedSince !== null && nbf >= key.compromisedSince) {
-      fail("key_compromised", `key ${key.kid.slice(0, 8)} is compromised`);
+      fail("key_compromised", `key ${key.kid.slice(0, KID_LENGTH)} is compromised`);
     }
     if (key.status === "compromised" && key.compromisedSince === null) {
-      fail("key_compromised", `key ${key.kid.slice(0, 8)} is compromised`);
+      fail("key_compromised", `key ${key.kid.slice(0, KID_LENGTH)} is compromised`);
     }
     if (key.retiredAt !== null && key.status === "retired" && nbf > key.retiredAt) {
-      fail("key_retired", `key ${key.kid.slice(0, 8)} was retired before this credential's date`);
+      fail("key_retired", `key ${key.kid.slice(0, KID_LENGTH)} was retired before this credential's date`);
     }
   }
 
@@ -398,9 +495,9 @@
     if (index < 0 || index >= list.size) fail("malformed", `status index ${index} outside list ${list.id}`);
     const bit = index * list.bits;
     const value = (list.data[bit >> 3] >> (bit & 7)) & ((1 << list.bits) - 1);
-    if (value === 1) fail("revoked", "the issuer has revoked this credential");
-    if (value === 2) fail("suspended", "the issuer has suspended this credential");
-    if (value !== 0) fail("status_unavailable", `unknown status value ${value}`);
+    if (value === STATUS.revoked) fail("revoked", "the issuer has revoked this credential");
+    if (value === STATUS.suspended) fail("suspended", "the issuer has suspended this credential");
+    if (value !== STATUS.valid) fail("status_unavailable", `unknown status value ${value}`);
   }
 
   /** Verify ``text`` (QR text, digits or JWS); resolves to the result or throws. */
@@ -412,11 +509,11 @@
     }
     const jws = split(extractJws(text));
     const header = jws.header;
-    if (header.typ !== TYP || header.zip !== "DEF") fail("malformed", "not a cbqr credential");
+    if (header.typ !== TYP || header.zip !== ZIP) fail("malformed", "not a cbqr credential");
     const alg = header.alg;
     if (!ALGORITHMS.includes(alg)) fail("unsupported_alg", `algorithm ${alg} is never accepted`);
     const kid = header.kid;
-    if (typeof kid !== "string" || kid.length !== KID_LENGTH) fail("malformed", "the kid must have 8 characters");
+    if (typeof kid !== "string" || kid.length !== KID_LENGTH) fail("malformed", `the kid must have ${KID_LENGTH} characters`);
     const key = await findKey(jws, alg, kid, trust);
     const cred = await parseClaims(jws.payload);
     const issuer = trust.issuers.get(cred.issuer);
@@ -433,5 +530,5 @@
     return trustFrom(await openBundle(config.bundle, config.anchor));
   }
 
-  window.creditbankVerify = { extractJws, decodeDigits, loadTrust, verify, VerificationError };
+  window.creditbankVerify = { extractJws, decodeDigits, loadTrust, verify, VerificationError, LIMITS };
 })();
