@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from keys import b64url_decode
+from verifier import VerificationError
+from verifier.formats import jws
 from wallet._client import parse_offer
 from wallet._errors import BadPassphrase, BadUsage, WalletError
 from wallet._present import claims_of, disclosable_names
@@ -101,8 +102,8 @@ def _claims(item: StoredCredential) -> dict[str, Any]:
             "disclosable": disclosable_names(item.credential),
         }
     try:
-        payload = json.loads(b64url_decode(item.credential.split(".")[1]))
-    except (ValueError, IndexError):
+        payload = jws.loads(jws.split(item.credential).payload)
+    except (VerificationError, ValueError):
         raise BadUsage(f"credential {item.id} cannot be read") from None
     return {"claims": payload, "disclosable": []}
 
