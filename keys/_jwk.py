@@ -1,6 +1,6 @@
 """Key generation, public JWKs, RFC 7638 thumbprints and raw JWS signatures.
 
-Why hand-written: the keys package depends on cryptography only (DESIGN.md §2), and
+Why hand-written: the keys package depends on cryptography only (docs/architecture.md), and
 PyJWT has no RFC 7638 thumbprint; tokens themselves are built and read by PyJWS.
 
 Only ``cryptography`` is used here. Each key carries its algorithm; nothing in

@@ -1,6 +1,6 @@
 """The verifier and keys packages stand alone: no service dependencies get imported.
 
-An employer installs the base distribution only (DESIGN.md §2), so importing and
+An employer installs the base distribution only (docs/architecture.md), so importing and
 running the verifier must not pull in FastAPI, SQLModel, SQLAlchemy or the issuer.
 Run in a fresh interpreter: this test process has imported them already.
 """

@@ -1,1 +1,1 @@
-"""Wire formats: each format's encoder and decoder side by side (DESIGN.md §2)."""
+"""Wire formats: each format's encoder and decoder side by side (docs/architecture.md)."""

@@ -1,4 +1,4 @@
-"""The QR credential, ``cbqr`` version 1 (DESIGN.md §4.1; field by field in docs/formats.md).
+"""The QR credential, ``cbqr`` version 1 (field by field in docs/formats.md §2).
 
 Why hand-written (DEFLATE and the claims): PyJWT has no ``zip``, so the payload is
 compressed here and PyJWS signs and reads the compressed bytes as they are.

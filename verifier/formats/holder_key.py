@@ -1,7 +1,7 @@
 """The holder's ES256 key as a private JWK: create, load, sign KB-JWTs with it.
 
 Why hand-written (reading the JWK members): keys are loaded with cryptography, as in the
-keys package (DESIGN.md §2); the KB-JWTs themselves are built by PyJWS.
+keys package (docs/architecture.md); the KB-JWTs themselves are built by PyJWS.
 
 A wallet keeps this JWK (demo: ``holder.jwk``); the SD-JWT VC carries the public part
 in ``cnf.jwk``. Only ES256 (P-256) holder keys are used.

@@ -45,7 +45,7 @@ KB_TYP = "kb+jwt"
 SD_ALG = "sha-256"
 #: The credit-certificate type (``vct``) of creditbank SD-JWT VCs.
 VCT = "urn:creditbank:vct:credit-certificate:1"
-#: Claims that are never selectively disclosable (DESIGN.md §4.3).
+#: Claims that are never selectively disclosable (docs/formats.md, SD-JWT VC).
 NEVER_DISCLOSABLE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "status", "iat", "_sd_alg"})
 #: Longest SD-JWT (with disclosures and KB-JWT) accepted.
 MAX_LENGTH = 64 * 1024
