@@ -27,6 +27,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# Links, QR codes and wallet offers of the demo name the port served (unless set already).
+run: export CREDITBANK_VERIFY_BASE_URL ?= http://$(HOST):$(PORT)
 run: install
 	$(BIN)/creditbank db upgrade
 	$(BIN)/creditbank seed-demo

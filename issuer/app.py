@@ -80,4 +80,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(status_api.router)
     app.include_router(portal_api.router)
     app.include_router(portal_pages.router)
+    app.include_router(portal_pages.home)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,6 +13,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
+from issuer.app import create_app
 from issuer.cli._settings import ConfigError, load_settings, open_keystore
 from issuer.core import migrate
 from issuer.core.db import make_engine
@@ -35,6 +37,7 @@ from issuer.demo.story import (
 from issuer.demo.wallet_offer import write_demo_offer
 from issuer.models import Institution
 from keys import KeysError
+from verifier.formats import cbqr
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -250,40 +253,64 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
             "creditbank: refusing to seed demo data with CREDITBANK_ENV=production", file=sys.stderr
         )
         return 1
-    if _demo_present(settings):
-        print(f"demo data already present (see {settings.home / 'demo.json'})")
+    if _demo_present(settings) and (settings.home / "demo.json").exists():
+        _refresh_demo(settings)
+        print(f"demo data already present; links refreshed for {settings.verify_base_url}")
         return 0
     # The wallet offer goes into the data directory, for `creditbank-wallet receive`.
     result = run_story(settings, {"wallet_offer": demo_steps(settings.home)["wallet_offer"]})
     path = _save_demo(settings, result)
+    (settings.home / "demo-credential.png").write_bytes(render_png(result.credential["qr_text"]))
     print(f"demo data seeded: learner {result.learner_id}, credential {result.credential['jti']}")
     print(f"demo institution API key and credential saved in {path}")
     return 0
 
 
+def _refresh_demo(settings: Settings) -> None:
+    """Point what the demo wrote at this server: its QR text and PNG, a new wallet offer.
+
+    The credential itself does not name the server (only its QR text does), so it stays;
+    the wallet offer names the credential issuer's URL, so a new one is made.
+    """
+    path = settings.home / "demo.json"
+    info = json.loads(path.read_text("utf-8"))
+    info["qr_text"] = cbqr.to_qr_text(cbqr.extract_jws(info["qr_text"]), settings.verify_base_url)
+    _write_json(path, info)
+    (settings.home / "demo-credential.png").write_bytes(render_png(info["qr_text"]))
+    admin = {"Authorization": f"Bearer {settings.admin_token.get_secret_value()}"}
+    with TestClient(create_app(settings), base_url=settings.verify_base_url) as client:
+        write_demo_offer(client, admin, int(info["learner_id"]), settings.home)
+
+
+def links_base(host: str, port: int) -> str:
+    """The address people use for a server bound to ``host:port`` (a wildcard → loopback)."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 - a comparison
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from issuer.app import create_app
-
+    base = links_base(args.host, args.port)
+    # Links, QR codes and wallet offers name the server actually served, unless the
+    # operator set the public address (a reverse proxy, a domain name) explicitly.
+    os.environ.setdefault("CREDITBANK_VERIFY_BASE_URL", base)
     settings = load_settings()
     app = create_app(settings)
-    base = f"http://{args.host}:{args.port}"
     print("creditbank is serving:")
+    print(f"  start page      {base}/")
     print(f"  API docs        {base}/docs")
     print(f"  health          {base}/healthz")
-    print(f"  JWKS            {base}/.well-known/jwks.json")
     print(f"  trust bundle    {base}/trust-bundle")
     demo = settings.home / "demo.json"
     if demo.exists():
         info = json.loads(demo.read_text("utf-8"))
-        print(f"  demo account    {base}/learners/{info['learner_id']}/account")
-        print(f"  demo QR (PNG)   {base}/credentials/{info['credential_jti']}/qr.png")
-        print(f"  verify page     {info['qr_text']}")
         print(
-            f"  learner portal  {base}/portal  (learner {info['learner_id']}, "
+            f"  learner portal  {base}/portal/sign-in  (account number {info['learner_id']}, "
             f"password {DEMO_PASSWORD})"
         )
+        print(f"  verify page     {info['qr_text']}")
+        print(f"  demo QR (PNG)   {settings.home / 'demo-credential.png'}")
         if (settings.home / "offer.txt").exists():
             print(f"  wallet offer    {settings.home / 'offer.txt'} (PIN in offer-pin.txt)")
         if settings.env != "production":

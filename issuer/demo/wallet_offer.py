@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
+
+from fastapi.testclient import TestClient
 
 __all__ = ["write_demo_offer"]
 
@@ -12,12 +14,8 @@ __all__ = ["write_demo_offer"]
 DEMO_OFFER_SECONDS = 24 * 3600
 
 
-class _Client(Protocol):
-    def post(self, url: str, **kwargs: Any) -> Any: ...
-
-
 def write_demo_offer(
-    client: _Client, admin_headers: dict[str, str], learner_id: int, out_dir: Path
+    client: TestClient, admin_headers: dict[str, str], learner_id: int, out_dir: Path
 ) -> dict[str, Any]:
     """Create an offer of all the learner's deposits through the API and write it out.
 

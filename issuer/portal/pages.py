@@ -32,6 +32,8 @@ from issuer.models import Credential, CredentialOfferCreate, Learner
 from issuer.portal import _session
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
+#: The start page at ``/``: where learners, employers, universities and staff go.
+home = APIRouter(include_in_schema=False)
 
 
 @cache
@@ -149,6 +151,11 @@ def _refused(request: Request, settings: Settings, back: str) -> HTMLResponse:
     return _page(request, settings, "message.html", status_code=403, message=message, back=back)
 
 
+@home.get("/")
+def start_page(request: Request, settings: SettingsDep) -> HTMLResponse:
+    return _page(request, settings, "home.html")
+
+
 @router.get("")
 def portal_home() -> RedirectResponse:
     return RedirectResponse("/portal/account", status_code=status.HTTP_303_SEE_OTHER)
@@ -156,10 +163,14 @@ def portal_home() -> RedirectResponse:
 
 @router.get("/language/{locale}")
 def choose_language(
-    locale: str, next: Annotated[str, Query(max_length=200)] = "/portal"
+    locale: str, back: Annotated[str, Query(alias="next", max_length=200)] = "/portal"
 ) -> Response:
-    """Remember the reader's language in a cookie and go back to the page they were on."""
-    back = next if next.startswith("/portal") and "//" not in next else "/portal"
+    """Remember the reader's language in a cookie and go back to the page they were on.
+
+    Only our own pages are gone back to (``/`` or under ``/portal``): never another site.
+    """
+    if not (back == "/" or back.startswith("/portal/") or back == "/portal") or "\\" in back:
+        back = "/portal"
     response = RedirectResponse(back, status_code=status.HTTP_303_SEE_OTHER)
     if locale in i18n.LOCALES:
         response.set_cookie(

@@ -108,6 +108,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /portal": OWN,
     "GET /portal/sign-in": OWN,
     "GET /portal/language/{locale}": PUBLIC,
+    "GET /": PUBLIC,
     "POST /portal/sign-in": OWN,
     "POST /portal/sign-out": OWN,
     "GET /portal/account": OWN,
