@@ -22,7 +22,7 @@ from typing import Any
 
 from verifier._errors import VerificationError
 from verifier._input import read_input
-from verifier._trust import TrustBundle
+from verifier._trust import TrustBundle, age_in_words
 from verifier.transfer import TransferReport, evaluate, load_policy
 from verifier.usage import UsageParser
 
@@ -43,7 +43,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true", help="print the report as one JSON object")
     parser.add_argument("--at", help="evaluate as of this ISO-8601 time instead of now")
     parser.add_argument(
-        "--max-bundle-age", type=float, metavar="HOURS", help="refuse an older trust bundle"
+        "--max-bundle-age",
+        type=float,
+        metavar="HOURS",
+        help="refuse an older trust bundle (default: until its next_update and 7 days after)",
     )
     return parser
 
@@ -97,15 +100,15 @@ def format_table(data: dict[str, Any]) -> str:
         f"{totals['accepted_entries']} entries ({by_domain}); rejected 拒绝: "
         f"{totals['rejected_entries']} (duplicates 重复: {totals['duplicates']})"
     )
-    lines.append(f"trust bundle age 信任包时效: {data['trust_bundle_age_seconds']} s")
+    lines.append(f"trust bundle 信任包: {age_in_words(data['trust_bundle_age_seconds'])}")
     return "\n".join(lines)
 
 
 def _evaluate(args: argparse.Namespace, now: datetime) -> TransferReport:
     policy = load_policy(args.policy)
     trust = TrustBundle.load(args.trust, args.anchor)
-    if args.max_bundle_age is not None:
-        trust.check_fresh(timedelta(hours=args.max_bundle_age), now)
+    limit = trust.default_max_age() if args.max_bundle_age is None else None
+    trust.check_fresh(limit or timedelta(hours=args.max_bundle_age), now)
     texts: list[str | bytes] = []
     unreadable: dict[int, VerificationError] = {}
     for i, name in enumerate(args.files):

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from verifier._errors import InputError, VerificationError
-from verifier._trust import TrustBundle
+from verifier._trust import TrustBundle, age_in_words
 from verifier._verify import VerifiedCredential, verify
 from verifier._verify_sd_jwt import VerifiedPresentation, verify_sd_jwt_presentation
 from verifier._verify_vc import VerifiedVC, verify_clr, verify_ob3
@@ -90,4 +90,4 @@ def print_standard(result: VerifiedVC | VerifiedPresentation) -> None:
             print(
                 f"  {achievement.get('creditsAvailable')} credits 学分 · {achievement.get('name')}"
             )
-    print(f"trust bundle age 信任包时效: {data['trust_bundle_age_seconds']} s")
+    print(f"trust bundle 信任包: {age_in_words(data['trust_bundle_age_seconds'])}")

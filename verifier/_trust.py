@@ -60,6 +60,11 @@ def _names(data: dict[str, Any]) -> tuple[str, str]:
     return str(name.get("zh", "")), str(name.get("en", ""))
 
 
+#: By default a bundle is usable until its ``next_update`` and this long after it: enough
+#: for a verifier that is offline for a while, short of accepting a months-old bundle.
+DEFAULT_GRACE = timedelta(days=7)
+
+
 class TrustBundle:
     """What an offline verifier trusts, read from a bundle signed by the pinned anchor."""
 
@@ -153,6 +158,10 @@ class TrustBundle:
         """How old the bundle is at ``now``."""
         return (now or datetime.now(UTC)) - self.generated_at
 
+    def default_max_age(self, grace: timedelta = DEFAULT_GRACE) -> timedelta:
+        """How old the bundle may be by default: until its ``next_update``, plus ``grace``."""
+        return (self.next_update - self.generated_at) + grace
+
     def check_fresh(self, max_age: timedelta | None, now: datetime | None = None) -> None:
         """Raise :class:`StaleTrustBundle` when the bundle is older than ``max_age``."""
         if max_age is not None and self.age(now) > max_age:
@@ -160,3 +169,14 @@ class TrustBundle:
                 f"the trust bundle is {int(self.age(now).total_seconds())} s old "
                 f"(limit {int(max_age.total_seconds())} s); fetch a new one"
             )
+
+
+def age_in_words(seconds: int) -> str:
+    """A bundle's age for people, in Chinese and English (``3 天前更新 / updated 3 days ago``)."""
+    if seconds < 0:
+        return "生成时间在未来 / generated in the future (check the clock)"
+    for size, zh, en in ((86_400, "天", "day"), (3_600, "小时", "hour"), (60, "分钟", "minute")):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {zh}前更新 / updated {count} {en}{'s' if count > 1 else ''} ago"
+    return "刚刚更新 / updated just now"

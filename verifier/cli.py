@@ -17,7 +17,7 @@ from typing import Any, NoReturn
 from verifier._detect import print_standard, verify_detected
 from verifier._errors import InputError, TrustBundleError, VerificationError
 from verifier._input import read_input
-from verifier._trust import TrustBundle
+from verifier._trust import TrustBundle, age_in_words
 from verifier._verify import VerifiedCredential
 from verifier.usage import UsageParser
 
@@ -27,7 +27,9 @@ EXIT_VALID, EXIT_INVALID, EXIT_USAGE = 0, 1, 2
 def _parser() -> argparse.ArgumentParser:
     parser = UsageParser(
         prog="creditbank-verify",
-        description="Verify a creditbank QR credential offline against a signed trust bundle.",
+        description="Verify a creditbank credential offline against a signed trust bundle.",
+        epilog="A university checking several credentials against its own acceptance policy: "
+        "creditbank-verify transfer --help.",
     )
     parser.add_argument(
         "input",
@@ -41,7 +43,8 @@ def _parser() -> argparse.ArgumentParser:
         "--max-bundle-age",
         type=float,
         metavar="HOURS",
-        help="refuse a trust bundle older than this many hours (stale_trust_bundle)",
+        help="refuse a trust bundle older than this many hours (stale_trust_bundle); "
+        "default: until the bundle's next_update and 7 days after it",
     )
     parser.add_argument("--aud", help="SD-JWT presentations: the audience (this verifier)")
     parser.add_argument("--nonce", help="SD-JWT presentations: the nonce given to the holder")
@@ -80,7 +83,7 @@ def _print_text(result: VerifiedCredential) -> None:
             f"{inst} · {entry['date']} · {entry['standard']}"
         )
     print(f"total credits 总学分: {data['credits']}")
-    print(f"trust bundle age 信任包时效: {data['trust_bundle_age_seconds']} s")
+    print(f"trust bundle 信任包: {age_in_words(data['trust_bundle_age_seconds'])}")
 
 
 def run(argv: Sequence[str] | None = None) -> int:
@@ -109,6 +112,8 @@ def run(argv: Sequence[str] | None = None) -> int:
     try:
         trust = TrustBundle.load(args.trust, args.anchor)
         age = int(trust.age(now).total_seconds())
+        if max_age is None:
+            max_age = trust.default_max_age()
         text = read_input(args.input, sys.stdin.buffer)
         result = verify_detected(
             text, trust, now=now, max_bundle_age=max_age, audience=args.aud, nonce=args.nonce

@@ -14,11 +14,13 @@ import sys
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from tests.vectors.cases import SHARED_TRUST, Case, all_cases, case
+from verifier import TrustBundle
 
 BIN_DIR = Path(sys.executable).parent
 CLI = shutil.which("creditbank-verify", path=str(BIN_DIR))
@@ -252,3 +254,33 @@ def test_cli_opens_no_network_connection(
     run = run_cli(vector_args(vector, "--json"), env=env)
     assert json.loads(run.stdout)["error"] == vector.code
     assert not log.exists(), log.read_text()
+
+
+def _at(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def test_a_bundle_is_stale_by_default_a_week_after_its_next_update() -> None:
+    """Without --max-bundle-age, an old bundle is refused (not accepted for ever)."""
+    vector = case("valid")
+    trust = TrustBundle.load(vector.bundle_path, vector.anchor_path)
+    base = [str(vector.input_path), "--trust", str(vector.bundle_path)]
+    base += ["--anchor", str(vector.anchor_path), "--json"]
+    fresh_enough = trust.next_update + timedelta(days=6)
+    assert run_cli([*base, "--at", _at(fresh_enough)]).returncode == 0
+    too_old = trust.next_update + timedelta(days=8)
+    stale = run_cli([*base, "--at", _at(too_old)])
+    assert stale.returncode == 1
+    assert json.loads(stale.stdout)["error"] == "stale_trust_bundle"
+    # An explicit limit still decides.
+    assert run_cli([*base, "--at", _at(too_old), "--max-bundle-age", "100000"]).returncode == 0
+
+
+def test_the_age_is_printed_in_words() -> None:
+    vector = case("valid")
+    text = run_cli(vector_args(vector)).stdout
+    assert "前更新 / updated" in text and " s\n" not in text
+
+
+def test_help_names_the_transfer_check() -> None:
+    assert "creditbank-verify transfer" in run_cli(["--help"]).stdout

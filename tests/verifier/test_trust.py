@@ -11,6 +11,7 @@ import pytest
 from keys import b64url, b64url_decode
 from tests.vectors import generate as g
 from verifier import TrustBundle, VerificationError, verify
+from verifier._trust import age_in_words
 from verifier.formats import cbqr, trust_bundle
 
 ANCHOR_JWK = g.jwk_of("test-anchor-es256")
@@ -233,3 +234,17 @@ def test_unknown_status_value_is_not_valid() -> None:
         check_status(trust, cred.issuer, cred.status_list, cred.status_index)
     assert caught.value.code == "status_unavailable"
     check_status(trust, cred.issuer, cred.status_list, 10)  # value 0 at 10: valid
+
+
+@pytest.mark.parametrize(
+    ("seconds", "words"),
+    [
+        (5, "刚刚更新 / updated just now"),
+        (60, "1 分钟前更新 / updated 1 minute ago"),
+        (7_200, "2 小时前更新 / updated 2 hours ago"),
+        (3 * 86_400 + 5, "3 天前更新 / updated 3 days ago"),
+        (-30, "生成时间在未来 / generated in the future (check the clock)"),
+    ],
+)
+def test_age_in_words(seconds: int, words: str) -> None:
+    assert age_in_words(seconds) == words
