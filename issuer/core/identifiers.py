@@ -48,14 +48,19 @@ def _wide(char: str) -> bool:
     return unicodedata.east_asian_width(char) in ("W", "F")
 
 
+def _code(raw: str) -> str:
+    # Upper-casing can decompose a letter (``ΐ``), so NFKC runs again after it.
+    return _base(_WHITESPACE.sub("", _base(raw)).upper())
+
+
 def certificate_number(raw: str) -> str:
     """The canonical certificate number: NFKC, no whitespace or invisibles, upper case."""
-    return _WHITESPACE.sub("", _base(raw)).upper()
+    return _code(raw)
 
 
 def national_id(raw: str) -> str:
     """The canonical resident ID text: NFKC, no whitespace or invisibles, upper case."""
-    return _WHITESPACE.sub("", _base(raw)).upper()
+    return _code(raw)
 
 
 def name(raw: str) -> str:
