@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from issuer.api.deps import SessionDep, SettingsDep
@@ -48,7 +49,11 @@ async def _token_request(request: Request) -> TokenRequest:
             return TokenRequest.model_validate(form, strict=False)
         data = json.loads(raw or b"null")
         return TokenRequest.model_validate(data)
-    except (ValueError, ValidationError) as exc:
+    except ValidationError as exc:
+        # The same field errors as any other body (without the submitted values).
+        errors = exc.errors(include_url=False, include_input=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from exc
+    except ValueError as exc:
         raise InvalidRequest("send {learner_id, password} as JSON or a form") from exc
 
 

@@ -8,10 +8,10 @@ not a string. Dates stay lax because JSON has no date type (they arrive as
 ``YYYY-MM-DD`` strings) and are held to :data:`PlausibleDate`.
 
 Integers are bounded to their columns: :data:`RowId` for row ids (PostgreSQL
-``integer``), :data:`PositiveInt4` for other positive integer columns (a standard's version); the
-other integer fields carry their own domain bounds (hours, months, credits), all far
-inside the column. The annotated-types bounds work in bodies and as FastAPI path or query
-parameters alike.
+``integer``), :data:`PositiveInt4` for other positive integer columns (a standard's
+version); the other integer fields carry their own domain bounds (hours, months,
+credits), all far inside the column. The bounds work in bodies and as FastAPI path or
+query parameters alike.
 """
 
 from __future__ import annotations
@@ -19,8 +19,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Annotated
 
-from annotated_types import Ge, Le
-from pydantic import AfterValidator, BaseModel, ConfigDict, Strict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
 from sqlmodel import SQLModel
 
 from issuer.models._types import utcnow
@@ -45,7 +44,7 @@ EARLIEST_DATE = date(1900, 1, 1)
 #: The model configuration of every request body.
 STRICT_INPUT = ConfigDict(extra="forbid", strict=True)
 
-PositiveInt4 = Annotated[int, Ge(1), Le(INT4_MAX)]
+PositiveInt4 = Annotated[int, Field(ge=1, le=INT4_MAX)]
 #: A row id (a foreign key in a body, an id in a path).
 RowId = PositiveInt4
 
