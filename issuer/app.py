@@ -16,6 +16,7 @@ from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
 from issuer.api import status as status_api
 from issuer.api import transfers as transfers_api
+from issuer.api.input_guard import InputGuard
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.settings import Settings
 from issuer.models import Problem
@@ -62,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.keystore = keystore
     problems.install(app)
+    # Body size, JSON depth and NUL characters are checked before any route parses a body.
+    app.add_middleware(InputGuard)
     for router in (institutions.router, learners.router, credentials.router, public.router):
         app.include_router(router)
     app.include_router(verify_page.router)

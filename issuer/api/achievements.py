@@ -10,13 +10,14 @@ from issuer.api.principals import InstitutionDep
 from issuer.conversion import achievements
 from issuer.conversion.evidence import AchievementCreate
 from issuer.models import AchievementRecorded
+from issuer.models.input import RowId
 
 router = APIRouter(tags=["achievements"])
 
 
 @router.post("/learners/{learner_id}/achievements", status_code=status.HTTP_201_CREATED)
 def record_achievement(
-    learner_id: int,
+    learner_id: RowId,
     data: AchievementCreate,
     session: SessionDep,
     settings: SettingsDep,

@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
 from issuer.api.deps import SessionDep, SettingsDep
@@ -14,12 +15,13 @@ from issuer.api.principals import AdminDep
 from issuer.bank import accounts
 from issuer.core import audit, security
 from issuer.core.errors import InvalidRequest
+from issuer.models.input import RequestModel, RowId
 
 router = APIRouter(tags=["auth"])
 
 
-class TokenRequest(BaseModel):
-    learner_id: int
+class TokenRequest(RequestModel):
+    learner_id: RowId
     password: str = Field(min_length=1, max_length=256)
 
 
@@ -29,7 +31,7 @@ class TokenResponse(BaseModel):
     expires_in: int = Field(description="Seconds until the token expires.")
 
 
-class PasswordSet(BaseModel):
+class PasswordSet(RequestModel):
     password: str = Field(min_length=8, max_length=256)
 
 
@@ -42,11 +44,16 @@ async def _token_request(request: Request) -> TokenRequest:
     try:
         data: Any
         if content_type == "application/x-www-form-urlencoded":
-            data = {k: v[0] for k, v in parse_qs(raw.decode("utf-8")).items()}
-        else:
-            data = json.loads(raw or b"null")
+            # Form values are all text: the learner id is read from its digits (lax mode).
+            form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8")).items()}
+            return TokenRequest.model_validate(form, strict=False)
+        data = json.loads(raw or b"null")
         return TokenRequest.model_validate(data)
-    except (ValueError, ValidationError) as exc:
+    except ValidationError as exc:
+        # The same field errors as any other body (without the submitted values).
+        errors = exc.errors(include_url=False, include_input=False)
+        raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in errors]) from exc
+    except ValueError as exc:
         raise InvalidRequest("send {learner_id, password} as JSON or a form") from exc
 
 
@@ -76,7 +83,7 @@ async def issue_token(
 
 @router.put("/learners/{learner_id}/password", status_code=status.HTTP_204_NO_CONTENT)
 def set_learner_password(
-    learner_id: int, data: PasswordSet, session: SessionDep, admin: AdminDep
+    learner_id: RowId, data: PasswordSet, session: SessionDep, admin: AdminDep
 ) -> None:
     """Set (or reset) a learner's password; it is stored only as an argon2id hash."""
     learner = accounts.get_learner(session, learner_id)

@@ -26,6 +26,7 @@ from issuer.models.committee import (
     PanelPublic,
     VoteCreate,
 )
+from issuer.models.input import PositiveInt4, RowId
 
 router = APIRouter(tags=["committee"])
 
@@ -80,7 +81,7 @@ def create_panel(data: PanelCreate, session: SessionDep, admin: AdminDep) -> Pan
 
 
 @router.get("/committee/panels/{panel_id}")
-def get_panel(panel_id: int, session: SessionDep, _caller: AdminOrCommitteeDep) -> PanelPublic:
+def get_panel(panel_id: RowId, session: SessionDep, _caller: AdminOrCommitteeDep) -> PanelPublic:
     """One panel with its members and quorum rule."""
     panel = session.get(Panel, panel_id)
     if panel is None:
@@ -93,7 +94,7 @@ def get_panel(panel_id: int, session: SessionDep, _caller: AdminOrCommitteeDep) 
     status_code=status.HTTP_201_CREATED,
 )
 def open_standard_review(
-    standard_id: str, version: int, data: CaseOpen, session: SessionDep, admin: AdminDep
+    standard_id: str, version: PositiveInt4, data: CaseOpen, session: SessionDep, admin: AdminDep
 ) -> CasePublic:
     """Submit a draft standard version for committee approval (it becomes ``under_review``)."""
     return reviews.open_standard_case(
@@ -103,7 +104,7 @@ def open_standard_review(
 
 @router.post("/committee/recognitions/{recognition_id}/review", status_code=status.HTTP_201_CREATED)
 def open_recognition_review(
-    recognition_id: int, data: CaseOpen, session: SessionDep, admin: AdminDep
+    recognition_id: RowId, data: CaseOpen, session: SessionDep, admin: AdminDep
 ) -> CasePublic:
     """Put a recognition awaiting quality review (``pending_review``) before the review panel."""
     return reviews.open_recognition_case(
@@ -127,14 +128,14 @@ def list_cases(
 
 
 @router.get("/committee/cases/{case_id}")
-def get_case(case_id: int, session: SessionDep, _caller: AdminOrCommitteeDep) -> CasePublic:
+def get_case(case_id: RowId, session: SessionDep, _caller: AdminOrCommitteeDep) -> CasePublic:
     """One case with its votes, outcome and deadline."""
     return panels.case_public(session, panels.get_case(session, case_id))
 
 
 @router.post("/committee/cases/{case_id}/votes", status_code=status.HTTP_201_CREATED)
 def cast_vote(
-    case_id: int,
+    case_id: RowId,
     data: VoteCreate,
     request: Request,
     session: SessionDep,

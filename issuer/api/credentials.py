@@ -10,13 +10,14 @@ from issuer.api.principals import AdminDep
 from issuer.credentials import issuance
 from issuer.credentials.qr_image import render_png
 from issuer.models import CredentialIssue, CredentialIssued
+from issuer.models.input import RowId
 
 router = APIRouter(tags=["credentials"])
 
 
 @router.post("/learners/{learner_id}/credentials", status_code=status.HTTP_201_CREATED)
 def issue_credential(
-    learner_id: int,
+    learner_id: RowId,
     data: CredentialIssue,
     session: SessionDep,
     settings: SettingsDep,
@@ -47,7 +48,7 @@ def _issue(
     session: SessionDep,
     settings: SettingsDep,
     keystore: KeyStoreDep,
-    learner_id: int,
+    learner_id: RowId,
     data: CredentialIssue,
 ) -> CredentialIssued:
     issued = issuance.issue_cbqr(session, settings, keystore, learner_id, data.entry_ids)

@@ -10,13 +10,14 @@ from issuer.api.principals import AdminOrCommitteeDep, AdminOrSelfDep, Principal
 from issuer.committee import disputes
 from issuer.core.errors import Forbidden
 from issuer.models.committee import DisputeCreate, DisputePublic
+from issuer.models.input import RowId
 
 router = APIRouter(tags=["disputes"])
 
 
 @router.post("/learners/{learner_id}/disputes", status_code=status.HTTP_201_CREATED)
 def file_dispute(
-    learner_id: int,
+    learner_id: RowId,
     data: DisputeCreate,
     session: SessionDep,
     settings: SettingsDep,
@@ -32,7 +33,7 @@ def file_dispute(
 
 @router.get("/learners/{learner_id}/disputes")
 def list_learner_disputes(
-    learner_id: int, session: SessionDep, page: PageDep, _caller: AdminOrSelfDep
+    learner_id: RowId, session: SessionDep, page: PageDep, _caller: AdminOrSelfDep
 ) -> Page[DisputePublic]:
     """The learner's disputes, oldest first."""
     items, total = disputes.list_disputes(
@@ -53,7 +54,7 @@ def list_disputes(
 
 
 @router.get("/disputes/{dispute_id}")
-def get_dispute(dispute_id: int, session: SessionDep, caller: PrincipalDep) -> DisputePublic:
+def get_dispute(dispute_id: RowId, session: SessionDep, caller: PrincipalDep) -> DisputePublic:
     """One dispute: the operator, the committee and the learner who filed it may read it."""
     dispute = disputes.get_dispute(session, dispute_id)
     own = caller.learner is not None and caller.learner.id == dispute.learner_id

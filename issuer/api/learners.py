@@ -10,6 +10,7 @@ from issuer.api.principals import AdminOrInstitutionDep, AdminOrSelfDep, Institu
 from issuer.bank import accounts
 from issuer.conversion import courses
 from issuer.models import Account, CourseCreate, CourseRecorded, LearnerCreate, LearnerPublic
+from issuer.models.input import RowId
 
 router = APIRouter(tags=["learners"])
 
@@ -24,7 +25,7 @@ def create_learner(
 
 @router.post("/learners/{learner_id}/courses", status_code=status.HTTP_201_CREATED)
 def record_course(
-    learner_id: int,
+    learner_id: RowId,
     data: CourseCreate,
     session: SessionDep,
     institution: InstitutionDep,
@@ -47,6 +48,6 @@ def record_course(
 
 
 @router.get("/learners/{learner_id}/account")
-def get_account(learner_id: int, session: SessionDep, _caller: AdminOrSelfDep) -> Account:
+def get_account(learner_id: RowId, session: SessionDep, _caller: AdminOrSelfDep) -> Account:
     """The learner's ledger, balance and balance by domain (the operator, or the learner)."""
     return accounts.account_view(session, learner_id)

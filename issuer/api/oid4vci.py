@@ -25,6 +25,7 @@ from issuer.credentials.oid4vci.errors import (
     UnsupportedGrantType,
 )
 from issuer.models import CredentialOfferCreate, CredentialOfferCreated
+from issuer.models.input import RowId
 
 router = APIRouter(tags=["oid4vci"])
 
@@ -104,7 +105,7 @@ def authorization_server_metadata(settings: SettingsDep) -> dict[str, Any]:
     response_model=CredentialOfferCreated,
 )
 def create_credential_offer(
-    learner_id: int,
+    learner_id: RowId,
     data: CredentialOfferCreate,
     session: SessionDep,
     settings: SettingsDep,

@@ -27,6 +27,7 @@ from issuer.core import security
 from issuer.core.errors import Forbidden, Unauthenticated
 from issuer.core.security import API_KEY_PREFIX, MEMBER_TOKEN_PREFIX, api_key_hash
 from issuer.models import CommitteeMember, Institution, Learner
+from issuer.models.input import RowId
 
 __all__ = [
     "AdminDep",
@@ -141,7 +142,7 @@ def require_learner(principal: PrincipalDep) -> Learner:
     return principal.learner
 
 
-def require_admin_or_self(learner_id: int, principal: PrincipalDep) -> Principal:
+def require_admin_or_self(learner_id: RowId, principal: PrincipalDep) -> Principal:
     """The operator, or the learner whose ``learner_id`` is in the path."""
     if principal.role == "admin":
         return principal
@@ -150,7 +151,7 @@ def require_admin_or_self(learner_id: int, principal: PrincipalDep) -> Principal
     raise Forbidden("a learner sees only their own account")
 
 
-def require_self(learner_id: int, principal: PrincipalDep) -> Learner:
+def require_self(learner_id: RowId, principal: PrincipalDep) -> Learner:
     """Only the learner whose ``learner_id`` is in the path (not even the operator)."""
     if principal.learner is None or principal.learner.id != learner_id:
         raise Forbidden("only the learner themself may do this")

@@ -9,6 +9,7 @@ from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.api.pagination import Page, PageDep
 from issuer.api.principals import AdminOrSelfDep
 from issuer.bank import qualifications
+from issuer.models.input import RowId
 from issuer.models.qualifications import PathwayPublic, Progress, RedemptionPublic
 
 router = APIRouter(tags=["qualifications"])
@@ -22,7 +23,7 @@ def list_pathways() -> list[PathwayPublic]:
 
 @router.get("/learners/{learner_id}/qualifications")
 def learner_progress(
-    learner_id: int, session: SessionDep, _caller: AdminOrSelfDep
+    learner_id: RowId, session: SessionDep, _caller: AdminOrSelfDep
 ) -> list[Progress]:
     """Progress toward every pathway, with eligibility and reasons (zh + en)."""
     return [
@@ -36,7 +37,7 @@ def learner_progress(
     status_code=status.HTTP_201_CREATED,
 )
 def redeem(
-    learner_id: int,
+    learner_id: RowId,
     pathway_id: str,
     request: Request,
     session: SessionDep,
@@ -65,7 +66,7 @@ def redeem(
 
 @router.get("/learners/{learner_id}/redemptions")
 def list_redemptions(
-    learner_id: int, session: SessionDep, page: PageDep, _caller: AdminOrSelfDep
+    learner_id: RowId, session: SessionDep, page: PageDep, _caller: AdminOrSelfDep
 ) -> Page[RedemptionPublic]:
     """The learner's redemptions with their signed statements, oldest first."""
     items = qualifications.redemptions(session, learner_id)

@@ -13,23 +13,24 @@ from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.api.principals import AdminOrSelfDep
 from issuer.credentials import vc_issuance
 from issuer.models import Credential
+from issuer.models.input import RequestModel, RowId
 
 router = APIRouter(tags=["standard-credentials"])
 
 
-class OB3Issue(BaseModel):
-    entry_id: int = Field(description="The ledger deposit the badge is for.")
+class OB3Issue(RequestModel):
+    entry_id: RowId = Field(description="The ledger deposit the badge is for.")
     alg: Literal["ES256", "RS256"] | None = Field(
         default=None, description="Signing algorithm; default: the active key's."
     )
 
 
-class CLRIssue(BaseModel):
+class CLRIssue(RequestModel):
     alg: Literal["ES256", "RS256"] | None = None
 
 
-class SDJWTIssue(BaseModel):
-    entry_ids: list[int] = Field(min_length=1, max_length=20)
+class SDJWTIssue(RequestModel):
+    entry_ids: list[RowId] = Field(min_length=1, max_length=20)
     holder_jwk: dict[str, Any] = Field(description="The holder's public EC P-256 JWK (cnf.jwk).")
 
 
@@ -57,7 +58,7 @@ def _issued(credential: Credential) -> StandardCredentialIssued:
 
 @router.post("/learners/{learner_id}/credentials/ob3", status_code=status.HTTP_201_CREATED)
 def issue_ob3(
-    learner_id: int,
+    learner_id: RowId,
     data: OB3Issue,
     request: Request,
     session: SessionDep,
@@ -89,7 +90,7 @@ def issue_ob3(
 
 @router.post("/learners/{learner_id}/credentials/clr", status_code=status.HTTP_201_CREATED)
 def issue_clr(
-    learner_id: int,
+    learner_id: RowId,
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
@@ -118,7 +119,7 @@ def issue_clr(
 
 @router.post("/learners/{learner_id}/credentials/sd-jwt", status_code=status.HTTP_201_CREATED)
 def issue_sd_jwt(
-    learner_id: int,
+    learner_id: RowId,
     data: SDJWTIssue,
     request: Request,
     session: SessionDep,

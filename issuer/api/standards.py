@@ -10,6 +10,7 @@ from issuer.api.deps import SessionDep
 from issuer.api.principals import AdminDep
 from issuer.conversion import standards
 from issuer.models import StandardPublic
+from issuer.models.input import PositiveInt4
 
 router = APIRouter(tags=["standards"])
 
@@ -24,7 +25,9 @@ def list_standards(session: SessionDep) -> list[StandardPublic]:
 
 
 @router.get("/standards/{standard_id}/versions/{version}")
-def get_standard_version(standard_id: str, version: int, session: SessionDep) -> StandardPublic:
+def get_standard_version(
+    standard_id: str, version: PositiveInt4, session: SessionDep
+) -> StandardPublic:
     """One version of a standard, with its rules and caps (public)."""
     return standards.public(standards.get_version(session, standard_id, version))
 
@@ -46,7 +49,7 @@ def create_standard_draft(
 
 @router.post("/standards/{standard_id}/versions/{version}/submit")
 def submit_standard_version(
-    standard_id: str, version: int, session: SessionDep, _admin: AdminDep
+    standard_id: str, version: PositiveInt4, session: SessionDep, _admin: AdminDep
 ) -> StandardPublic:
     """Submit a draft for the expert committee's review (admin).
 

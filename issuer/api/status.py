@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.api.principals import AdminOrCommitteeDep
 from issuer.credentials import status_changes, status_publication
+from issuer.models.input import RequestModel
 
 router = APIRouter(tags=["status"])
 
@@ -19,7 +20,7 @@ _CONTEXT_FILE = (
 )
 
 
-class StatusChange(BaseModel):
+class StatusChange(RequestModel):
     status: Literal["active", "revoked", "suspended"]
     reason: str = Field(min_length=1, max_length=500)
 

@@ -93,7 +93,8 @@ def _apply(
     if "external_ref" not in cells:
         return RowResult(line, "bad", "external_ref: required for imports (it makes reruns safe)")
     try:
-        data = achievement_adapter.validate_python(cells)
+        # CSV cells are all text: numbers and booleans are read from it (lax mode).
+        data = achievement_adapter.validate_python(cells, strict=False)
     except ValidationError as exc:
         return RowResult(line, "bad", _reason(exc))
     with Session(engine) as session:

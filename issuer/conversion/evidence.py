@@ -8,13 +8,15 @@ per-source caps of the conversion standards count against.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BeforeValidator, Field, TypeAdapter
 
+from issuer.core import identifiers
 from issuer.models.achievements import CourseType, Domain
+from issuer.models.input import PlausibleDate, RequestModel
 
 __all__ = [
     "AchievementCreate",
@@ -34,8 +36,21 @@ OnePlusXLevel = Literal["初级", "中级", "高级"]
 AwardLevel = Literal["national", "provincial", "municipal"]
 AwardRank = Literal["first", "second", "third"]
 
+
+def _canonical(form: Callable[[str], str]) -> BeforeValidator:
+    # Only text is normalised; anything else reaches the strict ``str`` check and is refused.
+    return BeforeValidator(lambda value: form(value) if isinstance(value, str) else value)
+
+
 Name = Annotated[str, Field(min_length=1, max_length=100)]
-CertNumber = Annotated[str, Field(min_length=4, max_length=64, pattern=r"^[A-Za-z0-9-]+$")]
+#: A name compared or kept in a unique key (certifying body, provider, occupation): its
+#: canonical form (:func:`issuer.core.identifiers.name`) is what is validated and stored.
+CanonicalName = Annotated[str, _canonical(identifiers.name), Field(min_length=1, max_length=100)]
+CertNumber = Annotated[
+    str,
+    _canonical(identifiers.certificate_number),
+    Field(min_length=4, max_length=64, pattern=r"^[A-Z0-9-]+$"),
+]
 OccupationCode = Annotated[str, Field(pattern=r"^\d-\d{2}-\d{2}-\d{2}$")]
 
 
@@ -54,13 +69,11 @@ class Stored:
     certifying_body: str | None = None
 
 
-class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class _Base(RequestModel):
     title: str | None = Field(
         default=None, min_length=1, max_length=200, description="Defaults to a derived title."
     )
-    completed_on: date = Field(description="Completion, award or certificate date.")
+    completed_on: PlausibleDate = Field(description="Completion, award or certificate date.")
     external_ref: str | None = Field(
         default=None, max_length=128, description="The institution's own id for this record."
     )
@@ -96,11 +109,11 @@ class VocationalCertCreate(_Base):
     """A vocational skill level certificate (职业技能等级证书)."""
 
     kind: Literal["vocational_cert"]
-    occupation_name: Name
+    occupation_name: CanonicalName
     occupation_code: OccupationCode
     level: VocationalLevel
     certificate_number: CertNumber
-    certifying_body: Name
+    certifying_body: CanonicalName
 
     def stored(self, institution_code: str) -> Stored:
         return Stored(
@@ -120,7 +133,7 @@ class OnePlusXCreate(_Base):
     certificate_name: Name
     level: OnePlusXLevel
     certificate_number: CertNumber
-    certifying_body: Name
+    certifying_body: CanonicalName
 
     def stored(self, institution_code: str) -> Stored:
         return Stored(
@@ -138,8 +151,8 @@ class TrainingCreate(_Base):
 
     kind: Literal["training"]
     hours: int = Field(gt=0, le=2_000)
-    provider: Name
-    occupation_name: Name | None = None
+    provider: CanonicalName
+    occupation_name: CanonicalName | None = None
     continuing_education: bool = False
     certificate_number: CertNumber | None = None
 
@@ -158,7 +171,7 @@ class WorkExperienceCreate(_Base):
     """Work experience attested by the employer; always waits for quality review."""
 
     kind: Literal["work_experience"]
-    occupation_name: Name
+    occupation_name: CanonicalName
     occupation_code: OccupationCode | None = None
     months: int = Field(gt=0, le=600)
     employer: Name

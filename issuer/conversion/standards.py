@@ -70,17 +70,25 @@ def create_draft(session: Session, payload: dict[str, Any]) -> ConversionStandar
     ``payload`` is a standard document without ``version`` (any given one is replaced).
     """
     standard_id = payload.get("standard_id")
-    latest = session.exec(
-        select(func.max(ConversionStandard.version)).where(
-            col(ConversionStandard.standard_id) == standard_id
-        )
-    ).one()
+    # Only text is looked up; any other value is refused by the validation below.
+    latest = (
+        session.exec(
+            select(func.max(ConversionStandard.version)).where(
+                col(ConversionStandard.standard_id) == standard_id
+            )
+        ).one()
+        if isinstance(standard_id, str)
+        else None
+    )
     try:
         doc = StandardDocument.model_validate({**payload, "version": (latest or 0) + 1})
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise InvalidRequest(f"invalid standard document at {where}: {first['msg']}") from None
+        # Every invalid field is named (unknown ones too), the first one first.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
+            for error in exc.errors()[:10]
+        )
+        raise InvalidRequest(f"invalid standard document at {problems}") from None
     row = ConversionStandard(
         standard_id=doc.standard_id,
         version=doc.version,

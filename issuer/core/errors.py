@@ -16,6 +16,7 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     ├── Forbidden                   403 forbidden
     ├── NotFound                    404 not_found
     ├── MethodNotAllowed            405 method_not_allowed
+    ├── PayloadTooLarge             413 payload_too_large
     ├── Conflict                    409 conflict
     │   ├── InstitutionExists       409 institution_exists
     │   ├── LearnerExists           409 learner_exists
@@ -65,6 +66,7 @@ __all__ = [
     "MethodNotAllowed",
     "NotFound",
     "NotRecognised",
+    "PayloadTooLarge",
     "RecognitionDecided",
     "StandardState",
     "Unauthenticated",
@@ -123,6 +125,14 @@ class MethodNotAllowed(CreditBankError):
     code = "method_not_allowed"
     status = 405
     title = "Method not allowed"
+
+
+class PayloadTooLarge(CreditBankError):
+    """The request body is larger than the route accepts; it was not read to the end."""
+
+    code = "payload_too_large"
+    status = 413
+    title = "Payload too large"
 
 
 class Conflict(CreditBankError):

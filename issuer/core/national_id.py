@@ -11,6 +11,7 @@ import hmac
 import re
 from dataclasses import dataclass
 
+from issuer.core import identifiers
 from issuer.core.errors import InvalidNationalId
 
 __all__ = ["NationalId", "check_digit", "parse"]
@@ -50,9 +51,12 @@ class NationalId:
 def parse(raw: str) -> NationalId:
     """Validate an 18-character resident ID; raise :class:`InvalidNationalId` otherwise.
 
+    The number is read in its canonical form (:func:`issuer.core.identifiers.national_id`:
+    full-width digits, spaces and invisible characters do not make another number).
+
     The error message never repeats the number.
     """
-    value = raw.strip().upper()
+    value = identifiers.national_id(raw)
     if not _SHAPE.match(value):
         raise InvalidNationalId("a national ID has 17 digits followed by a digit or X")
     if check_digit(value[:17]) != value[17]:

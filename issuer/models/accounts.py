@@ -9,6 +9,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
+from issuer.models.input import RequestSQLModel
 
 __all__ = [
     "Institution",
@@ -35,7 +36,7 @@ class InstitutionBase(SQLModel):
     kind: InstitutionKind = Field(sa_type=String(32))
 
 
-class InstitutionCreate(InstitutionBase):
+class InstitutionCreate(InstitutionBase, RequestSQLModel):
     pass
 
 
@@ -59,7 +60,7 @@ class LearnerBase(SQLModel):
     name: str = Field(min_length=1, max_length=100)
 
 
-class LearnerCreate(LearnerBase):
+class LearnerCreate(LearnerBase, RequestSQLModel):
     national_id: str = Field(
         min_length=1, max_length=32, description="18-character resident ID; never stored."
     )

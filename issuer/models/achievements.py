@@ -15,6 +15,7 @@ from sqlalchemy import JSON, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
+from issuer.models.input import PlausibleDate, RequestSQLModel
 from verifier.formats.vocabulary import ACHIEVEMENT_KINDS, AchievementKind, Domain
 
 __all__ = [
@@ -34,14 +35,14 @@ class CourseBase(SQLModel):
     course_type: CourseType = Field(sa_type=String(16))
     hours: int = Field(gt=0, le=10_000)
     domain: Domain = Field(sa_type=String(8))
-    completed_on: date
+    completed_on: PlausibleDate
     grade: str | None = Field(default=None, max_length=32)
     external_ref: str | None = Field(
         default=None, max_length=128, description="The institution's own id for this record."
     )
 
 
-class CourseCreate(CourseBase):
+class CourseCreate(CourseBase, RequestSQLModel):
     pass
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
+from issuer.models.input import RequestModel, RowId
 
 __all__ = [
     "CaseKind",
@@ -104,10 +105,10 @@ class Dispute(SQLModel, table=True):
 # -- API models ---------------------------------------------------------------------------
 
 
-class MemberCreate(SQLModel):
+class MemberCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     category: MemberCategory
-    affiliation_institution_id: int | None = Field(
+    affiliation_institution_id: RowId | None = Field(
         default=None, description="The member's institution, when it is one we know."
     )
     affiliation: str | None = Field(default=None, max_length=200, description="Free text.")
@@ -126,13 +127,13 @@ class MemberCreated(MemberPublic):
     token: str = Field(description="Bearer token of the member (cbc_…), shown only once.")
 
 
-class PanelCreate(SQLModel):
+class PanelCreate(RequestModel):
     name: str = Field(min_length=1, max_length=100)
     purpose: PanelPurpose
-    member_ids: list[int] = Field(min_length=1, max_length=50)
+    member_ids: list[RowId] = Field(min_length=1, max_length=50)
     min_voters: int = Field(default=3, ge=1, le=50)
-    approve_num: int = Field(default=2, ge=1)
-    approve_den: int = Field(default=3, ge=1)
+    approve_num: int = Field(default=2, ge=1, le=50)
+    approve_den: int = Field(default=3, ge=1, le=50)
     require_industry: bool = True
     decision_days: int = Field(default=30, ge=1, le=365)
 
@@ -150,7 +151,7 @@ class PanelPublic(SQLModel):
     created_at: datetime
 
 
-class VoteCreate(SQLModel):
+class VoteCreate(RequestModel):
     choice: VoteChoice
     half_credits: int | None = Field(
         default=None, ge=0, le=2000, description="For a dispute vote 'modified': the new credits."
@@ -181,14 +182,14 @@ class CasePublic(SQLModel):
     votes: list[VotePublic]
 
 
-class CaseOpen(SQLModel):
-    panel_id: int | None = Field(
+class CaseOpen(RequestModel):
+    panel_id: RowId | None = Field(
         default=None, description="Defaults to the newest panel with the matching purpose."
     )
 
 
-class DisputeCreate(SQLModel):
-    ledger_entry_id: int = Field(description="The decision (ledger entry) disputed.")
+class DisputeCreate(RequestModel):
+    ledger_entry_id: RowId = Field(description="The decision (ledger entry) disputed.")
     grounds: str = Field(min_length=10, max_length=2000)
 
 

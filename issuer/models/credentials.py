@@ -9,6 +9,7 @@ from sqlalchemy import String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
+from issuer.models.input import RequestModel, RowId
 
 __all__ = [
     "Credential",
@@ -61,8 +62,8 @@ class CredentialEntry(SQLModel, table=True):
     ledger_entry_id: int = Field(foreign_key="ledger_entry.id", index=True)
 
 
-class CredentialIssue(SQLModel):
-    entry_ids: list[int] = Field(min_length=1, max_length=20)
+class CredentialIssue(RequestModel):
+    entry_ids: list[RowId] = Field(min_length=1, max_length=20)
 
 
 class CredentialIssued(SQLModel):

@@ -13,6 +13,7 @@ from sqlalchemy import JSON, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
+from issuer.models.input import RequestModel, RowId
 
 __all__ = [
     "CredentialOfferCreate",
@@ -82,11 +83,13 @@ class OID4VCIIssuance(SQLModel, table=True):
     issued_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class CredentialOfferCreate(SQLModel):
+class CredentialOfferCreate(RequestModel):
     """What to offer: ledger entries (default: all deposits) and credential configurations."""
 
-    entry_ids: list[int] | None = Field(default=None, min_length=1, max_length=20)
-    credential_configuration_ids: list[str] | None = Field(default=None, min_length=1)
+    entry_ids: list[RowId] | None = Field(default=None, min_length=1, max_length=20)
+    credential_configuration_ids: list[str] | None = Field(
+        default=None, min_length=1, max_length=20
+    )
     #: Seconds the pre-authorized code stays valid: 15 minutes by default, at most 7 days
     #: (for an offer printed on paper).
     expires_in: int = Field(default=900, ge=60, le=7 * 24 * 3600)

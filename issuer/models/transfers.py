@@ -11,6 +11,7 @@ from datetime import datetime
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
+from issuer.models.input import RequestModel
 
 __all__ = [
     "Transfer",
@@ -47,14 +48,17 @@ class TransferItem(SQLModel, table=True):
 # -- API models ---------------------------------------------------------------------------
 
 
-class TransferItemIn(SQLModel):
+class TransferItemIn(RequestModel):
     jti: str = Field(min_length=1, max_length=64)
     position: int | None = Field(
-        default=None, ge=0, description="Entry position in the credential; null: every entry."
+        default=None,
+        ge=0,
+        le=1000,
+        description="Entry position in the credential; null: every entry.",
     )
 
 
-class TransferCreate(SQLModel):
+class TransferCreate(RequestModel):
     """The accepted entries, e.g. the ``request`` object of a ``creditbank-verify transfer``
     JSON report."""
 

@@ -304,7 +304,9 @@ def test_revoke_suspend_reinstate(
     assert caught.value.code == "revoked"
     with Session(engine) as session:
         actions = session.exec(
-            select(AuditEvent.action).where(AuditEvent.subject == f"credential:{badge['jti']}")
+            select(AuditEvent.action)
+            .where(AuditEvent.subject == f"credential:{badge['jti']}")
+            .order_by(col(AuditEvent.id))
         ).all()
     assert list(actions) == ["credential.suspended", "credential.active", "credential.revoked"]
 
