@@ -16,7 +16,9 @@ from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
 from issuer.api import status as status_api
 from issuer.api import transfers as transfers_api
+from issuer.api.headers import SecurityHeaders
 from issuer.core.db import make_engine, require_migrated
+from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
 from issuer.models import Problem
 from issuer.portal import pages as portal_pages
@@ -44,8 +46,11 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app: refuse an un-migrated database, open the key store, add the routes."""
+    """Build the app: refuse a missing data directory or an un-migrated database, make the
+    data directory private, open the key store, add the routes."""
     settings = settings or Settings()
+    require_home(settings.home)
+    secure_home(settings.home)
     engine = make_engine(settings.db_url)
     require_migrated(engine)
     keystore = KeyStore(settings.keys_dir, settings.key_passphrase.get_secret_value().encode())
@@ -57,7 +62,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Lifelong-learning credit bank: accounts, credits, signed credentials.",
         generate_unique_id_function=_operation_id,
         responses=_PROBLEM_RESPONSES,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
+    app.add_middleware(SecurityHeaders)
     app.state.settings = settings
     app.state.engine = engine
     app.state.keystore = keystore

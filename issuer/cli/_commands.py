@@ -16,6 +16,7 @@ from issuer.cli._settings import ConfigError, load_settings, open_keystore
 from issuer.core import migrate
 from issuer.core.db import make_engine
 from issuer.core.errors import CreditBankError
+from issuer.core.files import secure_home
 from issuer.core.national_id import check_digit
 from issuer.core.settings import Settings
 from issuer.credentials.qr_image import render_png
@@ -94,8 +95,9 @@ def _write_json(path: Path, data: Any) -> None:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = load_settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
     migrate.upgrade(settings.db_url)
+    secure_home(settings.home)
     print(f"database at revision {migrate.current_revision(settings.db_url)}")
     return 0
 
@@ -270,7 +272,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     app = create_app(settings)
     base = f"http://{args.host}:{args.port}"
     print("creditbank is serving:")
-    print(f"  API docs        {base}/docs")
+    if settings.docs_enabled:
+        print(f"  API docs        {base}/docs")
     print(f"  health          {base}/healthz")
     print(f"  JWKS            {base}/.well-known/jwks.json")
     print(f"  trust bundle    {base}/trust-bundle")

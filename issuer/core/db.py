@@ -16,7 +16,12 @@ __all__ = ["current_revision", "make_engine", "require_migrated", "session_scope
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite connections get foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite connections get foreign keys and a busy timeout.
+
+    SQL parameters are kept out of error messages and logs (``hide_parameters``): they
+    hold names and national-ID hashes.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     engine = create_engine(url, **kwargs)
