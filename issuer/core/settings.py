@@ -78,6 +78,15 @@ class Settings(BaseSettings):
     review_threshold_half_credits: int = 20
     #: The verify page (/v1) refuses a trust bundle older than this (``stale_trust_bundle``).
     trust_bundle_max_age_hours: float = 168
+    #: Sign-in throttling (issuer.core.throttle): attempts per account and per client
+    #: address before back-off, the first lock and its cap, and how long a key is
+    #: remembered; the threads that may run argon2 at once in each worker.
+    signin_free_attempts: int = 5
+    signin_free_attempts_per_address: int = 20
+    signin_lock_base_seconds: int = 1
+    signin_lock_max_seconds: int = 900
+    signin_window_seconds: int = 900
+    signin_threads: int = 2
     #: /docs, /redoc and /openapi.json: on in development and test, off in production
     #: unless CREDITBANK_ENABLE_DOCS=1.
     enable_docs: bool | None = None
