@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     signin_lock_base_seconds: int = 1
     signin_lock_max_seconds: int = 900
     signin_window_seconds: int = 900
-    signin_threads: int = 2
+    signin_threads: int = 1
     #: /docs, /redoc and /openapi.json: on in development and test, off in production
     #: unless CREDITBANK_ENABLE_DOCS=1.
     enable_docs: bool | None = None
