@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from redis import Redis
 
 from issuer.api import achievements as achievements_api
 from issuer.api import auth as auth_api
@@ -70,6 +71,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.engine = engine
     app.state.keystore = keystore
+    # One connection pool per worker for the sign-in throttle, when it lives in Redis.
+    app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     problems.install(app)
     for router in (institutions.router, learners.router, credentials.router, public.router):
         app.include_router(router)

@@ -33,6 +33,12 @@ async def sign_in(request: Request, learner_id: int, password: str) -> str:
     settings: Settings = request.app.state.settings
     address = request.client.host if request.client else None
     work = partial(
-        security.sign_in, request.app.state.engine, settings, learner_id, password, address
+        security.sign_in,
+        request.app.state.engine,
+        settings,
+        learner_id,
+        password,
+        address,
+        redis=getattr(request.app.state, "redis", None),
     )
     return await anyio.to_thread.run_sync(work, limiter=_limiter(request, settings))

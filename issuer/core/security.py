@@ -19,10 +19,11 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from redis import Redis
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer.core import throttle
+from issuer.core import throttle, throttle_redis
 from issuer.core.errors import Unauthenticated
 from issuer.core.settings import Settings
 from issuer.models import Learner, utcnow
@@ -103,9 +104,12 @@ def sign_in(
     password: str,
     address: str | None,
     *,
+    redis: Redis | None = None,
     now: datetime | None = None,
 ) -> str:
     """:func:`authenticate`, throttled per account and per client ``address``.
+
+    The throttle's state is in the database, or in ``redis`` when one is given.
 
     The attempt is counted first (:func:`issuer.core.throttle.count_attempt`, which raises
     ``too_many_attempts`` while a key is locked, before any argon2 work); a success clears
@@ -113,11 +117,17 @@ def sign_in(
     database): call it from a worker thread.
     """
     keys = throttle.limits(settings, learner_id, address)
-    throttle.count_attempt(engine, settings, keys, now=now)
+    if redis is None:
+        throttle.count_attempt(engine, settings, keys, now=now)
+    else:
+        throttle_redis.count_attempt(redis, engine, settings, keys, now=now)
     with Session(engine) as session:
         token = authenticate(session, settings, learner_id, password)
         session.commit()  # a rehashed password
-    throttle.succeeded(engine, keys)
+    if redis is None:
+        throttle.succeeded(engine, keys)
+    else:
+        throttle_redis.succeeded(redis, settings, keys)
     return token
 
 

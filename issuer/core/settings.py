@@ -87,6 +87,10 @@ class Settings(BaseSettings):
     signin_lock_max_seconds: int = 900
     signin_window_seconds: int = 900
     signin_threads: int = 1
+    #: Keep the sign-in throttle in Redis (e.g. redis://127.0.0.1:6379/0) instead of the
+    #: database; keys are prefixed with ``redis_prefix``.
+    redis_url: str | None = None
+    redis_prefix: str = "creditbank"
     #: /docs, /redoc and /openapi.json: on in development and test, off in production
     #: unless CREDITBANK_ENABLE_DOCS=1.
     enable_docs: bool | None = None
