@@ -170,3 +170,13 @@ def test_counts_are_forgotten_after_the_window(
     with Session(engine) as session:
         row = session.get(SigninThrottle, keys[0].key)
         assert row is not None and (row.attempts, row.locked_until) == (1, None)
+
+
+def test_sign_ins_run_in_the_bounded_pool(
+    app: FastAPI, client: TestClient, admin: dict[str, str], settings: Settings
+) -> None:
+    """argon2 runs in the worker's sign-in pool (CREDITBANK_SIGNIN_THREADS), not the loop."""
+    signed_in_learner(client, admin)
+    limiter = app.state.signin_limiter
+    assert limiter.total_tokens == settings.signin_threads
+    assert limiter.borrowed_tokens == 0  # every sign-in gave its thread back
