@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from redis import Redis
 
 from issuer.api import achievements as achievements_api
 from issuer.api import auth as auth_api
@@ -16,8 +17,10 @@ from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
 from issuer.api import status as status_api
 from issuer.api import transfers as transfers_api
+from issuer.api.headers import SecurityHeaders
 from issuer.api.input_guard import InputGuard
 from issuer.core.db import make_engine, require_migrated
+from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
 from issuer.models import Problem
 from issuer.portal import pages as portal_pages
@@ -45,8 +48,11 @@ def _operation_id(route: APIRoute) -> str:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the app: refuse an un-migrated database, open the key store, add the routes."""
+    """Build the app: refuse a missing data directory or an un-migrated database, make the
+    data directory private, open the key store, add the routes."""
     settings = settings or Settings()
+    require_home(settings.home)
+    secure_home(settings.home)
     engine = make_engine(settings.db_url)
     require_migrated(engine)
     keystore = KeyStore(settings.keys_dir, settings.key_passphrase.get_secret_value().encode())
@@ -58,10 +64,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Lifelong-learning credit bank: accounts, credits, signed credentials.",
         generate_unique_id_function=_operation_id,
         responses=_PROBLEM_RESPONSES,
+        docs_url="/docs" if settings.docs_enabled else None,
+        redoc_url="/redoc" if settings.docs_enabled else None,
+        openapi_url="/openapi.json" if settings.docs_enabled else None,
     )
+    app.add_middleware(SecurityHeaders)
     app.state.settings = settings
     app.state.engine = engine
     app.state.keystore = keystore
+    # One connection pool per worker for the sign-in throttle, when it lives in Redis.
+    app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     problems.install(app)
     # Body size, JSON depth and NUL characters are checked before any route parses a body.
     app.add_middleware(InputGuard)

@@ -1,9 +1,11 @@
-"""The key store: encrypted PKCS#8 private keys and their public metadata in one directory.
+"""The key store: encrypted private keys and their public metadata in one directory.
 
-Layout of the directory::
+Layout of the directory (0700; every file 0600)::
 
     keys.json        public metadata: kid, alg, purpose, state, dates, public JWK
-    <kid>.pem        the private key, PKCS#8 PEM encrypted with the store passphrase
+    <kid>.key        the private key, sealed with AES-256-GCM under a key scrypt
+                     derives from the store passphrase (see _key_files.py)
+    <kid>.pem        a private key written before, PKCS#8 PEM (still read)
 
 Keys have a purpose, ``signing`` (credentials) or ``anchor`` (trust bundles), and a
 state: ``pending`` (published, not yet signing), ``active`` (signs), ``retired``
@@ -24,10 +26,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from cryptography.hazmat.primitives import serialization
-
-from keys._errors import BadPassphrase, InvalidKey, KeyNotFound, KeyStateError
+from keys._errors import BadPassphrase, KeyNotFound, KeyStateError
 from keys._jwk import PrivateKey, generate_private_key, public_jwk, signing_function
+from keys._key_files import read_private_key, write_private_key
 
 Purpose = Literal["signing", "anchor"]
 State = Literal["pending", "active", "retired", "compromised"]
@@ -212,16 +213,7 @@ class KeyStore:
         return signer
 
     def _load_private(self, kid: str) -> PrivateKey:
-        pem = (self.directory / f"{kid}.pem").read_bytes()
-        try:
-            key = serialization.load_pem_private_key(pem, password=self._passphrase)
-        except ValueError:
-            raise BadPassphrase(
-                f"cannot decrypt key {kid}: wrong CREDITBANK_KEY_PASSPHRASE?"
-            ) from None
-        if not isinstance(key, PrivateKey):
-            raise InvalidKey(f"key {kid} has an unsupported type")
-        return key
+        return read_private_key(self.directory, kid, self._passphrase)
 
     def _generate_locked(self, alg: str, purpose: Purpose, state: State | None = None) -> KeyRecord:
         private = generate_private_key(alg)
@@ -238,12 +230,7 @@ class KeyStore:
             created_at=datetime.now(UTC),
             jwk=jwk,
         )
-        pem = private.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(self._passphrase),
-        )
-        _write_private(self.directory / f"{rec.kid}.pem", pem)
+        write_private_key(self.directory, rec.kid, private, self._passphrase)
         self._write([*records, rec])
         return rec
 
@@ -278,7 +265,10 @@ class KeyStore:
             {"version": 1, "keys": [r.to_json() for r in records]}, indent=2, ensure_ascii=False
         )
         tmp = self.directory / f".{_METADATA}.tmp"
-        tmp.write_text(body + "\n", "utf-8")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(body + "\n")
+        os.chmod(tmp, 0o600)  # an older temporary file may have kept a wider mode
         os.replace(tmp, self.directory / _METADATA)
 
     @contextlib.contextmanager
@@ -286,15 +276,10 @@ class KeyStore:
         # Several workers may start at once on one data directory; an exclusive
         # file lock keeps two of them from each creating "the" first key.
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        with open(self.directory / ".lock", "w") as lock:
+        fd = os.open(self.directory / ".lock", os.O_WRONLY | os.O_CREAT, 0o600)
+        with os.fdopen(fd, "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
             try:
                 yield
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def _write_private(path: Path, pem: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)

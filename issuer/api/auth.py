@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
+from issuer.api import signin
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.api.principals import AdminDep
 from issuer.bank import accounts
@@ -69,15 +70,16 @@ async def _token_request(request: Request) -> TokenRequest:
         }
     },
 )
-async def issue_token(
-    request: Request, session: SessionDep, settings: SettingsDep
-) -> TokenResponse:
+async def issue_token(request: Request, settings: SettingsDep) -> TokenResponse:
     """Sign a learner in: ``{learner_id, password}`` (JSON or form) → a short-lived bearer token.
 
-    Wrong or unknown credentials are ``unauthenticated`` (401), indistinguishably.
+    Wrong or unknown credentials are ``unauthenticated`` (401), indistinguishably. Attempts
+    are counted per account and per client address: after a few failures each further
+    attempt waits an exponentially growing time, and one made sooner is
+    ``too_many_attempts`` (429) with ``Retry-After``.
     """
     data = await _token_request(request)
-    token = security.authenticate(session, settings, data.learner_id, data.password)
+    token = await signin.sign_in(request, data.learner_id, data.password)
     return TokenResponse(access_token=token, expires_in=60 * settings.learner_token_minutes)
 
 

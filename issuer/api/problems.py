@@ -26,6 +26,7 @@ from issuer.core.errors import (
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
 )
 
@@ -83,6 +84,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, CreditBankError)
     if exc.status >= 500:
         logger.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.detail)
+    if isinstance(exc, TooManyAttempts):
+        return problem_response(request, exc, headers={"Retry-After": str(exc.retry_after)})
     return problem_response(request, exc)
 
 

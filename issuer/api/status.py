@@ -10,8 +10,10 @@ from pydantic import BaseModel, Field
 
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.api.principals import AdminOrCommitteeDep
-from issuer.credentials import status_changes, status_publication
-from issuer.models.input import RequestModel
+from issuer.committee import status_governance
+from issuer.credentials import status_publication
+from issuer.models import StatusChangePublic, StatusHistoryPublic
+from issuer.models.input import RequestModel, RowId
 
 router = APIRouter(tags=["status"])
 
@@ -23,6 +25,11 @@ _CONTEXT_FILE = (
 class StatusChange(RequestModel):
     status: Literal["active", "revoked", "suspended"]
     reason: str = Field(min_length=1, max_length=500)
+    case_id: RowId | None = Field(
+        default=None,
+        description="The committee case that requires the change; committee members must "
+        "give it, the operator may.",
+    )
 
 
 class CredentialStatusPublic(BaseModel):
@@ -42,17 +49,42 @@ def set_credential_status(
     """Revoke, suspend or reinstate (``active``) a credential of any format.
 
     Visible in the status lists at once and in the next trust bundle. Revocation is
-    final: changing a revoked credential is ``credential_revoked`` (409). Admin or a
-    committee member; recorded in the audit trail with the reason.
+    final: changing a revoked credential is ``credential_revoked`` (409). The operator
+    changes any status with a reason. A committee member only through a committee case
+    of their panel that concerns one of the credential's deposits (``case_required``,
+    ``not_on_panel``, ``case_unrelated``); revoking or reinstating also needs the case's
+    decision, one that calls for the change (``case_not_decided``, ``decision_mismatch``).
+    Recorded with who, why and which case (``GET /credentials/{jti}/status``).
     """
-    credential = status_changes.set_status(
-        session, jti, data.status, reason=data.reason, actor=principal.actor
+    credential = status_governance.change_status(
+        session,
+        jti,
+        data.status,
+        reason=data.reason,
+        actor=principal.actor,
+        member=principal.member,
+        case_id=data.case_id,
     )
     return CredentialStatusPublic(
         jti=credential.jti,
         status=credential.status,
         status_list=credential.status_list_id,
         status_index=credential.status_index,
+    )
+
+
+@router.get("/credentials/{jti}/status")
+def credential_status_history(
+    jti: str, session: SessionDep, principal: AdminOrCommitteeDep
+) -> StatusHistoryPublic:
+    """A credential's status and every change of it: who, why, which committee case."""
+    credential, changes = status_governance.history(session, jti)
+    return StatusHistoryPublic(
+        jti=credential.jti,
+        status=credential.status,
+        status_list=credential.status_list_id,
+        status_index=credential.status_index,
+        history=[StatusChangePublic.model_validate(c, from_attributes=True) for c in changes],
     )
 
 

@@ -5,19 +5,27 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from issuer.app import create_app
-from issuer.cli._settings import ConfigError, load_settings, open_keystore
+from issuer.cli._settings import ConfigError, load_settings, open_database, open_keystore
 from issuer.core import migrate
-from issuer.core.db import make_engine
-from issuer.core.errors import CreditBankError
+from issuer.core.db import require_migrated
+from issuer.core.errors import (
+    CreditBankError,
+    DatabaseNotMigrated,
+    DatabaseUnreachable,
+    DataDirectoryMissing,
+)
+from issuer.core.files import secure_home
 from issuer.core.national_id import check_digit
 from issuer.core.settings import Settings
 from issuer.credentials.qr_image import render_png
@@ -49,10 +57,22 @@ def guarded(handler: Handler, args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"creditbank: {exc}", file=sys.stderr)
         return 2
+    except (DatabaseNotMigrated, DatabaseUnreachable, DataDirectoryMissing) as exc:
+        # The installation, not the request, is wrong: a usage/configuration exit status.
+        print(f"creditbank: {exc.code}: {exc.detail}", file=sys.stderr)
+        return 2
     except (CreditBankError, KeysError) as exc:
         code = getattr(exc, "code", "error")
         print(f"creditbank: {code}: {exc}", file=sys.stderr)
         return 1
+    except OperationalError as exc:
+        # The database went away in the middle of a command (it answered at the start).
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "connection lost"
+        print(
+            f"creditbank: database_unreachable: {reason}; check the database server and retry",
+            file=sys.stderr,
+        )
+        return 2
     except DemoError as exc:
         print(f"creditbank: {exc}", file=sys.stderr)
         return 1
@@ -97,25 +117,30 @@ def _write_json(path: Path, data: Any) -> None:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = load_settings()
-    settings.home.mkdir(parents=True, exist_ok=True)
+    settings.home.mkdir(parents=True, exist_ok=True, mode=0o700)
+    open_database(settings, migrated=False).dispose()
     migrate.upgrade(settings.db_url)
+    secure_home(settings.home)
     print(f"database at revision {migrate.current_revision(settings.db_url)}")
     return 0
 
 
 def cmd_db_current(args: argparse.Namespace) -> int:
-    settings = load_settings()
-    revision = migrate.current_revision(settings.db_url)
-    print(revision or "not migrated (run `creditbank db upgrade`)")
-    return 0 if revision == migrate.head_revision() else 1
+    engine = open_database(load_settings(), migrated=False)
+    try:
+        require_migrated(engine)
+        print(migrate.current_revision_of(engine))
+    finally:
+        engine.dispose()
+    return 0
 
 
 def export_trust(settings: Settings, out: Path, anchor_out: Path | None = None) -> None:
     """Write the signed trust bundle (and optionally the anchor JWK) for ``settings``."""
+    engine = open_database(settings)
     keystore = open_keystore(settings)
-    keystore.ensure_initialized()
-    engine = make_engine(settings.db_url)
     try:
+        keystore.ensure_initialized()
         with Session(engine) as session:
             bundle = build_trust_bundle(session, keystore, settings)
     finally:
@@ -218,7 +243,7 @@ def demo_steps(out: Path) -> dict[str, Step]:
 
 
 def _demo_present(settings: Settings) -> bool:
-    engine = make_engine(settings.db_url)
+    engine = open_database(settings)
     try:
         with Session(engine) as session:
             code = DEMO_INSTITUTION["code"]
@@ -288,6 +313,21 @@ def links_base(host: str, port: int) -> str:
     return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
 
 
+def refuse_port_in_use(host: str, port: int) -> None:
+    """Raise :class:`ConfigError` when another process listens on ``host:port``."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As uvicorn binds: with SO_REUSEADDR only a listening socket makes bind fail.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot listen on {host}:{port} ({exc.strerror or exc}); stop the process "
+                "that holds the port or choose another with --port"
+            ) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -297,9 +337,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ.setdefault("CREDITBANK_VERIFY_BASE_URL", base)
     settings = load_settings()
     app = create_app(settings)
+    refuse_port_in_use(args.host, args.port)
     print("creditbank is serving:")
     print(f"  start page      {base}/")
-    print(f"  API docs        {base}/docs")
+    if settings.docs_enabled:
+        print(f"  API docs        {base}/docs")
     print(f"  health          {base}/healthz")
     print(f"  trust bundle    {base}/trust-bundle")
     demo = settings.home / "demo.json"

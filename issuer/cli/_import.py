@@ -9,9 +9,8 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from issuer.cli._settings import load_settings
+from issuer.cli._settings import load_settings, open_database
 from issuer.conversion.csv_import import import_achievements
-from issuer.core.db import make_engine
 
 
 def add_parser(sub: Any) -> None:
@@ -36,7 +35,7 @@ def _bar(done: int, total: int) -> None:
 
 def cmd_import_achievements(args: argparse.Namespace) -> int:
     settings = load_settings()
-    engine = make_engine(settings.db_url)
+    engine = open_database(settings)
     try:
         report = import_achievements(engine, settings, args.institution, args.file, progress=_bar)
     finally:

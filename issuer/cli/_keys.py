@@ -7,7 +7,7 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from issuer.cli._settings import ConfigError, load_settings, open_keystore
+from issuer.cli._settings import ConfigError, load_settings, open_installed_keystore
 from keys import ALGORITHMS, KeyRecord
 
 
@@ -48,13 +48,13 @@ def _show(record: KeyRecord) -> str:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    record = open_keystore(load_settings()).generate(args.alg, args.purpose)
+    record = open_installed_keystore(load_settings()).generate(args.alg, args.purpose)
     print(_show(record))
     return 0
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    records = open_keystore(load_settings()).records()
+    records = open_installed_keystore(load_settings()).records()
     if args.json:
         print(json.dumps([r.to_json() for r in records], indent=2))
     elif not records:
@@ -66,12 +66,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate(args: argparse.Namespace) -> int:
-    print(_show(open_keystore(load_settings()).rotate(args.alg)))
+    print(_show(open_installed_keystore(load_settings()).rotate(args.alg)))
     return 0
 
 
 def cmd_retire(args: argparse.Namespace) -> int:
-    print(_show(open_keystore(load_settings()).retire(args.kid)))
+    print(_show(open_installed_keystore(load_settings()).retire(args.kid)))
     return 0
 
 
@@ -84,5 +84,5 @@ def cmd_compromise(args: argparse.Namespace) -> int:
             raise ConfigError(f"--since {args.since!r} is not an ISO-8601 time") from None
         if since.tzinfo is None:
             since = since.replace(tzinfo=UTC)
-    print(_show(open_keystore(load_settings()).compromise(args.kid, since)))
+    print(_show(open_installed_keystore(load_settings()).compromise(args.kid, since)))
     return 0

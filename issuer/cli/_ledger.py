@@ -8,8 +8,7 @@ import sys
 from typing import Any
 
 from issuer.bank.ledger_check import verify_all
-from issuer.cli._settings import load_settings
-from issuer.core.db import make_engine
+from issuer.cli._settings import load_settings, open_database
 from issuer.core.errors import LedgerCorrupt
 
 
@@ -31,7 +30,7 @@ def _progress(done: int, total: int) -> None:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     settings = load_settings()
-    engine = make_engine(settings.db_url)
+    engine = open_database(settings)
     progress = None if args.quiet else _progress
     try:
         report = verify_all(engine, progress=progress)

@@ -192,5 +192,6 @@ def apply_outcome(
             "revoked",
             reason=f"dispute {dispute.id} modified the credits",
             actor=actor,
+            case_id=case.id,
         )
     session.flush()

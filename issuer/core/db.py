@@ -5,18 +5,31 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
 from issuer.core import migrate
-from issuer.core.errors import DatabaseNotMigrated
+from issuer.core.errors import DatabaseNotMigrated, DatabaseUnreachable
 from issuer.core.migrate import current_revision, upgrade
 
-__all__ = ["current_revision", "make_engine", "require_migrated", "session_scope", "upgrade"]
+__all__ = [
+    "current_revision",
+    "make_engine",
+    "require_migrated",
+    "require_reachable",
+    "session_scope",
+    "upgrade",
+]
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite connections get foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite connections get foreign keys and a busy timeout.
+
+    SQL parameters are kept out of error messages and logs (``hide_parameters``): they
+    hold names and national-ID hashes.
+    """
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
     engine = create_engine(url, **kwargs)
@@ -32,8 +45,24 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def require_reachable(engine: Engine) -> None:
+    """Raise :class:`DatabaseUnreachable`, naming the server and the fix, unless it answers."""
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnreachable(
+            f"cannot connect to the database {where} ({reason}); start the database server "
+            "or set CREDITBANK_DATABASE_URL to one that answers"
+        ) from None
+
+
 def require_migrated(engine: Engine) -> None:
-    """Raise :class:`DatabaseNotMigrated` unless the database is at the latest revision."""
+    """Raise :class:`DatabaseUnreachable` unless the database answers, and
+    :class:`DatabaseNotMigrated` unless it is at the latest revision."""
+    require_reachable(engine)
     current = migrate.current_revision_of(engine)
     head = migrate.head_revision()
     if current != head:

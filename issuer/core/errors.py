@@ -11,9 +11,12 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── NotRecognised           422 not_recognised
     │   ├── DisputeWindowClosed     422 dispute_window_closed
     │   ├── IdempotencyKeyReused    422 idempotency_key_reused
-    │   └── InvalidHolderKey        422 invalid_holder_key
+    │   ├── InvalidHolderKey        422 invalid_holder_key
+    │   └── CaseUnrelated           422 case_unrelated
     ├── Unauthenticated             401 unauthenticated
     ├── Forbidden                   403 forbidden
+    │   ├── CaseRequired            403 case_required
+    │   └── NotOnPanel              403 not_on_panel
     ├── NotFound                    404 not_found
     ├── MethodNotAllowed            405 method_not_allowed
     ├── PayloadTooLarge             413 payload_too_large
@@ -32,9 +35,14 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── CredentialRevoked       409 credential_revoked   (revocation is final)
     │   ├── AlreadyTransferred      409 already_transferred
     │   ├── CredentialSuspended     409 credential_suspended
-    │   └── CredentialExpired       409 credential_expired
+    │   ├── CredentialExpired       409 credential_expired
+    │   ├── CaseNotDecided          409 case_not_decided
+    │   └── DecisionMismatch        409 decision_mismatch
+    ├── TooManyAttempts             429 too_many_attempts
     ├── LedgerCorrupt               500 ledger_corrupt
-    └── DatabaseNotMigrated         500 database_not_migrated
+    ├── DatabaseNotMigrated         500 database_not_migrated
+    ├── DataDirectoryMissing        500 data_directory_missing
+    └── DatabaseUnreachable         503 database_unreachable
 """
 
 from __future__ import annotations
@@ -45,13 +53,19 @@ __all__ = [
     "AlreadyTransferred",
     "AlreadyVoted",
     "CaseClosed",
+    "CaseNotDecided",
+    "CaseRequired",
+    "CaseUnrelated",
     "Conflict",
     "ConflictOfInterest",
     "CredentialExpired",
     "CredentialRevoked",
     "CredentialSuspended",
     "CreditBankError",
+    "DataDirectoryMissing",
     "DatabaseNotMigrated",
+    "DatabaseUnreachable",
+    "DecisionMismatch",
     "DisputeWindowClosed",
     "DuplicateCertificate",
     "Forbidden",
@@ -65,10 +79,12 @@ __all__ = [
     "LedgerCorrupt",
     "MethodNotAllowed",
     "NotFound",
+    "NotOnPanel",
     "NotRecognised",
     "PayloadTooLarge",
     "RecognitionDecided",
     "StandardState",
+    "TooManyAttempts",
     "Unauthenticated",
 ]
 
@@ -261,3 +277,64 @@ class CredentialSuspended(Conflict):
 class CredentialExpired(Conflict):
     code = "credential_expired"
     title = "Credential expired"
+
+
+# -- sign-in throttling, governed status changes, operations ------------------------------
+
+
+class TooManyAttempts(CreditBankError):
+    """Too many failed sign-ins for this account or from this address; wait ``retry_after``."""
+
+    code = "too_many_attempts"
+    status = 429
+    title = "Too many attempts"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
+        self.retry_after = max(1, retry_after)
+        super().__init__(detail)
+
+
+class CaseRequired(Forbidden):
+    """A committee member changes a credential's status only through a committee case."""
+
+    code = "case_required"
+    title = "Committee case required"
+
+
+class NotOnPanel(Forbidden):
+    """The member does not sit on the panel of the case they cite."""
+
+    code = "not_on_panel"
+    title = "Not on the case's panel"
+
+
+class CaseUnrelated(InvalidRequest):
+    """The cited case concerns none of the credential's deposits."""
+
+    code = "case_unrelated"
+    title = "Case does not concern this credential"
+
+
+class CaseNotDecided(Conflict):
+    """Revoking or reinstating by the committee needs the case's decision first."""
+
+    code = "case_not_decided"
+    title = "Case not decided yet"
+
+
+class DecisionMismatch(Conflict):
+    """The case's outcome does not call for this change (e.g. a dispute upheld → revoke)."""
+
+    code = "decision_mismatch"
+    title = "Decision does not call for this change"
+
+
+class DataDirectoryMissing(CreditBankError):
+    code = "data_directory_missing"
+    title = "Data directory missing"
+
+
+class DatabaseUnreachable(CreditBankError):
+    code = "database_unreachable"
+    status = 503
+    title = "Database unreachable"

@@ -19,8 +19,11 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from redis import Redis
+from sqlalchemy import Engine
 from sqlmodel import Session
 
+from issuer.core import throttle, throttle_redis
 from issuer.core.errors import Unauthenticated
 from issuer.core.settings import Settings
 from issuer.models import Learner, utcnow
@@ -36,6 +39,7 @@ __all__ = [
     "issue_token",
     "learner_from_token",
     "set_password",
+    "sign_in",
 ]
 
 TOKEN_PREFIX = "cbl_"  # noqa: S105 - a prefix, not a secret
@@ -91,6 +95,40 @@ def authenticate(session: Session, settings: Settings, learner_id: int, password
     if _hasher.check_needs_rehash(stored):
         set_password(session, learner, password)
     return issue_token(settings, learner.id)
+
+
+def sign_in(
+    engine: Engine,
+    settings: Settings,
+    learner_id: int,
+    password: str,
+    address: str | None,
+    *,
+    redis: Redis | None = None,
+    now: datetime | None = None,
+) -> str:
+    """:func:`authenticate`, throttled per account and per client ``address``.
+
+    The throttle's state is in the database, or in ``redis`` when one is given.
+
+    The attempt is counted first (:func:`issuer.core.throttle.count_attempt`, which raises
+    ``too_many_attempts`` while a key is locked, before any argon2 work); a success clears
+    the account's count and takes the attempt back from the address. Blocking (argon2,
+    database): call it from a worker thread.
+    """
+    keys = throttle.limits(settings, learner_id, address)
+    if redis is None:
+        throttle.count_attempt(engine, settings, keys, now=now)
+    else:
+        throttle_redis.count_attempt(redis, engine, settings, keys, now=now)
+    with Session(engine) as session:
+        token = authenticate(session, settings, learner_id, password)
+        session.commit()  # a rehashed password
+    if redis is None:
+        throttle.succeeded(engine, keys)
+    else:
+        throttle_redis.succeeded(redis, settings, keys)
+    return token
 
 
 def learner_from_token(

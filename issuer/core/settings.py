@@ -5,7 +5,10 @@ One pydantic-settings class, read from ``CREDITBANK_*`` environment variables (o
 code receives a :class:`Settings` instance and never reads the environment itself.
 
 Every secret has a development default so ``make run`` needs nothing; in production the
-validator refuses each of those defaults by name.
+validator refuses, by the name of its variable, each of those defaults and every secret
+shorter than :data:`MIN_SECRET_BYTES` or with fewer than :data:`MIN_SECRET_SYMBOLS`
+different characters (``x`` × 32, an empty admin token). Generate one with
+``python -c 'import secrets; print(secrets.token_urlsafe(32))'``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Literal
 from pydantic import SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["DEV_SECRETS", "Settings"]
+__all__ = ["DEV_SECRETS", "MIN_SECRET_BYTES", "MIN_SECRET_SYMBOLS", "Settings", "weak_secret"]
 
 #: Development defaults of the secrets. Production refuses all of them.
 DEV_SECRETS: dict[str, str] = {
@@ -26,6 +29,22 @@ DEV_SECRETS: dict[str, str] = {
     "status_key": "dev-status-key",
     "session_key": "dev-session-key",
 }
+
+#: A production secret has at least this many bytes (UTF-8) …
+MIN_SECRET_BYTES = 32
+#: … and at least this many different characters, so a repeated pattern is refused.
+MIN_SECRET_SYMBOLS = 10
+
+
+def weak_secret(value: str, default: str) -> str | None:
+    """Why ``value`` is no production secret, or ``None`` when it may be one."""
+    if value == default:
+        return "still has its development default"
+    if len(value.encode("utf-8")) < MIN_SECRET_BYTES:
+        return f"is shorter than {MIN_SECRET_BYTES} bytes"
+    if len(set(value)) < MIN_SECRET_SYMBOLS:
+        return f"has fewer than {MIN_SECRET_SYMBOLS} different characters; it is not random"
+    return None
 
 
 class Settings(BaseSettings):
@@ -59,6 +78,22 @@ class Settings(BaseSettings):
     review_threshold_half_credits: int = 20
     #: The verify page (/v1) refuses a trust bundle older than this (``stale_trust_bundle``).
     trust_bundle_max_age_hours: float = 168
+    #: Sign-in throttling (issuer.core.throttle): attempts per account and per client
+    #: address before back-off, the first lock and its cap, and how long a key is
+    #: remembered; the threads that may run argon2 at once in each worker.
+    signin_free_attempts: int = 5
+    signin_free_attempts_per_address: int = 20
+    signin_lock_base_seconds: int = 1
+    signin_lock_max_seconds: int = 900
+    signin_window_seconds: int = 900
+    signin_threads: int = 1
+    #: Keep the sign-in throttle in Redis (e.g. redis://127.0.0.1:6379/0) instead of the
+    #: database; keys are prefixed with ``redis_prefix``.
+    redis_url: str | None = None
+    redis_prefix: str = "creditbank"
+    #: /docs, /redoc and /openapi.json: on in development and test, off in production
+    #: unless CREDITBANK_ENABLE_DOCS=1.
+    enable_docs: bool | None = None
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:
@@ -66,13 +101,20 @@ class Settings(BaseSettings):
             return self
         for name, default in DEV_SECRETS.items():
             value: SecretStr = getattr(self, name)
-            if value.get_secret_value() == default:
+            why = weak_secret(value.get_secret_value(), default)
+            if why is not None:
                 env_name = f"CREDITBANK_{name.upper()}"
                 raise ValueError(
-                    f"{env_name} still has its development default; "
-                    f"set a real secret before running with CREDITBANK_ENV=production"
+                    f"{env_name} {why}; set at least {MIN_SECRET_BYTES} random bytes "
+                    "(e.g. python -c 'import secrets; print(secrets.token_urlsafe(32))') "
+                    "before running with CREDITBANK_ENV=production"
                 )
         return self
+
+    @property
+    def docs_enabled(self) -> bool:
+        """Whether the API documentation routes are served."""
+        return self.enable_docs if self.enable_docs is not None else self.env != "production"
 
     @property
     def db_url(self) -> str:

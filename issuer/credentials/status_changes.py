@@ -4,7 +4,10 @@ A credential's ``status`` column is the source of truth: the published status li
 (:mod:`issuer.credentials.status_publication`) and the trust bundle
 (:mod:`issuer.credentials.trust`) are built from it, so a change is visible at the next
 status refresh and in the next bundle.
-Every change is written to the audit trail in the same transaction.
+Every change is written to the audit trail and to ``credential_status_change`` (who, why,
+and the committee case that required it, readable back through :func:`history`) in the
+same transaction. Who may make which change is decided one layer up, in
+:mod:`issuer.committee.status_governance`.
 
 Transitions: active ⇄ suspended, active/suspended → revoked. Revocation is final
 (:class:`~issuer.core.errors.CredentialRevoked`); setting the current status again is a no-op.
@@ -14,23 +17,42 @@ from __future__ import annotations
 
 from typing import Literal
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from issuer.core import audit
 from issuer.core.errors import CredentialRevoked
 from issuer.credentials.issuance import get_credential
-from issuer.models import Credential
+from issuer.models import Credential, CredentialStatusChange
 
-__all__ = ["NewStatus", "set_status"]
+__all__ = ["NewStatus", "history", "set_status"]
 
 NewStatus = Literal["active", "revoked", "suspended"]
 
 
 def set_status(
-    session: Session, jti: str, status: NewStatus, *, reason: str, actor: str
+    session: Session,
+    jti: str,
+    status: NewStatus,
+    *,
+    reason: str,
+    actor: str,
+    case_id: int | None = None,
 ) -> Credential:
     """Set the status of credential ``jti`` (``urn:uuid:`` prefix accepted); caller commits."""
     credential = get_credential(session, jti.removeprefix("urn:uuid:"))
+    return change(session, credential, status, reason=reason, actor=actor, case_id=case_id)
+
+
+def change(
+    session: Session,
+    credential: Credential,
+    status: NewStatus,
+    *,
+    reason: str,
+    actor: str,
+    case_id: int | None = None,
+) -> Credential:
+    """Set the status of ``credential``, recorded with ``actor``, ``reason`` and ``case_id``."""
     if credential.status == status:
         return credential
     if credential.status == "revoked":
@@ -38,12 +60,40 @@ def set_status(
     previous = credential.status
     credential.status = status
     session.add(credential)
+    assert credential.id is not None
+    session.add(
+        CredentialStatusChange(
+            credential_id=credential.id,
+            from_status=previous,
+            to_status=status,
+            actor=actor[:64],
+            reason=reason,
+            case_id=case_id,
+        )
+    )
     session.flush()
     audit.record(
         session,
         actor=actor,
         action=f"credential.{status}",
         subject=f"credential:{credential.jti}"[:64],
-        payload={"jti": credential.jti, "from": previous, "to": status, "reason": reason},
+        payload={
+            "jti": credential.jti,
+            "from": previous,
+            "to": status,
+            "reason": reason,
+            "case": case_id,
+        },
     )
     return credential
+
+
+def history(session: Session, credential: Credential) -> list[CredentialStatusChange]:
+    """Every status change of ``credential``, oldest first."""
+    return list(
+        session.exec(
+            select(CredentialStatusChange)
+            .where(col(CredentialStatusChange.credential_id) == credential.id)
+            .order_by(col(CredentialStatusChange.id))
+        )
+    )

@@ -41,6 +41,12 @@ from issuer.models.credentials import (
     CredentialStatus,
     StatusList,
 )
+from issuer.models.guard import (
+    CredentialStatusChange,
+    SigninThrottle,
+    StatusChangePublic,
+    StatusHistoryPublic,
+)
 from issuer.models.ledger import GENESIS_HASH, EntryKind, LedgerEntry, LedgerEntryPublic
 from issuer.models.oid4vci import (
     CredentialOfferCreate,
@@ -98,6 +104,7 @@ __all__ = [
     "CredentialOfferCreate",
     "CredentialOfferCreated",
     "CredentialStatus",
+    "CredentialStatusChange",
     "DecisionPublic",
     "Dispute",
     "Domain",
@@ -128,8 +135,11 @@ __all__ = [
     "RecognitionStatus",
     "Redemption",
     "RedemptionItem",
+    "SigninThrottle",
     "StandardPublic",
     "StandardStatus",
+    "StatusChangePublic",
+    "StatusHistoryPublic",
     "StatusList",
     "Transfer",
     "TransferCreate",

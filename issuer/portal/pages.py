@@ -18,11 +18,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, col, select
 
+from issuer.api import signin
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import accounts, qualifications
 from issuer.committee import disputes
-from issuer.core import i18n, labels, security
-from issuer.core.errors import CreditBankError, NotFound, Unauthenticated
+from issuer.core import i18n, labels
+from issuer.core.errors import CreditBankError, NotFound, TooManyAttempts, Unauthenticated
 from issuer.core.i18n import N_
 from issuer.core.settings import Settings
 from issuer.credentials import certificate, issuance
@@ -185,7 +186,7 @@ def sign_in_page(request: Request, settings: SettingsDep) -> HTMLResponse:
 
 
 @router.post("/sign-in")
-async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def sign_in(request: Request, settings: SettingsDep) -> Response:
     form = await _session.read_form(request)
     if not _session.check_csrf(request, form):
         return _refused(request, settings, "/portal/sign-in")
@@ -193,12 +194,21 @@ async def sign_in(request: Request, session: SessionDep, settings: SettingsDep) 
     try:
         if not raw_id.isdigit() or len(raw_id) > 12:
             raise Unauthenticated("not an account number")
-        token = security.authenticate(session, settings, int(raw_id), form.get("password", ""))
+        token = await signin.sign_in(request, int(raw_id), form.get("password", ""))
     except Unauthenticated:
         error = translate(request, "Wrong account number or password.")
         return _page(
             request, settings, "sign_in.html", status_code=401, error=error, learner_id=raw_id[:12]
         )
+    except TooManyAttempts as exc:
+        error = translate(
+            request, "Too many attempts; try again in %(seconds)s s.", seconds=exc.retry_after
+        )
+        page = _page(
+            request, settings, "sign_in.html", status_code=429, error=error, learner_id=raw_id[:12]
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
     response = RedirectResponse("/portal/account", status_code=status.HTTP_303_SEE_OTHER)
     _session.set_session(response, request, settings, token)
     return response

@@ -175,10 +175,10 @@ def test_production_refuses_the_dev_session_key(tmp_path: Any) -> None:
             _env_file=None,  # type: ignore[call-arg]
             env="production",
             home=tmp_path,
-            key_passphrase="a",  # type: ignore[arg-type]
-            admin_token="b",  # type: ignore[arg-type]
-            id_hmac_key="c",  # type: ignore[arg-type]
-            status_key="d",  # type: ignore[arg-type]
+            key_passphrase="a-strong-secret-0123456789abcdefghij",  # type: ignore[arg-type]
+            admin_token="b-strong-secret-0123456789abcdefghij",  # type: ignore[arg-type]
+            id_hmac_key="c-strong-secret-0123456789abcdefghij",  # type: ignore[arg-type]
+            status_key="d-strong-secret-0123456789abcdefghij",  # type: ignore[arg-type]
         )
 
 

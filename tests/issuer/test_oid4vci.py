@@ -306,3 +306,45 @@ def test_racing_wallets_get_one_token_for_one_code(
             select(OID4VCIAccessToken).where(col(OID4VCIAccessToken.offer_id) == offer["offer_id"])
         ).all()
         assert len(tokens) == 1
+
+
+def test_concurrent_wrong_pins_are_evaluated_at_most_five_times(
+    client: TestClient,
+    inst_a: dict[str, Any],
+    admin: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+) -> None:
+    """A burst of guesses cannot outrun the limit, and the right PIN after it gets nothing."""
+    learner_id, _ = learner_with_deposits(client, inst_a["headers"])
+    offer = make_offer(client, admin, learner_id)
+    code = code_of(offer["offer_uri"])
+    wrong = f"{(int(offer['tx_code']) + 1) % 10**6:06d}"
+    guesses = 12
+    barrier = threading.Barrier(guesses)
+
+    def guess(_: int) -> str:
+        barrier.wait()
+        for _try in range(50):  # SQLite refuses a concurrent writer now and then: try again
+            try:
+                with Session(engine) as session:
+                    try:
+                        redeem_pre_authorized_code(session, settings, code, wrong)
+                    except InvalidGrant as exc:
+                        if exc.keep_writes:
+                            session.commit()
+                        return str(exc.reason)
+                    session.commit()
+                    return "token"
+            except OperationalError:
+                continue
+        return "busy"
+
+    with ThreadPoolExecutor(guesses) as pool:
+        outcomes = list(pool.map(guess, range(guesses)))
+    assert outcomes.count("wrong_tx_code") == MAX_TX_ATTEMPTS
+    assert outcomes.count("tx_code_locked") == guesses - MAX_TX_ATTEMPTS
+    with Session(engine) as session:
+        row = session.get(OID4VCIOffer, offer["offer_id"])
+        assert row is not None and row.tx_attempts == MAX_TX_ATTEMPTS
+    oauth_error(client.post(TOKEN, data=token_form(offer)), 400, "invalid_grant", "tx_code_locked")

@@ -58,6 +58,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /learners/{learner_id}/credentials/clr": ADMIN_OR_SELF,
     "POST /learners/{learner_id}/credentials/sd-jwt": ADMIN_OR_SELF,
     "POST /credentials/{jti}/status": ADMIN_OR_COMMITTEE,
+    "GET /credentials/{jti}/status": ADMIN_OR_COMMITTEE,
     # Ownership of the credential is checked once it is found (tests of the PDF route).
     "GET /credentials/{jti}/certificate.pdf": AUTHENTICATED,
     "POST /learners/{learner_id}/credential-offers": ADMIN_OR_SELF,

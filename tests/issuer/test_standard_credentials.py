@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from issuer.models import AuditEvent, Credential, CredentialEntry
-from tests.issuer.factories import course, create_learner
+from tests.issuer.factories import course, create_learner, problem
 from verifier import (
     TrustBundle,
     VerificationError,
@@ -365,7 +365,7 @@ def test_demo_hook_writes_the_four_files(
     assert verify_sd_jwt_presentation(presentation, trust, audience=AUD, nonce="demo")
 
 
-def test_learner_issues_own_and_committee_revokes(
+def test_learner_issues_own_and_the_committee_needs_a_case_to_revoke(
     app: FastAPI, client: TestClient, admin: dict[str, str], inst_a: dict[str, Any]
 ) -> None:
     from tests.issuer.committee_factories import member, signed_in_learner
@@ -385,10 +385,16 @@ def test_learner_issues_own_and_committee_revokes(
     )
     assert denied.status_code == 403
     expert = member(client, admin, "education")
-    revoked = client.post(
+    without_case = client.post(
         f"/credentials/{issued['jti']}/status",
         json={"status": "revoked", "reason": "dispute upheld"},
         headers=expert["headers"],
+    )
+    problem(without_case, 403, "case_required")  # governed: tests/issuer/test_status_governance.py
+    revoked = client.post(
+        f"/credentials/{issued['jti']}/status",
+        json={"status": "revoked", "reason": "issued in error"},
+        headers=admin,
     )
     assert revoked.status_code == 200, revoked.text
     by_learner = client.post(

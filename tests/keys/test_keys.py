@@ -7,11 +7,14 @@ import os
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from keys import (
     BadPassphrase,
@@ -22,6 +25,7 @@ from keys import (
     Signer,
     UnsupportedAlgorithm,
     b64url,
+    b64url_decode,
     generate_private_key,
     load_public_jwk,
     public_jwk,
@@ -172,21 +176,81 @@ def test_load_public_jwk_refuses_private_material_and_wrong_alg() -> None:
 # -- the store -----------------------------------------------------------------------------
 
 
-def test_store_files_are_encrypted_pkcs8(store: KeyStore) -> None:
+def _open_documented(path: Path, kid: str) -> Any:
+    """Open a key file by its documented form alone (scrypt, AES-256-GCM, kid as AAD)."""
+    document = json.loads(path.read_text())
+    kdf = document["kdf"]
+    key = Scrypt(
+        salt=b64url_decode(kdf["salt"]), length=32, n=kdf["n"], r=kdf["r"], p=kdf["p"]
+    ).derive(PASSPHRASE)
+    der = AESGCM(key).decrypt(
+        b64url_decode(document["nonce"]), b64url_decode(document["ciphertext"]), kid.encode()
+    )
+    return serialization.load_der_private_key(der, password=None)
+
+
+def test_store_files_are_sealed_with_scrypt(store: KeyStore) -> None:
     store.ensure_initialized()
     records = store.records()
     assert {(r.purpose, r.state) for r in records} == {("signing", "active"), ("anchor", "active")}
     for record in records:
-        path = store.directory / f"{record.kid}.pem"
-        pem = path.read_bytes()
-        assert pem.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+        path = store.directory / f"{record.kid}.key"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
-        with pytest.raises(TypeError):  # encrypted: cannot be read without a password
-            serialization.load_pem_private_key(pem, password=None)
-        key = serialization.load_pem_private_key(pem, password=PASSPHRASE)
-        assert public_jwk(key.public_key(), record.alg) == record.jwk  # type: ignore[arg-type]
+        document = json.loads(path.read_text())
+        assert document["format"] == "creditbank-key/1"
+        assert document["cipher"] == "A256GCM"
+        kdf = document["kdf"]
+        # OWASP's scrypt floor: N=2^15, r=8, p=3 or an equivalent cost.
+        assert kdf["name"] == "scrypt" and kdf["n"] * kdf["r"] * kdf["p"] >= 2**15 * 8 * 3
+        assert len(b64url_decode(kdf["salt"])) == 16
+        assert "PRIVATE" not in path.read_text()
+        key = _open_documented(path, record.kid)
+        assert public_jwk(key.public_key(), record.alg) == record.jwk
+    for name in ("keys.json", ".lock"):
+        assert stat.S_IMODE((store.directory / name).stat().st_mode) == 0o600
     metadata = (store.directory / "keys.json").read_text()
     assert "PRIVATE" not in metadata and '"d"' not in metadata
+
+
+def test_a_key_file_opens_only_under_its_own_kid(store: KeyStore) -> None:
+    store.ensure_initialized()
+    anchor = store.anchor_signer_record()
+    signing = next(r for r in store.records() if r.purpose == "signing")
+    (store.directory / f"{anchor.kid}.key").unlink()
+    (store.directory / f"{signing.kid}.key").rename(store.directory / f"{anchor.kid}.key")
+    with pytest.raises(BadPassphrase):
+        KeyStore(store.directory, PASSPHRASE).anchor_signer()
+
+
+def test_a_tampered_key_file_is_invalid_key(store: KeyStore) -> None:
+    store.ensure_initialized()
+    record = store.anchor_signer_record()
+    path = store.directory / f"{record.kid}.key"
+    document = json.loads(path.read_text())
+    document["kdf"]["n"] = 2**30  # would cost 1 TiB of memory
+    path.write_text(json.dumps(document))
+    with pytest.raises(InvalidKey):
+        KeyStore(store.directory, PASSPHRASE).anchor_signer()
+
+
+def test_legacy_pkcs8_pem_key_files_still_load(store: KeyStore) -> None:
+    """Stores written before the sealed files keep working with the same passphrase."""
+    store.ensure_initialized()
+    record = store.anchor_signer_record()
+    path = store.directory / f"{record.kid}.key"
+    key = _open_documented(path, record.kid)
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(PASSPHRASE),
+    )
+    path.unlink()
+    (store.directory / f"{record.kid}.pem").write_bytes(pem)
+    reopened = KeyStore(store.directory, PASSPHRASE)
+    assert reopened.anchor_jwk() == record.jwk
+    reopened.anchor_signer().sign(b"still signs")
+    with pytest.raises(BadPassphrase):
+        KeyStore(store.directory, b"wrong passphrase").anchor_signer()
 
 
 def test_wrong_passphrase(store: KeyStore) -> None:

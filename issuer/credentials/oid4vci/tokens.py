@@ -1,9 +1,10 @@
 """The token endpoint's work: redeem a pre-authorized code for an access token.
 
 A code is redeemed at most once: the offer row is marked by one conditional ``UPDATE``
-(not yet redeemed, not locked → redeemed), so of two wallets racing with one code only
-one gets a token. A wrong transaction code is counted; after :data:`MAX_TX_ATTEMPTS`
-wrong codes the offer is locked for good, which caps guessing at 5 in a million.
+(not yet redeemed → redeemed), so of two wallets racing with one code only one gets a
+token. Every transaction code is counted *before* it is compared (one conditional
+``UPDATE … WHERE tx_attempts < 5 RETURNING``); after :data:`MAX_TX_ATTEMPTS` attempts the
+offer is locked for good, even for concurrent guesses, which caps guessing at 5 in a million.
 """
 
 from __future__ import annotations
@@ -59,19 +60,24 @@ def _find_offer(session: Session, code: str) -> OID4VCIOffer:
     return offer
 
 
-def _count_wrong_tx_code(session: Session, offer: OID4VCIOffer) -> InvalidGrant:
-    # Read before the UPDATE: the ORM synchronises ``offer`` with the new count.
-    left = max(0, MAX_TX_ATTEMPTS - offer.tx_attempts - 1)
-    session.execute(
+def _take_attempt(session: Session, offer: OID4VCIOffer) -> int | None:
+    """Count one transaction-code attempt before it is evaluated; ``None`` when none is left.
+
+    One conditional ``UPDATE … WHERE tx_attempts < MAX RETURNING``: the row lock it takes
+    makes concurrent guesses queue, so of any burst at most :data:`MAX_TX_ATTEMPTS` are
+    ever evaluated, and a correct code after the limit finds no attempt left.
+    """
+    taken = session.execute(
         update(OID4VCIOffer)
-        .where(col(OID4VCIOffer.id) == offer.id)
+        .where(
+            col(OID4VCIOffer.id) == offer.id,
+            col(OID4VCIOffer.tx_attempts) < MAX_TX_ATTEMPTS,
+            col(OID4VCIOffer.redeemed_at).is_(None),
+        )
         .values(tx_attempts=OID4VCIOffer.tx_attempts + 1)
-    )
-    error = InvalidGrant(
-        f"the transaction code is wrong; {left} attempt(s) left", reason="wrong_tx_code"
-    )
-    error.keep_writes = True  # the counted attempt must survive the error response
-    return error
+        .returning(col(OID4VCIOffer.tx_attempts))
+    ).first()
+    return None if taken is None else int(taken[0])
 
 
 def redeem_pre_authorized_code(
@@ -101,15 +107,25 @@ def redeem_pre_authorized_code(
         raise InvalidGrant(
             "this offer needs its transaction code (tx_code)", reason="tx_code_required"
         )
+    attempts = _take_attempt(session, offer)
+    if attempts is None:
+        session.refresh(offer)
+        if offer.redeemed_at is not None:
+            raise InvalidGrant("the pre-authorized code has been used already", reason="code_used")
+        raise InvalidGrant(
+            "too many wrong transaction codes; ask for a new offer", reason="tx_code_locked"
+        )
     if not tx_code_matches(settings, offer.code_hash, tx_code, offer.tx_code_hash):
-        raise _count_wrong_tx_code(session, offer)
+        error = InvalidGrant(
+            f"the transaction code is wrong; {MAX_TX_ATTEMPTS - attempts} attempt(s) left",
+            reason="wrong_tx_code",
+        )
+        error.keep_writes = True  # the counted attempt must survive the error response
+        raise error
+    # The attempt taken above holds the offer row, so no other request redeems it meanwhile.
     redeemed = session.execute(
         update(OID4VCIOffer)
-        .where(
-            col(OID4VCIOffer.id) == offer.id,
-            col(OID4VCIOffer.redeemed_at).is_(None),
-            col(OID4VCIOffer.tx_attempts) < MAX_TX_ATTEMPTS,
-        )
+        .where(col(OID4VCIOffer.id) == offer.id, col(OID4VCIOffer.redeemed_at).is_(None))
         .values(redeemed_at=moment)
     )
     if redeemed.rowcount != 1:  # type: ignore[attr-defined]

@@ -1,0 +1,182 @@
+"""Sign-in throttling: per account and per client address, shared through the database.
+
+Each test signs in from an address of its own (TestClient's ``client``), so the
+address counts of the rest of the suite are untouched.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from issuer.core import security, throttle
+from issuer.core.errors import TooManyAttempts, Unauthenticated
+from issuer.core.settings import Settings
+from issuer.models import AuditEvent, SigninThrottle, utcnow
+from tests.issuer.committee_factories import PASSWORD, signed_in_learner
+from tests.issuer.factories import problem
+
+pytestmark = pytest.mark.db
+
+_addresses = (f"198.51.100.{n}" for n in itertools.count(1))
+
+
+@pytest.fixture
+def address() -> str:
+    return next(_addresses)
+
+
+@pytest.fixture
+def from_address(app: FastAPI, address: str) -> TestClient:
+    return TestClient(app, client=(address, 50000))
+
+
+def token(client: TestClient, learner_id: int, password: str) -> Any:
+    return client.post("/auth/token", json={"learner_id": learner_id, "password": password})
+
+
+def test_account_locks_after_the_free_attempts_and_refuses_even_the_right_password(
+    client: TestClient,
+    from_address: TestClient,
+    admin: dict[str, str],
+    settings: Settings,
+    engine: Engine,
+) -> None:
+    learner = signed_in_learner(client, admin)
+    for _ in range(settings.signin_free_attempts):
+        problem(token(from_address, learner["id"], "wrong password"), 401, "unauthenticated")
+    for password in ("wrong password", PASSWORD):
+        response = token(from_address, learner["id"], password)
+        body = problem(response, 429, "too_many_attempts")
+        assert "access_token" not in body
+        assert 1 <= int(response.headers["retry-after"]) <= settings.signin_lock_base_seconds
+    with Session(engine) as session:
+        locks = session.exec(
+            select(AuditEvent).where(
+                col(AuditEvent.action) == "signin.locked",
+                col(AuditEvent.subject) == f"learner:{learner['id']}",
+            )
+        ).all()
+        assert len(locks) == 1
+
+
+def test_the_portal_form_is_throttled_too(
+    client: TestClient, app: FastAPI, admin: dict[str, str], settings: Settings, address: str
+) -> None:
+    learner = signed_in_learner(client, admin)
+    browser = TestClient(app, client=(address, 50000))
+    page = browser.get("/portal/sign-in")
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    form = {"learner_id": str(learner["id"]), "password": "wrong password", "csrf": csrf}
+    for _ in range(settings.signin_free_attempts):
+        assert browser.post("/portal/sign-in", data=form).status_code == 401
+    locked = browser.post("/portal/sign-in", data={**form, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "尝试次数过多" in locked.text  # in Chinese, the default language
+    assert int(locked.headers["retry-after"]) >= 1
+
+
+def test_back_off_doubles_up_to_the_cap(
+    client: TestClient, admin: dict[str, str], settings: Settings, engine: Engine, address: str
+) -> None:
+    learner = signed_in_learner(client, admin)
+    keys = throttle.limits(settings, learner["id"], address)
+    moment = utcnow()
+    for _ in range(settings.signin_free_attempts):
+        throttle.count_attempt(engine, settings, keys, now=moment)
+    waits = []
+    for _ in range(12):
+        with pytest.raises(TooManyAttempts) as info:  # at once: locked
+            throttle.count_attempt(engine, settings, keys, now=moment)
+        waits.append(info.value.retry_after)
+        moment += timedelta(seconds=info.value.retry_after)
+        throttle.count_attempt(engine, settings, keys, now=moment)  # allowed again
+    assert waits[:6] == [1, 2, 4, 8, 16, 32]
+    assert waits[-1] == settings.signin_lock_max_seconds == max(waits)
+    # Once the lock has passed, the right password signs in and clears the account's count.
+    moment += timedelta(seconds=settings.signin_lock_max_seconds)
+    assert security.sign_in(engine, settings, learner["id"], PASSWORD, address, now=moment)
+    with Session(engine) as session:
+        assert session.get(SigninThrottle, keys[0].key) is None
+
+
+def test_an_address_guessing_at_many_accounts_is_locked(
+    from_address: TestClient, settings: Settings
+) -> None:
+    unknown = itertools.count(900_000_000)
+    for _ in range(settings.signin_free_attempts_per_address):
+        problem(token(from_address, next(unknown), "guess"), 401, "unauthenticated")
+    response = token(from_address, next(unknown), "guess")
+    problem(response, 429, "too_many_attempts")
+    assert int(response.headers["retry-after"]) >= 1
+
+
+def test_many_learners_sign_in_from_one_address(
+    client: TestClient, from_address: TestClient, admin: dict[str, str], settings: Settings
+) -> None:
+    """Successes do not add up against an address (a school's NAT, a service centre)."""
+    learners = [signed_in_learner(client, admin) for _ in range(3)]
+    for _round in range(settings.signin_free_attempts_per_address // 3 + 2):
+        for learner in learners:
+            assert token(from_address, learner["id"], PASSWORD).status_code == 200
+
+
+def test_a_burst_of_wrong_passwords_checks_at_most_the_free_attempts(
+    client: TestClient, admin: dict[str, str], settings: Settings, engine: Engine, address: str
+) -> None:
+    learner = signed_in_learner(client, admin)
+    burst = 24
+    barrier = threading.Barrier(burst)
+
+    def attempt(_: int) -> str:
+        barrier.wait()
+        try:
+            security.sign_in(engine, settings, learner["id"], "wrong", address)
+        except Unauthenticated:
+            return "checked"
+        except TooManyAttempts:
+            return "refused"
+        return "signed in"
+
+    with ThreadPoolExecutor(burst) as pool:
+        outcomes = list(pool.map(attempt, range(burst)))
+    assert outcomes.count("checked") == settings.signin_free_attempts
+    assert outcomes.count("refused") == burst - settings.signin_free_attempts
+    with Session(engine) as session:
+        row = session.get(SigninThrottle, f"learner:{learner['id']}")
+        assert row is not None and row.attempts == settings.signin_free_attempts
+        assert row.locked_until is not None
+
+
+def test_counts_are_forgotten_after_the_window(
+    client: TestClient, admin: dict[str, str], settings: Settings, engine: Engine, address: str
+) -> None:
+    learner = signed_in_learner(client, admin)
+    moment = utcnow()
+    keys = throttle.limits(settings, learner["id"], address)
+    for _ in range(settings.signin_free_attempts - 1):
+        throttle.count_attempt(engine, settings, keys, now=moment)
+    later = moment + timedelta(seconds=settings.signin_window_seconds + 1)
+    throttle.count_attempt(engine, settings, keys, now=later)
+    with Session(engine) as session:
+        row = session.get(SigninThrottle, keys[0].key)
+        assert row is not None and (row.attempts, row.locked_until) == (1, None)
+
+
+def test_sign_ins_run_in_the_bounded_pool(
+    app: FastAPI, client: TestClient, admin: dict[str, str], settings: Settings
+) -> None:
+    """argon2 runs in the worker's sign-in pool (CREDITBANK_SIGNIN_THREADS), not the loop."""
+    signed_in_learner(client, admin)
+    limiter = app.state.signin_limiter
+    assert limiter.total_tokens == settings.signin_threads
+    assert limiter.borrowed_tokens == 0  # every sign-in gave its thread back
