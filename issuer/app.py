@@ -16,13 +16,14 @@ from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
 from issuer.api import status as status_api
 from issuer.api import transfers as transfers_api
+from issuer.api.retry import RetryMiddleware
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.settings import Settings
 from issuer.models import Problem
 from issuer.portal import pages as portal_pages
 from keys import KeyStore
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_app_from_environment"]
 
 _PROBLEM_CONTENT = {
     problems.PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.keystore = keystore
     problems.install(app)
+    app.add_middleware(RetryMiddleware)
     for router in (institutions.router, learners.router, credentials.router, public.router):
         app.include_router(router)
     app.include_router(verify_page.router)
@@ -81,3 +83,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portal_api.router)
     app.include_router(portal_pages.router)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of one server worker: settings from ``CREDITBANK_*`` (``creditbank serve``).
+
+    Uvicorn calls this factory in every worker process (``--workers N``); the workers
+    share nothing but the database and the data directory.
+    """
+    return create_app(Settings())

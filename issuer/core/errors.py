@@ -31,9 +31,11 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── CredentialRevoked       409 credential_revoked   (revocation is final)
     │   ├── AlreadyTransferred      409 already_transferred
     │   ├── CredentialSuspended     409 credential_suspended
-    │   └── CredentialExpired       409 credential_expired
+    │   ├── CredentialExpired       409 credential_expired
+    │   └── RequestInProgress       409 request_in_progress
     ├── LedgerCorrupt               500 ledger_corrupt
-    └── DatabaseNotMigrated         500 database_not_migrated
+    ├── DatabaseNotMigrated         500 database_not_migrated
+    └── DatabaseBusy                503 database_busy
 """
 
 from __future__ import annotations
@@ -50,6 +52,7 @@ __all__ = [
     "CredentialRevoked",
     "CredentialSuspended",
     "CreditBankError",
+    "DatabaseBusy",
     "DatabaseNotMigrated",
     "DisputeWindowClosed",
     "DuplicateCertificate",
@@ -66,6 +69,7 @@ __all__ = [
     "NotFound",
     "NotRecognised",
     "RecognitionDecided",
+    "RequestInProgress",
     "StandardState",
     "Unauthenticated",
 ]
@@ -251,3 +255,22 @@ class CredentialSuspended(Conflict):
 class CredentialExpired(Conflict):
     code = "credential_expired"
     title = "Credential expired"
+
+
+class RequestInProgress(Conflict):
+    """A request with the same ``Idempotency-Key`` is being processed; retry to get its answer."""
+
+    code = "request_in_progress"
+    title = "Request in progress"
+
+
+class DatabaseBusy(CreditBankError):
+    """The database kept refusing the transaction (deadlock or serialization failure).
+
+    Raised only after the bounded retry of :mod:`issuer.api.retry` gave up; nothing was
+    written, and the client may send the request again.
+    """
+
+    code = "database_busy"
+    status = 503
+    title = "Database busy"
