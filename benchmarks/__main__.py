@@ -28,6 +28,7 @@ BENCHMARKS = (
     "status_list",
     "transfer",
     "verify_page",
+    "http_deposits",
 )
 
 
