@@ -302,3 +302,26 @@ def test_two_concurrent_imports_of_one_file(server: Server, tmp_path: Path) -> N
     sql = "SELECT count(*) FROM achievement WHERE institution_id = :id"
     assert server.count(sql, id=inst["id"]) == 12
     _ledger_intact(server)
+
+
+def test_36_trainings_in_one_year_keep_the_yearly_cap(server: Server) -> None:
+    """GE-LIFELONG caps a year at 10 credits: 36 trainings at once deposit exactly that."""
+    inst = _institution(server, "training_body")
+    learner = _learner(server, inst)
+
+    def post(client: httpx2.Client, i: int) -> httpx2.Response:
+        body = {
+            "kind": "training",
+            "hours": 40,
+            "provider": f"并发培训学校 {i}",  # distinct, so only the yearly cap binds
+            "completed_on": "2025-03-01",
+            "external_ref": f"CONC-TRAIN-{learner}-{i}",
+        }
+        return client.post(f"/learners/{learner}/achievements", json=body, headers=inst["headers"])
+
+    responses = burst(36, post, server)
+    assert _statuses(responses) == {201: 36}
+    total = "SELECT coalesce(sum(half_credits), 0) FROM ledger_entry WHERE learner_id = :id"
+    assert server.count(total, id=learner) == 20
+    assert server.count("SELECT count(*) FROM achievement WHERE learner_id = :id", id=learner) == 36
+    _ledger_intact(server)

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
@@ -21,7 +21,7 @@ from issuer.api import problems
 from issuer.api.idempotency import run
 from issuer.api.retry import ATTEMPTS, RetryMiddleware
 from issuer.cli import run as cli_run
-from issuer.core.db import is_retryable
+from issuer.core.db import is_retryable, make_engine
 from issuer.core.errors import RequestInProgress
 from issuer.models import CommitteeCase, IdempotencyRecord, Panel, utcnow
 from issuer.models.committee import MemberPublic
@@ -151,6 +151,25 @@ def test_the_database_holds_one_open_case_per_subject(engine: Engine) -> None:
         with pytest.raises(IntegrityError):
             session.flush()
         session.rollback()
+
+
+@pytest.mark.db
+def test_a_killed_pooled_connection_is_replaced(db_url: str) -> None:
+    """A connection the server killed (restart, pg_terminate_backend) fails no request."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server to kill connections")
+    engine = make_engine(db_url, pool_size=1, max_overflow=0)
+    killer = create_engine(db_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            pid = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with killer.connect() as connection:
+            connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        with engine.connect() as connection:  # the pooled one is dead: a new one is made
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != pid
+    finally:
+        engine.dispose()
+        killer.dispose()
 
 
 @pytest.mark.parametrize("workers", ["0", "-2", "many"])
