@@ -233,22 +233,20 @@ def test_40_concurrent_pin_guesses(server: Server) -> None:
     assert server.count(tokens, id=offer["offer_id"]) == 0
 
 
-def _review_panel(server: Server) -> None:
+def _review_panel(server: Server) -> list[dict[str, str]]:
+    """A review panel of three members; returns their request headers."""
     with httpx2.Client(base_url=server.base_url, timeout=30) as client:
-        ids = []
+        members = []
         for category in ("education", "industry", "enterprise"):
             spec = {"name": f"委员 {category}", "category": category}
-            ids.append(
-                _ok(client.post("/committee/members", json=spec, headers=server.admin))["id"]
-            )
+            members.append(_ok(client.post("/committee/members", json=spec, headers=server.admin)))
+        ids = [m["id"] for m in members]
         panel = {"name": "并发评审组", "purpose": "review", "member_ids": ids}
         _ok(client.post("/committee/panels", json=panel, headers=server.admin))
+    return [{"Authorization": f"Bearer {m['token']}"} for m in members]
 
 
-def test_8_concurrent_review_openings(server: Server) -> None:
-    inst = _institution(server, "enterprise")
-    learner = _learner(server, inst)
-    _review_panel(server)
+def _pending_recognition(server: Server, inst: dict[str, Any], learner: int) -> dict[str, Any]:
     work = {
         "kind": "work_experience",
         "occupation_name": "工业机器人系统操作员",
@@ -262,8 +260,16 @@ def test_8_concurrent_review_openings(server: Server) -> None:
         recorded = _ok(
             client.post(f"/learners/{learner}/achievements", json=work, headers=inst["headers"])
         )
-    recognition = recorded["recognition"]
+    recognition: dict[str, Any] = recorded["recognition"]
     assert recognition["status"] == "pending_review"
+    return recognition
+
+
+def test_8_concurrent_review_openings(server: Server) -> None:
+    inst = _institution(server, "enterprise")
+    learner = _learner(server, inst)
+    _review_panel(server)
+    recognition = _pending_recognition(server, inst, learner)
     path = f"/committee/recognitions/{recognition['id']}/review"
     responses = burst(8, lambda c, i: c.post(path, json={}, headers=server.admin), server)
     assert _statuses(responses) == {201: 1, 409: 7}
@@ -324,4 +330,27 @@ def test_36_trainings_in_one_year_keep_the_yearly_cap(server: Server) -> None:
     total = "SELECT coalesce(sum(half_credits), 0) FROM ledger_entry WHERE learner_id = :id"
     assert server.count(total, id=learner) == 20
     assert server.count("SELECT count(*) FROM achievement WHERE learner_id = :id", id=learner) == 36
+    _ledger_intact(server)
+
+
+def test_three_votes_at_once_decide_the_case_once(server: Server) -> None:
+    """The quorum is reached by votes cast at the same moment: one decision, one deposit."""
+    inst = _institution(server, "enterprise")
+    learner = _learner(server, inst)
+    members = _review_panel(server)
+    recognition = _pending_recognition(server, inst, learner)
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        path = f"/committee/recognitions/{recognition['id']}/review"
+        case = _ok(client.post(path, json={}, headers=server.admin))
+    votes = f"/committee/cases/{case['id']}/votes"
+    responses = burst(
+        3, lambda c, i: c.post(votes, json={"choice": "approve"}, headers=members[i]), server
+    )
+    assert _statuses(responses) == {201: 3}
+    assert {r.json()["status"] for r in responses} <= {"open", "approve"}
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        decided = _ok(client.get(f"/committee/cases/{case['id']}", headers=server.admin), 200)
+    assert decided["status"] == "approve"
+    deposits = "SELECT count(*) FROM ledger_entry WHERE learner_id = :id AND kind = 'deposit'"
+    assert server.count(deposits, id=learner) == 1
     _ledger_intact(server)
