@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PACKAGES := keys verifier issuer wallet
 
-.PHONY: help install run test test-browser test-db lint format openapi messages bench demo clean
+.PHONY: help install run test test-browser test-db test-concurrency lint format openapi messages bench demo clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) with demo data (SQLite under ./var)"
@@ -44,6 +44,11 @@ test-browser: install
 # The database tests alone; CI runs them again with CREDITBANK_TEST_DATABASE_URL on PostgreSQL.
 test-db: install
 	$(BIN)/pytest -q -m db
+
+# Bursts of concurrent requests against `creditbank serve --workers 4` over HTTP: SQLite, and
+# PostgreSQL too when CREDITBANK_TEST_DATABASE_URL is set (each run makes and drops its own database).
+test-concurrency: install
+	$(BIN)/pytest -q -m concurrency tests/concurrency
 
 lint: install
 	$(BIN)/ruff check $(PACKAGES) tests benchmarks

@@ -29,6 +29,7 @@ BENCHMARKS = (
     "transfer",
     "verify_page",
     "signin",
+    "http_deposits",
 )
 
 

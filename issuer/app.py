@@ -19,6 +19,7 @@ from issuer.api import status as status_api
 from issuer.api import transfers as transfers_api
 from issuer.api.headers import SecurityHeaders
 from issuer.api.input_guard import InputGuard
+from issuer.api.retry import RetryMiddleware
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
@@ -26,7 +27,7 @@ from issuer.models import Problem
 from issuer.portal import pages as portal_pages
 from keys import KeyStore
 
-__all__ = ["create_app"]
+__all__ = ["create_app", "create_app_from_environment"]
 
 _PROBLEM_CONTENT = {
     problems.PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
@@ -75,6 +76,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # One connection pool per worker for the sign-in throttle, when it lives in Redis.
     app.state.redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     problems.install(app)
+    # Middleware added last runs first: the input guard refuses an oversized or hostile
+    # body before the retry middleware buffers it for a possible rerun.
+    app.add_middleware(RetryMiddleware)
     # Body size, JSON depth and NUL characters are checked before any route parses a body.
     app.add_middleware(InputGuard)
     for router in (institutions.router, learners.router, credentials.router, public.router):
@@ -97,3 +101,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portal_pages.router)
     app.include_router(portal_pages.home)
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The app of one server worker: settings from ``CREDITBANK_*`` (``creditbank serve``).
+
+    Uvicorn calls this factory in every worker process (``--workers N``); the workers
+    share nothing but the database and the data directory.
+    """
+    return create_app(Settings())

@@ -12,7 +12,10 @@ Use from a route::
                            model=Result, produce=lambda: do_it(...))
 
 The stored record is written in the same transaction as the work, so either both commit
-or neither does.
+or neither does. Concurrent requests with the same key queue on a lock of their own
+(:func:`issuer.core.db.lock_key`, taken before the work locks anything else), so the
+later ones find the first one's record and replay it; should two still meet at the
+unique key, the loser answers 409 ``request_in_progress`` and a retry replays.
 """
 
 from __future__ import annotations
@@ -26,7 +29,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from issuer.core.audit import payload_hash
-from issuer.core.errors import IdempotencyKeyReused
+from issuer.core.db import lock_key
+from issuer.core.errors import IdempotencyKeyReused, RequestInProgress
 from issuer.models import IdempotencyRecord
 
 __all__ = ["IdempotencyKeyDep", "run"]
@@ -57,6 +61,7 @@ def run(
     if key is None:
         return produce()
     request_hash = payload_hash(request)
+    lock_key(session, f"idempotency {scope} {key}")
     existing = session.exec(
         select(IdempotencyRecord).where(
             col(IdempotencyRecord.scope) == scope, col(IdempotencyRecord.key) == key
@@ -78,5 +83,7 @@ def run(
         session.flush()
     except IntegrityError as exc:
         # A concurrent request with the same key won; this one's work is rolled back.
-        raise IdempotencyKeyReused("a request with this Idempotency-Key is in progress") from exc
+        raise RequestInProgress(
+            "a request with this Idempotency-Key is in progress; retry to get its response"
+        ) from exc
     return result

@@ -21,8 +21,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import keys
 import verifier
+from issuer.core.db import is_retryable
 from issuer.core.errors import (
     CreditBankError,
+    DatabaseBusy,
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
@@ -138,6 +140,10 @@ async def _on_http_error(request: Request, exc: Exception) -> ProblemResponse:
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
+    if is_retryable(exc):
+        # issuer.api.retry ran the request again and again; tell the client to wait a little.
+        logger.error("database busy on %s %s after retries", request.method, request.url.path)
+        return problem_response(request, DatabaseBusy(), headers={"Retry-After": "1"})
     logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, CreditBankError("an unexpected error occurred"))
 

@@ -32,6 +32,7 @@ __all__ = [
     "create_learner",
     "entry_public",
     "get_learner",
+    "lock_learner",
 ]
 
 
@@ -75,6 +76,19 @@ def get_learner(session: Session, learner_id: int) -> Learner:
     """The learner, or :class:`NotFound`."""
     learner = session.get(Learner, learner_id)
     if learner is None:
+        raise NotFound(f"learner {learner_id} does not exist")
+    return learner
+
+
+def lock_learner(session: Session, learner_id: int) -> Learner:
+    """Lock the learner's account for this transaction (:func:`ledger.lock_account`), then load it.
+
+    Write paths call this before they read anything of the account, so that every writer
+    of one account takes its locks in the same order.
+    """
+    ledger.lock_account(session, learner_id)
+    learner = session.get(Learner, learner_id, populate_existing=True)
+    if learner is None:  # pragma: no cover - the lock found the row
         raise NotFound(f"learner {learner_id} does not exist")
     return learner
 

@@ -26,6 +26,7 @@ __all__ = [
     "canonical_bytes",
     "entries",
     "entry_hash",
+    "lock_account",
     "verify_chain",
 ]
 
@@ -67,11 +68,16 @@ def entry_hash(entry: LedgerEntry) -> str:
     return hashlib.sha256(canonical_bytes(entry)).hexdigest()
 
 
-def _lock_account(session: Session, learner_id: int) -> tuple[int, str]:
-    """Serialise appends to one account until the transaction ends; return its head.
+def lock_account(session: Session, learner_id: int) -> tuple[int, str]:
+    """Lock the learner's account until the transaction ends; return its (seq, head).
 
-    PostgreSQL locks the learner row; SQLite has no row locks, so a no-op UPDATE takes
-    the database write lock before the head is read.
+    Every write to an account calls this first, before anything else reads or writes
+    the account, so concurrent writers queue in one order instead of deadlocking.
+    PostgreSQL takes ``FOR NO KEY UPDATE`` on the learner row: it queues writers of the
+    same account but does not conflict with the key-share locks that inserts of rows
+    referencing the learner take. SQLite has no row locks, so a no-op UPDATE takes the
+    database write lock before anything is read. Raises :class:`NotFound` when there is
+    no such learner.
     """
     if session.get_bind().dialect.name == "sqlite":
         session.execute(
@@ -79,7 +85,7 @@ def _lock_account(session: Session, learner_id: int) -> tuple[int, str]:
         )
         statement = select(Learner.ledger_seq, Learner.ledger_head)
     else:
-        statement = select(Learner.ledger_seq, Learner.ledger_head).with_for_update()
+        statement = select(Learner.ledger_seq, Learner.ledger_head).with_for_update(key_share=True)
     head = session.exec(statement.where(col(Learner.id) == learner_id)).first()
     if head is None:
         raise NotFound(f"learner {learner_id} does not exist")
@@ -124,7 +130,7 @@ def append(
     transfers out are negative; adjustments are either, never zero.
     """
     _check_sign(kind, half_credits)
-    last_seq, prev_hash = _lock_account(session, learner_id)
+    last_seq, prev_hash = lock_account(session, learner_id)
     seq = last_seq + 1
     entry = LedgerEntry(
         learner_id=learner_id,

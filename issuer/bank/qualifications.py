@@ -219,7 +219,7 @@ def redeem(
 ) -> RedemptionPublic:
     """Redeem credits toward a qualification; refuse a second redemption or too few credits."""
     pathway = _pathway(pathway_id)
-    learner = accounts.get_learner(session, learner_id)
+    learner = accounts.lock_learner(session, learner_id)
     if _redeemed(session, learner_id, pathway_id) is not None:
         raise AlreadyRedeemed(f"credits were already redeemed toward {pathway_id}")
     chosen, reasons = select_units(pathway, _units(session, learner_id))

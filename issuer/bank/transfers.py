@@ -124,6 +124,8 @@ def record_transfer(
     moment = now or utcnow()
     credentials = _credentials(session, data, moment)
     learner_id = next(iter(credentials.values())).learner_id
+    # The account before its deposits are read, so concurrent transfers of one deposit queue.
+    ledger.lock_account(session, learner_id)
     picks, duplicates = _picks(session, data, credentials)
     available = standing.standing_credits(session, learner_id, [p.deposit for p in picks])
     assert institution.id is not None

@@ -1,6 +1,6 @@
 """``creditbank``: the operator's command line.
 
-    creditbank serve [--host H] [--port N]
+    creditbank serve [--host H] [--port N] [--workers N]
     creditbank db upgrade | db current
     creditbank keys generate|list|rotate|retire|compromise
     creditbank trust export --out FILE [--anchor-out FILE]

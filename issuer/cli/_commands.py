@@ -81,10 +81,23 @@ def guarded(handler: Handler, args: argparse.Namespace) -> int:
         return 1
 
 
+def _positive(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
+
+
 def add_parsers(sub: Any) -> None:
     serve = sub.add_parser("serve", help="serve the API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_positive,
+        default=1,
+        help="worker processes (default 1); they share the database and the data directory",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     db = sub.add_parser("db", help="database migrations")
@@ -336,6 +349,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # operator set the public address (a reverse proxy, a domain name) explicitly.
     os.environ.setdefault("CREDITBANK_VERIFY_BASE_URL", base)
     settings = load_settings()
+    # Built here once even with several workers: it refuses an un-migrated database and
+    # creates the keys of a new installation before the workers start, so they never race.
     app = create_app(settings)
     refuse_port_in_use(args.host, args.port)
     print("creditbank is serving:")
@@ -359,5 +374,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
             token = settings.admin_token.get_secret_value()
             print(f"  admin requests need: Authorization: Bearer {token}  (development token)")
     sys.stdout.flush()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    if args.workers == 1:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+        return 0
+    app.state.engine.dispose()
+    # Each worker builds its own app from the environment: pin the data directory to an
+    # absolute path so every worker finds the same one.
+    os.environ["CREDITBANK_HOME"] = str(settings.home.resolve())
+    uvicorn.run(
+        "issuer.app:create_app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+    )
     return 0

@@ -77,6 +77,9 @@ def file_dispute(
 ) -> DisputePublic:
     """Open a dispute over one of the learner's decisions and put it to the dispute panel."""
     filed = now or utcnow()
+    assert learner.id is not None
+    # The account first: a redemption or correction of it waits for this dispute, or this for it.
+    ledger.lock_account(session, learner.id)
     entry = session.get(LedgerEntry, data.ledger_entry_id)
     if entry is None or entry.learner_id != learner.id:
         raise NotFound(f"ledger entry {data.ledger_entry_id} is not in this account")
@@ -156,6 +159,7 @@ def apply_outcome(
         return
     entry = session.get(LedgerEntry, dispute.ledger_entry_id)
     assert entry is not None
+    ledger.lock_account(session, entry.learner_id)
     related = _decision_entries(session, entry)
     current = sum(e.half_credits for e in related)
     delta = case.outcome_half_credits - current

@@ -18,6 +18,8 @@ import secrets
 from collections import Counter
 from datetime import datetime, timedelta
 
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, func, select
 
 from issuer.core.errors import (
@@ -61,6 +63,7 @@ __all__ = [
     "get_case",
     "list_cases",
     "list_members",
+    "lock_case",
     "open_case",
     "panel_public",
     "tally",
@@ -166,13 +169,40 @@ def open_case(
         due_at=opened + timedelta(days=panel.decision_days),
     )
     session.add(case)
-    session.flush()
+    try:
+        session.flush()
+    except IntegrityError as exc:  # a concurrent request opened a case on the same subject
+        raise Conflict(f"a case on {subject} is already open") from exc
     return case
 
 
 def get_case(session: Session, case_id: int) -> CommitteeCase:
     """The case, or :class:`NotFound`."""
     case = session.get(CommitteeCase, case_id)
+    if case is None:
+        raise NotFound(f"committee case {case_id} does not exist")
+    return case
+
+
+def lock_case(session: Session, case_id: int) -> CommitteeCase:
+    """The case, locked until the transaction ends, so concurrent votes on it queue.
+
+    A vote counts the votes before it; without the lock two last votes could each miss
+    the other and leave the case undecided, or both carry its outcome out. SQLite has no
+    row locks: a no-op UPDATE takes the database write lock instead.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(CommitteeCase)
+            .where(col(CommitteeCase.id) == case_id)
+            .values(id=col(CommitteeCase.id))
+        )
+    case = session.exec(
+        select(CommitteeCase)
+        .where(col(CommitteeCase.id) == case_id)
+        .with_for_update(key_share=True)
+        .execution_options(populate_existing=True)
+    ).first()
     if case is None:
         raise NotFound(f"committee case {case_id} does not exist")
     return case

@@ -111,7 +111,7 @@ def vote(
 ) -> CasePublic:
     """Cast ``member``'s vote on the case; carry the outcome out when it settles the case."""
     moment = now or utcnow()
-    case = panels.get_case(session, case_id)
+    case = panels.lock_case(session, case_id)
     actor = f"committee:{member.id}"
     outcome = panels.cast_vote(session, case, member, data, now=moment)
     audit.record(

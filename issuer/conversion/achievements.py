@@ -13,7 +13,7 @@ from datetime import date
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from issuer.bank.accounts import entry_public, get_learner
+from issuer.bank.accounts import entry_public, lock_learner
 from issuer.conversion import recognitions
 from issuer.conversion.courses import ensure_new_external_ref
 from issuer.conversion.engine import Catalogue, Facts, decide
@@ -65,7 +65,7 @@ def record_achievement(
     ``on`` is the decision date (today in UTC by default); ``catalogue`` may be passed
     by bulk callers that compiled the effective standards once.
     """
-    learner = get_learner(session, learner_id)
+    learner = lock_learner(session, learner_id)
     assert institution.id is not None and learner.id is not None
     stored = data.stored(institution.code)
     achievement = Achievement(

@@ -6,7 +6,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from issuer.bank import ledger
-from issuer.bank.accounts import entry_public, get_learner
+from issuer.bank.accounts import entry_public, lock_learner
 from issuer.conversion.general_hours import convert_hours
 from issuer.core.errors import AchievementExists
 from issuer.models import (
@@ -47,7 +47,7 @@ def record_course(
     written: the ledger holds only movements of credits. The response then carries the
     decision that explains why, and ``entry`` is null.
     """
-    learner = get_learner(session, learner_id)
+    learner = lock_learner(session, learner_id)
     assert institution.id is not None and learner.id is not None
     ensure_new_external_ref(session, institution.id, data.external_ref)
     achievement = Achievement.model_validate(

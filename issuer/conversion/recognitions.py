@@ -107,6 +107,9 @@ def create(
 
 def _pending(session: Session, recognition_id: int) -> Recognition:
     row = get(session, recognition_id)
+    # Lock the account, then read the recognition again: a concurrent decision is seen.
+    ledger.lock_account(session, row.learner_id)
+    session.refresh(row)
     if row.status != "pending_review":
         raise RecognitionDecided(f"recognition {recognition_id} is already {row.status}")
     return row

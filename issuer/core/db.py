@@ -15,6 +15,8 @@ from issuer.core.migrate import current_revision, upgrade
 
 __all__ = [
     "current_revision",
+    "is_retryable",
+    "lock_key",
     "make_engine",
     "require_migrated",
     "require_reachable",
@@ -22,16 +24,23 @@ __all__ = [
     "upgrade",
 ]
 
+#: SQLSTATEs after which the whole transaction may simply run again: PostgreSQL rolled it
+#: back (``40P01`` deadlock detected, ``40001`` serialization failure).
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine for ``url``; SQLite connections get foreign keys and a busy timeout.
 
     SQL parameters are kept out of error messages and logs (``hide_parameters``): they
-    hold names and national-ID hashes.
+    hold names and national-ID hashes. ``pool_pre_ping`` tests a pooled connection before
+    handing it out, so a connection the server killed (restart, idle timeout,
+    ``pg_terminate_backend``) is replaced instead of failing the request that draws it.
     """
     kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
+    kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
@@ -57,6 +66,35 @@ def require_reachable(engine: Engine) -> None:
             f"cannot connect to the database {where} ({reason}); start the database server "
             "or set CREDITBANK_DATABASE_URL to one that answers"
         ) from None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether ``exc`` is a deadlock or serialization failure after which a rerun is safe.
+
+    The database rolled the whole transaction back, so running the same work again
+    cannot write anything twice. SQLite's "database is locked" (its busy timeout ran
+    out) is the same situation.
+    """
+    if not isinstance(exc, DBAPIError):
+        return False
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig)
+
+
+def lock_key(session: Session, name: str) -> None:
+    """Serialise transactions that use the same ``name`` until this one ends.
+
+    PostgreSQL takes a transaction-scoped advisory lock on a 64-bit hash of ``name``;
+    SQLite takes the database write lock (a no-op write), which serialises every writer.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("UPDATE alembic_version SET version_num = version_num WHERE 0"))
+    else:
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(hashtextextended(:name, 0))"), {"name": name}
+        )
 
 
 def require_migrated(engine: Engine) -> None:

@@ -32,17 +32,19 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── DuplicateCertificate    409 duplicate_certificate
     │   ├── RecognitionDecided      409 recognition_decided
     │   ├── StandardState           409 standard_state
-    │   ├── CredentialRevoked       409 credential_revoked   (revocation is final)
+    │   ├── CredentialRevoked       409 credential_revoked      (revocation is final)
     │   ├── AlreadyTransferred      409 already_transferred
     │   ├── CredentialSuspended     409 credential_suspended
     │   ├── CredentialExpired       409 credential_expired
     │   ├── CaseNotDecided          409 case_not_decided
-    │   └── DecisionMismatch        409 decision_mismatch
-    ├── TooManyAttempts             429 too_many_attempts
+    │   ├── DecisionMismatch        409 decision_mismatch
+    │   └── RequestInProgress       409 request_in_progress
     ├── LedgerCorrupt               500 ledger_corrupt
     ├── DatabaseNotMigrated         500 database_not_migrated
+    ├── TooManyAttempts             429 too_many_attempts
     ├── DataDirectoryMissing        500 data_directory_missing
-    └── DatabaseUnreachable         503 database_unreachable
+    ├── DatabaseUnreachable         503 database_unreachable
+    └── DatabaseBusy                503 database_busy
 """
 
 from __future__ import annotations
@@ -63,6 +65,7 @@ __all__ = [
     "CredentialSuspended",
     "CreditBankError",
     "DataDirectoryMissing",
+    "DatabaseBusy",
     "DatabaseNotMigrated",
     "DatabaseUnreachable",
     "DecisionMismatch",
@@ -83,6 +86,7 @@ __all__ = [
     "NotRecognised",
     "PayloadTooLarge",
     "RecognitionDecided",
+    "RequestInProgress",
     "StandardState",
     "TooManyAttempts",
     "Unauthenticated",
@@ -338,3 +342,22 @@ class DatabaseUnreachable(CreditBankError):
     code = "database_unreachable"
     status = 503
     title = "Database unreachable"
+
+
+class RequestInProgress(Conflict):
+    """A request with the same ``Idempotency-Key`` is being processed; retry to get its answer."""
+
+    code = "request_in_progress"
+    title = "Request in progress"
+
+
+class DatabaseBusy(CreditBankError):
+    """The database kept refusing the transaction (deadlock or serialization failure).
+
+    Raised only after the bounded retry of :mod:`issuer.api.retry` gave up; nothing was
+    written, and the client may send the request again.
+    """
+
+    code = "database_busy"
+    status = 503
+    title = "Database busy"

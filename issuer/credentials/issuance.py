@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from issuer.bank.accounts import get_learner
+from issuer.bank.accounts import lock_learner
 from issuer.bank.standing import deposit_entries, standing_credits
 from issuer.core.errors import (
     NotFound,
@@ -100,7 +100,7 @@ def issue_cbqr(
     now: datetime | None = None,
 ) -> Issued:
     """Sign a ``cbqr`` credential over the given deposits and store it (caller commits)."""
-    learner = get_learner(session, learner_id)
+    learner = lock_learner(session, learner_id)
     assert learner.id is not None
     entries = credit_entries(session, learner.id, entry_ids)
     issued_at = (now or utcnow()).replace(microsecond=0)

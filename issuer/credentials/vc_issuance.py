@@ -15,7 +15,7 @@ from typing import Any
 from sqlmodel import Session
 
 from issuer.bank import standing
-from issuer.bank.accounts import get_learner
+from issuer.bank.accounts import lock_learner
 from issuer.core.errors import InvalidHolderKey, NotRecognised
 from issuer.core.settings import Settings
 from issuer.credentials import issuance, status_slots
@@ -165,7 +165,7 @@ def issue_ob3(
     now: datetime | None = None,
 ) -> Credential:
     """Sign an OB 3.0 AchievementCredential JWT for one deposit (``format="ob3+jwt"``)."""
-    learner = get_learner(session, learner_id)
+    learner = lock_learner(session, learner_id)
     assert learner.id is not None
     (fact,) = entry_facts(session, learner.id, [entry_id])
     signer = _ob_signer(keystore, alg)
@@ -209,7 +209,7 @@ def issue_clr(
     Each achievement is also enveloped as its own OB 3.0 JWT, sharing the transcript's
     status slot: revoking the transcript revokes what it carries.
     """
-    learner = get_learner(session, learner_id)
+    learner = lock_learner(session, learner_id)
     assert learner.id is not None
     facts = entry_facts(session, learner.id, None)
     signer = _ob_signer(keystore, alg)
@@ -286,7 +286,7 @@ def issue_sd_jwt(
     The stored token is the issued form: the issuer JWT and every disclosure, ending
     in ``~``. The holder picks disclosures and adds a KB-JWT when presenting.
     """
-    learner = get_learner(session, learner_id)
+    learner = lock_learner(session, learner_id)
     assert learner.id is not None
     public = checked_holder_jwk(holder_jwk)
     facts = entry_facts(session, learner.id, entry_ids)

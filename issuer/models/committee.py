@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import String
+from sqlalchemy import Index, String, text
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
@@ -68,6 +68,17 @@ class PanelMember(SQLModel, table=True):
 
 class CommitteeCase(SQLModel, table=True):
     __tablename__ = "committee_case"
+    # At most one open case per subject (one review of a recognition, one dispute of an
+    # entry), whatever concurrent requests do.
+    __table_args__ = (
+        Index(
+            "uq_committee_case_open_subject",
+            "subject",
+            unique=True,
+            postgresql_where=text("status = 'open'"),
+            sqlite_where=text("status = 'open'"),
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     panel_id: int = Field(foreign_key="panel.id", index=True)

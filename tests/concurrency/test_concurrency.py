@@ -1,0 +1,351 @@
+"""Concurrent requests against ``creditbank serve --workers 4`` over real HTTP.
+
+Each case sends one burst of simultaneous requests that race for the same account, key,
+deposit, certificate, offer or case, then asserts: no 5xx, exactly the rows the rules
+allow, and a clean ``creditbank ledger verify`` (the real CLI). Runs on SQLite and, with
+``CREDITBANK_TEST_DATABASE_URL``, on PostgreSQL (``.ci/run``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from tests.concurrency.server import CLI, Server, burst
+from tests.issuer.factories import new_code, new_national_id
+
+pytestmark = pytest.mark.concurrency
+
+PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+
+
+def _ok(response: httpx2.Response, status: int = 201) -> Any:
+    assert response.status_code == status, response.text
+    return response.json()
+
+
+def _statuses(responses: list[httpx2.Response]) -> Counter[int]:
+    counts = Counter(r.status_code for r in responses)
+    assert not [s for s in counts if s >= 500], {r.status_code: r.text for r in responses}
+    return counts
+
+
+def _codes(responses: list[httpx2.Response]) -> Counter[str]:
+    return Counter(
+        r.json()["code"] for r in responses if r.status_code >= 400 and "code" in r.json()
+    )
+
+
+def _ledger_intact(server: Server) -> None:
+    done = server.cli("ledger", "verify", "--json", "--quiet")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["ok"] is True
+
+
+def _institution(server: Server, kind: str = "university") -> dict[str, Any]:
+    code = new_code("C")
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        body = _ok(
+            client.post(
+                "/institutions",
+                json={
+                    "code": code,
+                    "name_zh": f"并发{code}",
+                    "name_en": f"Conc {code}",
+                    "kind": kind,
+                },
+                headers=server.admin,
+            )
+        )
+    body["headers"] = {"Authorization": f"Bearer {body['api_key']}"}
+    return dict(body)
+
+
+def _learner(server: Server, institution: dict[str, Any]) -> int:
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        body = _ok(
+            client.post(
+                "/learners",
+                json={"name": "并发学员", "national_id": new_national_id()},
+                headers=institution["headers"],
+            )
+        )
+    return int(body["id"])
+
+
+def _course(n: int, **overrides: Any) -> dict[str, Any]:
+    body = {
+        "title": f"并发课程 {n}",
+        "course_type": "theory",
+        "hours": 32,
+        "domain": "AM",
+        "completed_on": "2024-06-30",
+        "external_ref": f"CONC-{new_code('R')}-{n}",
+    }
+    body.update(overrides)
+    return body
+
+
+def test_32_deposits_into_one_account(server: Server) -> None:
+    inst = _institution(server)
+    learner = _learner(server, inst)
+    bodies = [_course(n) for n in range(32)]
+    responses = burst(
+        32,
+        lambda c, i: c.post(
+            f"/learners/{learner}/courses", json=bodies[i], headers=inst["headers"]
+        ),
+        server,
+    )
+    assert _statuses(responses) == {201: 32}
+    sql = "SELECT count(*) FROM ledger_entry WHERE learner_id = :id"
+    assert server.count(sql, id=learner) == 32
+    assert (
+        server.count("SELECT max(seq) FROM ledger_entry WHERE learner_id = :id", id=learner) == 32
+    )
+    _ledger_intact(server)
+
+
+def test_the_same_idempotency_key_16_times(server: Server) -> None:
+    inst = _institution(server)
+    learner = _learner(server, inst)
+    body = _course(0)
+    headers = {**inst["headers"], "Idempotency-Key": f"conc-{learner}"}
+    responses = burst(
+        16, lambda c, i: c.post(f"/learners/{learner}/courses", json=body, headers=headers), server
+    )
+    counts = _statuses(responses)
+    assert set(counts) <= {201, 409}, counts
+    assert set(_codes(responses)) <= {"request_in_progress"}
+    entries = {r.json()["entry"]["id"] for r in responses if r.status_code == 201}
+    assert len(entries) == 1, "every 201 is the replay of the one deposit"
+    assert server.count("SELECT count(*) FROM ledger_entry WHERE learner_id = :id", id=learner) == 1
+    assert server.count("SELECT count(*) FROM achievement WHERE learner_id = :id", id=learner) == 1
+    _ledger_intact(server)
+
+
+def test_the_same_redemption_8_times(server: Server) -> None:
+    inst = _institution(server)
+    learner = _learner(server, inst)
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        for n, (domain, hours) in enumerate((("AM", 800), ("GE", 480))):
+            path = f"/learners/{learner}/courses"
+            _ok(
+                client.post(
+                    path, json=_course(n, domain=domain, hours=hours), headers=inst["headers"]
+                )
+            )
+    path = f"/learners/{learner}/qualifications/AM-ASSOC/redemptions"
+    responses = burst(8, lambda c, i: c.post(path, headers=server.admin), server)
+    assert _statuses(responses) == {201: 1, 409: 7}
+    assert _codes(responses) == {"already_redeemed": 7}
+    assert server.count("SELECT count(*) FROM redemption WHERE learner_id = :id", id=learner) == 1
+    kinds = "SELECT count(*) FROM ledger_entry WHERE learner_id = :id AND kind = 'redemption'"
+    assert server.count(kinds, id=learner) == 2  # one entry per domain (AM, GE)
+    _ledger_intact(server)
+
+
+def test_the_same_transfer_16_times(server: Server) -> None:
+    inst = _institution(server, "training_body")
+    university = _institution(server)
+    learner = _learner(server, inst)
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        path = f"/learners/{learner}/courses"
+        entry = _ok(client.post(path, json=_course(0), headers=inst["headers"]))["entry"]
+        credential = _ok(
+            client.post(
+                f"/learners/{learner}/credentials",
+                json={"entry_ids": [entry["id"]]},
+                headers=server.admin,
+            )
+        )
+    body = {"policy": "concurrency", "items": [{"jti": credential["jti"]}]}
+    responses = burst(
+        16, lambda c, i: c.post("/transfers", json=body, headers=university["headers"]), server
+    )
+    assert _statuses(responses) == {201: 1, 409: 15}
+    assert _codes(responses) == {"already_transferred": 15}
+    sql = "SELECT count(*) FROM transfer_item WHERE ledger_entry_id = :id"
+    assert server.count(sql, id=entry["id"]) == 1
+    outs = "SELECT count(*) FROM ledger_entry WHERE learner_id = :id AND kind = 'transfer_out'"
+    assert server.count(outs, id=learner) == 1
+    _ledger_intact(server)
+
+
+def test_the_same_certificate_into_two_accounts(server: Server) -> None:
+    inst = _institution(server, "certifying_body")
+    learners = [_learner(server, inst), _learner(server, inst)]
+    number = f"CONC-VC-{new_code('N')}"
+
+    def post(client: httpx2.Client, i: int) -> httpx2.Response:
+        body = {
+            "kind": "vocational_cert",
+            "occupation_name": "工业机器人系统运维员",
+            "occupation_code": "6-31-01-10",
+            "level": "四级",
+            "certificate_number": number,
+            "certifying_body": "并发职业技能鉴定中心",
+            "completed_on": "2025-05-20",
+            "external_ref": f"{number}-{i}",
+        }
+        return client.post(
+            f"/learners/{learners[i % 2]}/achievements", json=body, headers=inst["headers"]
+        )
+
+    responses = burst(8, post, server)
+    assert _statuses(responses) == {201: 1, 409: 7}
+    assert _codes(responses) == {"duplicate_certificate": 7}
+    sql = "SELECT count(*) FROM achievement WHERE certificate_number = :n"
+    assert server.count(sql, n=number) == 1
+    _ledger_intact(server)
+
+
+def test_40_concurrent_pin_guesses(server: Server) -> None:
+    inst = _institution(server)
+    learner = _learner(server, inst)
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        _ok(client.post(f"/learners/{learner}/courses", json=_course(0), headers=inst["headers"]))
+        offer = _ok(
+            client.post(f"/learners/{learner}/credential-offers", json={}, headers=server.admin)
+        )
+    query = httpx2.URL(offer["offer_uri"]).params["credential_offer"]
+    code = json.loads(query)["grants"][PRE_AUTH]["pre-authorized_code"]
+    wrong = f"{(int(offer['tx_code']) + 1) % 10**6:06d}"
+    form = {"grant_type": PRE_AUTH, "pre-authorized_code": code, "tx_code": wrong}
+    responses = burst(40, lambda c, i: c.post("/oid4vci/token", data=form), server)
+    assert _statuses(responses) == {400: 40}
+    reasons = Counter(r.json().get("reason") for r in responses)
+    assert reasons == {"wrong_tx_code": 5, "tx_code_locked": 35}, reasons
+    sql = "SELECT tx_attempts FROM oid4vci_offer WHERE id = :id"
+    assert server.count(sql, id=offer["offer_id"]) == 5
+    tokens = "SELECT count(*) FROM oid4vci_access_token WHERE offer_id = :id"
+    assert server.count(tokens, id=offer["offer_id"]) == 0
+
+
+def _review_panel(server: Server) -> list[dict[str, str]]:
+    """A review panel of three members; returns their request headers."""
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        members = []
+        for category in ("education", "industry", "enterprise"):
+            spec = {"name": f"委员 {category}", "category": category}
+            members.append(_ok(client.post("/committee/members", json=spec, headers=server.admin)))
+        ids = [m["id"] for m in members]
+        panel = {"name": "并发评审组", "purpose": "review", "member_ids": ids}
+        _ok(client.post("/committee/panels", json=panel, headers=server.admin))
+    return [{"Authorization": f"Bearer {m['token']}"} for m in members]
+
+
+def _pending_recognition(server: Server, inst: dict[str, Any], learner: int) -> dict[str, Any]:
+    work = {
+        "kind": "work_experience",
+        "occupation_name": "工业机器人系统操作员",
+        "months": 18,
+        "employer": "并发智能装备有限公司",
+        "attestation": "在职证明",
+        "completed_on": "2025-02-28",
+        "external_ref": f"CONC-WORK-{learner}",
+    }
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        recorded = _ok(
+            client.post(f"/learners/{learner}/achievements", json=work, headers=inst["headers"])
+        )
+    recognition: dict[str, Any] = recorded["recognition"]
+    assert recognition["status"] == "pending_review"
+    return recognition
+
+
+def test_8_concurrent_review_openings(server: Server) -> None:
+    inst = _institution(server, "enterprise")
+    learner = _learner(server, inst)
+    _review_panel(server)
+    recognition = _pending_recognition(server, inst, learner)
+    path = f"/committee/recognitions/{recognition['id']}/review"
+    responses = burst(8, lambda c, i: c.post(path, json={}, headers=server.admin), server)
+    assert _statuses(responses) == {201: 1, 409: 7}
+    assert _codes(responses) == {"conflict": 7}
+    sql = "SELECT count(*) FROM committee_case WHERE subject = :s AND status = 'open'"
+    assert server.count(sql, s=f"recognition:{recognition['id']}") == 1
+    _ledger_intact(server)
+
+
+def test_two_concurrent_imports_of_one_file(server: Server, tmp_path: Path) -> None:
+    inst = _institution(server, "training_body")
+    learners = [_learner(server, inst) for _ in range(3)]
+    rows = ["learner_id,kind,title,course_type,hours,domain,grade,completed_on,external_ref"]
+    rows += [
+        f"{learners[n % 3]},course,导入课程 {n},theory,32,AM,合格,2024-06-30,IMP-{inst['id']}-{n}"
+        for n in range(12)
+    ]
+    csv = tmp_path / "rows.csv"
+    csv.write_text("\n".join(rows) + "\n", "utf-8")
+    command = [CLI, "import", "achievements", str(csv), "--institution", inst["code"], "--json"]
+    imports = [
+        subprocess.Popen(
+            command,
+            env=server.env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    results = [p.communicate(timeout=120) for p in imports]
+    assert [p.returncode for p in imports] == [0, 0], results
+    statuses = Counter(row["status"] for out, _ in results for row in json.loads(out))
+    assert statuses == {"recorded": 12, "skipped": 12}, statuses
+    sql = "SELECT count(*) FROM achievement WHERE institution_id = :id"
+    assert server.count(sql, id=inst["id"]) == 12
+    _ledger_intact(server)
+
+
+def test_36_trainings_in_one_year_keep_the_yearly_cap(server: Server) -> None:
+    """GE-LIFELONG caps a year at 10 credits: 36 trainings at once deposit exactly that."""
+    inst = _institution(server, "training_body")
+    learner = _learner(server, inst)
+
+    def post(client: httpx2.Client, i: int) -> httpx2.Response:
+        body = {
+            "kind": "training",
+            "hours": 40,
+            "provider": f"并发培训学校 {i}",  # distinct, so only the yearly cap binds
+            "completed_on": "2025-03-01",
+            "external_ref": f"CONC-TRAIN-{learner}-{i}",
+        }
+        return client.post(f"/learners/{learner}/achievements", json=body, headers=inst["headers"])
+
+    responses = burst(36, post, server)
+    assert _statuses(responses) == {201: 36}
+    total = "SELECT coalesce(sum(half_credits), 0) FROM ledger_entry WHERE learner_id = :id"
+    assert server.count(total, id=learner) == 20
+    assert server.count("SELECT count(*) FROM achievement WHERE learner_id = :id", id=learner) == 36
+    _ledger_intact(server)
+
+
+def test_three_votes_at_once_decide_the_case_once(server: Server) -> None:
+    """The quorum is reached by votes cast at the same moment: one decision, one deposit."""
+    inst = _institution(server, "enterprise")
+    learner = _learner(server, inst)
+    members = _review_panel(server)
+    recognition = _pending_recognition(server, inst, learner)
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        path = f"/committee/recognitions/{recognition['id']}/review"
+        case = _ok(client.post(path, json={}, headers=server.admin))
+    votes = f"/committee/cases/{case['id']}/votes"
+    responses = burst(
+        3, lambda c, i: c.post(votes, json={"choice": "approve"}, headers=members[i]), server
+    )
+    assert _statuses(responses) == {201: 3}
+    assert {r.json()["status"] for r in responses} <= {"open", "approve"}
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        decided = _ok(client.get(f"/committee/cases/{case['id']}", headers=server.admin), 200)
+    assert decided["status"] == "approve"
+    deposits = "SELECT count(*) FROM ledger_entry WHERE learner_id = :id AND kind = 'deposit'"
+    assert server.count(deposits, id=learner) == 1
+    _ledger_intact(server)
