@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import keys
@@ -25,6 +26,7 @@ from issuer.core.db import is_retryable
 from issuer.core.errors import (
     CreditBankError,
     DatabaseBusy,
+    DatabaseUnreachable,
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
@@ -144,6 +146,12 @@ async def _on_unexpected(request: Request, exc: Exception) -> ProblemResponse:
         # issuer.api.retry ran the request again and again; tell the client to wait a little.
         logger.error("database busy on %s %s after retries", request.method, request.url.path)
         return problem_response(request, DatabaseBusy(), headers={"Retry-After": "1"})
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        # The database went away in the middle of the request (restart, failover, a killed
+        # connection): nothing was committed, and the pool reconnects on the next request.
+        logger.error("database connection lost on %s %s", request.method, request.url.path)
+        unreachable = DatabaseUnreachable("the database connection was lost; try again")
+        return problem_response(request, unreachable, headers={"Retry-After": "1"})
     logger.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, CreditBankError("an unexpected error occurred"))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy.exc import OperationalError
 
 import keys
 import verifier
@@ -51,3 +52,13 @@ def test_library_error_is_a_problem_with_its_code(error: Exception, status: int,
 def test_verifier_subclass_keeps_its_code() -> None:
     body = _app_raising(verifier.BadSignature("no")).get("/boom").json()
     assert (body["status"], body["code"]) == (422, "bad_signature")
+
+
+def test_a_connection_lost_mid_request_is_503_database_unreachable() -> None:
+    lost = OperationalError("SELECT 1", {}, Exception("server closed the connection"))
+    lost.connection_invalidated = True
+    response = _app_raising(lost).get("/boom")
+    assert response.status_code == 503
+    assert response.json()["code"] == "database_unreachable"
+    assert response.headers["retry-after"] == "1"
+    assert "SELECT" not in response.text and "Traceback" not in response.text
