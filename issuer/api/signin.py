@@ -1,31 +1,54 @@
-"""Sign-in off the event loop: argon2 and the throttle run in a bounded thread pool.
+"""Sign-in off the event loop: argon2 and the throttle run in a small pool of their own.
 
 argon2 takes tens of milliseconds of CPU per attempt by design; run on the event loop (or
-in the unbounded default pool) a few clients signing in slow every other request of the
-worker. Here each worker runs at most ``CREDITBANK_SIGNIN_THREADS`` sign-ins at once and
-the rest wait their turn without holding the loop.
+in the pool that also runs every synchronous route) a few clients signing in slow every
+other request of the worker. Here each worker has its own executor of
+``CREDITBANK_SIGNIN_THREADS`` threads for sign-ins, and those threads run at a lower
+scheduling priority (``nice`` +10, where the system allows it): when the cores are busy,
+the requests of everybody else go first and a sign-in waits a little longer.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
-import anyio
 from fastapi import Request
 
 from issuer.core import security
 from issuer.core.settings import Settings
 
-__all__ = ["sign_in"]
+__all__ = ["SIGNIN_NICENESS", "executor", "sign_in"]
+
+#: How much lower than the requests' threads the sign-in threads are scheduled.
+SIGNIN_NICENESS = 10
+_created = threading.Lock()
 
 
-def _limiter(request: Request, settings: Settings) -> anyio.CapacityLimiter:
+def _lower_priority() -> None:
+    # On Linux a thread has its own nice value; elsewhere, or when refused, it keeps the
+    # process's priority and the pool's size alone bounds what sign-ins take.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SIGNIN_NICENESS)
+
+
+def executor(request: Request, settings: Settings) -> ThreadPoolExecutor:
+    """The worker's sign-in executor, made on first use."""
     state = request.app.state
-    limiter: anyio.CapacityLimiter | None = getattr(state, "signin_limiter", None)
-    if limiter is None:
-        limiter = anyio.CapacityLimiter(max(1, settings.signin_threads))
-        state.signin_limiter = limiter
-    return limiter
+    with _created:
+        pool: ThreadPoolExecutor | None = getattr(state, "signin_executor", None)
+        if pool is None:
+            pool = ThreadPoolExecutor(
+                max_workers=max(1, settings.signin_threads),
+                thread_name_prefix="creditbank-signin",
+                initializer=_lower_priority,
+            )
+            state.signin_executor = pool
+    return pool
 
 
 async def sign_in(request: Request, learner_id: int, password: str) -> str:
@@ -41,4 +64,4 @@ async def sign_in(request: Request, learner_id: int, password: str) -> str:
         address,
         redis=getattr(request.app.state, "redis", None),
     )
-    return await anyio.to_thread.run_sync(work, limiter=_limiter(request, settings))
+    return await asyncio.get_running_loop().run_in_executor(executor(request, settings), work)

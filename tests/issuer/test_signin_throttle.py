@@ -7,6 +7,7 @@ address counts of the rest of the suite are untouched.
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -18,6 +19,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from issuer.api.signin import SIGNIN_NICENESS
 from issuer.core import security, throttle
 from issuer.core.errors import TooManyAttempts, Unauthenticated
 from issuer.core.settings import Settings
@@ -175,8 +177,12 @@ def test_counts_are_forgotten_after_the_window(
 def test_sign_ins_run_in_the_bounded_pool(
     app: FastAPI, client: TestClient, admin: dict[str, str], settings: Settings
 ) -> None:
-    """argon2 runs in the worker's sign-in pool (CREDITBANK_SIGNIN_THREADS), not the loop."""
+    """argon2 runs in the worker's own sign-in pool (CREDITBANK_SIGNIN_THREADS), not the loop,
+    on threads scheduled below the requests' threads."""
     signed_in_learner(client, admin)
-    limiter = app.state.signin_limiter
-    assert limiter.total_tokens == settings.signin_threads
-    assert limiter.borrowed_tokens == 0  # every sign-in gave its thread back
+    pool = app.state.signin_executor
+    assert pool._max_workers == settings.signin_threads
+    niceness = pool.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+    assert niceness.result(timeout=10) == min(
+        19, os.getpriority(os.PRIO_PROCESS, 0) + SIGNIN_NICENESS
+    )
