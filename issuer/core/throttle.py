@@ -33,7 +33,7 @@ from issuer.core.errors import TooManyAttempts
 from issuer.core.settings import Settings
 from issuer.models import SigninThrottle, utcnow
 
-__all__ = ["Limit", "count_attempt", "limits", "succeeded"]
+__all__ = ["Limit", "count_attempt", "limits", "record_lock", "succeeded"]
 
 
 @dataclass(frozen=True)
@@ -129,14 +129,19 @@ def count_attempt(
                     .where(col(SigninThrottle.key) == limit.key)
                     .values(locked_until=until)
                 )
-                audit.record(
-                    session,
-                    actor="system",
-                    action="signin.locked",
-                    subject=limit.key[:64],
-                    payload={"attempts": attempts, "locked_until": until.isoformat()},
-                )
+                record_lock(session, limit, attempts, until)
         session.commit()
+
+
+def record_lock(session: Session, limit: Limit, attempts: int, until: datetime) -> None:
+    """Audit that ``limit`` is locked until ``until`` after ``attempts`` (every store)."""
+    audit.record(
+        session,
+        actor="system",
+        action="signin.locked",
+        subject=limit.key[:64],
+        payload={"attempts": attempts, "locked_until": until.isoformat()},
+    )
 
 
 def succeeded(engine: Engine, keys: list[Limit]) -> None:

@@ -19,10 +19,9 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer.core import audit
 from issuer.core.errors import TooManyAttempts
 from issuer.core.settings import Settings
-from issuer.core.throttle import Limit
+from issuer.core.throttle import Limit, record_lock
 from issuer.models import utcnow
 
 __all__ = ["count_attempt", "succeeded"]
@@ -104,13 +103,7 @@ def count_attempt(
             for limit, attempts, lock_ms in locks:
                 if lock_ms:
                     until = moment + timedelta(milliseconds=lock_ms)
-                    audit.record(
-                        session,
-                        actor="system",
-                        action="signin.locked",
-                        subject=limit.key[:64],
-                        payload={"attempts": attempts, "locked_until": until.isoformat()},
-                    )
+                    record_lock(session, limit, attempts, until)
             session.commit()
 
 
