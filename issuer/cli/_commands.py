@@ -11,9 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
+from uvicorn import Config
+from uvicorn.supervisors import Multiprocess
 
 from issuer.app import create_app
 from issuer.cli._settings import ConfigError, load_settings, open_database, open_keystore
@@ -342,8 +345,6 @@ def refuse_port_in_use(host: str, port: int) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     base = links_base(args.host, args.port)
     # Links, QR codes and wallet offers name the server actually served, unless the
     # operator set the public address (a reverse proxy, a domain name) explicitly.
@@ -381,7 +382,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     # Each worker builds its own app from the environment: pin the data directory to an
     # absolute path so every worker finds the same one.
     os.environ["CREDITBANK_HOME"] = str(settings.home.resolve())
-    uvicorn.run(
+    config = _NoDelayConfig(
         "issuer.app:create_app_from_environment",
         factory=True,
         host=args.host,
@@ -389,4 +390,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
         workers=args.workers,
         log_level="info",
     )
+    # What uvicorn.run does for workers > 1, with the socket of _NoDelayConfig.
+    Multiprocess(config, sockets=[config.bind_socket()]).run()
     return 0
+
+
+class _NoDelayConfig(Config):
+    """uvicorn's settings, with ``TCP_NODELAY`` on the socket the workers share.
+
+    With one worker uvicorn's own server sets ``TCP_NODELAY`` on each connection; with
+    several the parent binds the socket and nobody does, so a response written in two
+    parts waits for the client's delayed ACK: about 40 ms added to every request on a
+    reused connection. Linux passes the option from the listening socket to every
+    connection accepted from it.
+    """
+
+    def bind_socket(self) -> socket.socket:
+        sock = super().bind_socket()
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return sock
