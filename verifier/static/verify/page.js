@@ -7,6 +7,13 @@
   const V = window.creditbankVerify;
   const $ = (id) => document.getElementById(id);
 
+  /** Codes of input that could not be read at all (the CLI's exit 2): a third verdict. */
+  const UNREADABLE = new Set(["unreadable_image", "no_qr_found", "unreadable_input"]);
+  const TRY_AGAIN = [
+    "请拿稳手机，让二维码占满取景框，在光线充足处拍摄并避免反光；也可以改选照片或粘贴二维码内容。",
+    "Hold the phone steady, let the QR code fill the frame, use good light and avoid glare; or choose a photo or paste the QR code's text instead.",
+  ];
+
   /** Bilingual reasons, by the Python verifier's error code (verifier/_errors.py). */
   const REASONS = {
     unreadable_image: ["无法读取该图片。", "The image cannot be read."],
@@ -137,6 +144,13 @@
       bilingual(reason, "签名、有效期和状态均已核验。", "Signature, validity period and status checked.");
       code.textContent = "";
       showDetails(result);
+    } else if (UNREADABLE.has((error && error.code) || "")) {
+      // Nothing was read, so nothing was judged: a blurred photo is not a forgery.
+      $("details").hidden = true;
+      const [zh, en] = REASONS[error.code];
+      bilingual(headline, "⟳ 未能读取，请重试", "Could not read it — please try again");
+      bilingual(reason, `${zh}${TRY_AGAIN[0]}`, `${en} ${TRY_AGAIN[1]}`);
+      code.textContent = error.code;
     } else {
       $("details").hidden = true;
       const errCode = (error && error.code) || "malformed";
@@ -145,8 +159,9 @@
       bilingual(reason, zh, en);
       code.textContent = `${errCode}${error && error.message && error.message !== errCode ? ": " + error.message : ""}`;
     }
-    verdict.dataset.error = result ? "" : (error && error.code) || "malformed";
-    verdict.dataset.result = result ? "valid" : "invalid";
+    const errorCode = result ? "" : (error && error.code) || "malformed";
+    verdict.dataset.error = errorCode;
+    verdict.dataset.result = result ? "valid" : UNREADABLE.has(errorCode) ? "unreadable" : "invalid";
     showBundleAge();
     if (window.__verdictMs === undefined) window.__verdictMs = performance.now();
   }
