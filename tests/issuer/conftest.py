@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from issuer.app import create_app
 from issuer.core import migrate
 from issuer.core.settings import Settings
+from tests.issuer.committee_factories import panel, trio
 from tests.issuer.factories import create_institution
 
 ADMIN_TOKEN = "test-admin-token"
@@ -103,3 +104,11 @@ def inst_a(client: TestClient, admin: dict[str, str]) -> dict[str, Any]:
 @pytest.fixture(scope="session")
 def inst_b(client: TestClient, admin: dict[str, str]) -> dict[str, Any]:
     return create_institution(client, admin)
+
+
+@pytest.fixture()
+def dispute_panel(client: TestClient, admin: dict[str, str]) -> list[dict[str, Any]]:
+    """Three members (education, industry, enterprise) on a fresh disputes panel."""
+    members = trio(client, admin)
+    panel(client, admin, "disputes", members)
+    return members

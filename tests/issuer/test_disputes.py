@@ -20,13 +20,6 @@ pytestmark = pytest.mark.db
 GROUNDS = "实训课时记录不完整，实际完成 48 学时 / the practice hours were under-recorded"
 
 
-@pytest.fixture()
-def dispute_panel(client: TestClient, admin: dict[str, str]) -> list[dict[str, Any]]:
-    members = trio(client, admin)
-    panel(client, admin, "disputes", members)
-    return members
-
-
 def _file(client: TestClient, learner: dict[str, Any], entry_id: int) -> Any:
     return client.post(
         f"/learners/{learner['id']}/disputes",

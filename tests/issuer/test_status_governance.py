@@ -12,19 +12,12 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from issuer.models import AuditEvent
-from tests.issuer.committee_factories import deposit, member, panel, signed_in_learner, trio
+from tests.issuer.committee_factories import deposit, member, signed_in_learner
 from tests.issuer.factories import problem
 
 pytestmark = pytest.mark.db
 
 GROUNDS = "实训课时记录不完整 / the practice hours were under-recorded"
-
-
-@pytest.fixture()
-def dispute_panel(client: TestClient, admin: dict[str, str]) -> list[dict[str, Any]]:
-    members = trio(client, admin)
-    panel(client, admin, "disputes", members)
-    return members
 
 
 def credential_with_dispute(
