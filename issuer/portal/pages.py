@@ -9,7 +9,6 @@ offer). Pages are left out of the OpenAPI description: they are for people.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from functools import cache
 from typing import Annotated, Any
 
@@ -87,8 +86,8 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
-#: Credential formats downloadable as their token, with the link text.
-TOKEN_FORMATS = {"ob3+jwt": "Open Badges 3.0 JWT", "clr+jwt": "CLR 2.0 成绩单 transcript JWT"}
+#: Credential formats downloadable as their token (a JWT file).
+TOKEN_FORMATS = frozenset({"ob3+jwt", "clr+jwt"})
 
 
 def _credits(half: int) -> str:
@@ -106,11 +105,11 @@ def _page(
 ) -> HTMLResponse:
     csrf = _session.csrf_token(request)
     locale = locale_of(request)
-    translate = i18n.translations(locale).gettext
+    gettext = i18n.translations(locale).gettext
 
     def word(kind: str, value: str) -> str:
         message = _WORDS[kind].get(value)
-        return translate(message) if message else value
+        return gettext(message) if message else value
 
     html = (
         _environment(locale)
@@ -128,7 +127,7 @@ def _page(
             word=word,
             explain=lambda text: labels.in_language(text, locale),
             title=lambda item: item.title_zh if locale == "zh_Hans" else item.title_en,
-            date=lambda value: _date(value, locale),
+            date=lambda value: i18n.format_date(value, locale),
             datetime=lambda value: i18n.format_datetime(value, locale),
             number=lambda value: i18n.format_decimal(value, locale),
             **context,
@@ -137,10 +136,6 @@ def _page(
     response = HTMLResponse(html, status_code=status_code, headers=_HEADERS)
     _session.set_csrf(response, request, csrf)
     return response
-
-
-def _date(value: date | datetime, locale: str) -> str:
-    return i18n.format_date(value, locale)
 
 
 def _to_sign_in() -> RedirectResponse:
