@@ -107,8 +107,8 @@ def format_table(data: dict[str, Any]) -> str:
 def _evaluate(args: argparse.Namespace, now: datetime) -> TransferReport:
     policy = load_policy(args.policy)
     trust = TrustBundle.load(args.trust, args.anchor)
-    limit = trust.default_max_age() if args.max_bundle_age is None else None
-    trust.check_fresh(limit or timedelta(hours=args.max_bundle_age), now)
+    hours = args.max_bundle_age
+    trust.check_fresh(trust.default_max_age() if hours is None else timedelta(hours=hours), now)
     texts: list[str | bytes] = []
     unreadable: dict[int, VerificationError] = {}
     for i, name in enumerate(args.files):
