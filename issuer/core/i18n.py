@@ -93,6 +93,7 @@ def negotiate(accept_language: str | None, cookie: str | None = None) -> str:
     return min(ranked)[2] if ranked else DEFAULT_LOCALE
 
 
+@cache  # parsed once per language, not once per date on a page
 def _babel_locale(locale: str) -> Locale:
     try:
         return Locale.parse(locale)
