@@ -30,6 +30,7 @@ BENCHMARKS = (
     "verify_page",
     "signin",
     "http_deposits",
+    "sqlite_writes",
     "workers",
 )
 

@@ -9,7 +9,7 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
-from issuer.core import migrate
+from issuer.core import migrate, sqlite_writers
 from issuer.core.errors import DatabaseNotMigrated, DatabaseUnreachable
 from issuer.core.migrate import current_revision, upgrade
 
@@ -44,6 +44,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
+        database = engine.url.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            sqlite_writers.queue_writers(engine, database)
     return engine
 
 
@@ -51,6 +54,9 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     # SQLite ignores foreign keys unless each connection asks for them.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # In write-ahead-log mode (set by migrate.upgrade) the default synchronous=NORMAL may
+    # lose the last commits on a power loss; FULL keeps them, as the rollback journal did.
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()
 
 

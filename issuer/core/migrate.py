@@ -36,7 +36,20 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    """Migrate the database at ``url`` up to ``revision`` (default: the latest)."""
+    """Migrate the database at ``url`` up to ``revision`` (default: the latest).
+
+    A SQLite file is switched to write-ahead logging first: readers then never block the
+    writer nor the writer the readers (the rollback journal made writers poll while any
+    reader held the file). The mode is stored in the file, so it is set once, here, and
+    commands that only read never write to a database they were pointed at.
+    """
+    if url.startswith("sqlite"):
+        engine = create_engine(url)
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        finally:
+            engine.dispose()
     command.upgrade(alembic_config(url), revision)
 
 

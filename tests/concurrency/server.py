@@ -110,7 +110,12 @@ def _wait_ready(process: subprocess.Popen[bytes], base_url: str, log: Path) -> N
 
 @contextmanager
 def running_server(
-    tmp: Path, backend: str, *, server_url: str | None = None, workers: int = WORKERS
+    tmp: Path,
+    backend: str,
+    *,
+    server_url: str | None = None,
+    workers: int = WORKERS,
+    cwd_in_home: bool = False,
 ) -> Iterator[Server]:
     """Migrate a new database with the CLI, then serve it with ``workers`` workers.
 
@@ -118,7 +123,9 @@ def running_server(
     ``server_url`` (default ``CREDITBANK_TEST_DATABASE_URL``) and dropped afterwards.
     """
     home = tmp / "home"
-    cwd = tmp / "elsewhere"  # the server must not depend on its working directory
+    # The server must not depend on its working directory: it runs elsewhere, or (where
+    # asked) inside its data directory, whose keys/ must not shadow the keys package.
+    cwd = home if cwd_in_home else tmp / "elsewhere"
     cwd.mkdir()
     with _database(tmp, backend, server_url) as url:
         env = {

@@ -17,7 +17,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.concurrency.server import CLI, Server, burst
+from tests.concurrency.server import CLI, Server, burst, running_server
 from tests.issuer.factories import new_code, new_national_id
 
 pytestmark = pytest.mark.concurrency
@@ -349,3 +349,14 @@ def test_three_votes_at_once_decide_the_case_once(server: Server) -> None:
     deposits = "SELECT count(*) FROM ledger_entry WHERE learner_id = :id AND kind = 'deposit'"
     assert server.count(deposits, id=learner) == 1
     _ledger_intact(server)
+
+
+def test_workers_start_from_inside_their_data_directory(tmp_path: Path) -> None:
+    """Started with its working directory inside CREDITBANK_HOME, whose keys/ folder has
+    the name of the keys package, every worker still imports the package and serves."""
+    with running_server(tmp_path, "sqlite", workers=2, cwd_in_home=True) as server:
+        assert (server.home / "keys").is_dir()
+        with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+            for _ in range(8):  # the requests meet both workers
+                assert client.get("/healthz").status_code == 200
+                assert client.get("/trust-bundle").status_code == 200

@@ -1,0 +1,58 @@
+"""One queue for the writers of a SQLite file, so they take its write lock in turn.
+
+SQLite lets one transaction write at a time; a second writer gets SQLITE_BUSY and its busy
+handler sleeps and retries (1, 2, 5 … 100 ms), so under a burst some writers keep losing
+the race and wait far longer than the queue in front of them (p99 of writes about 50× the
+median at 8 concurrent clients). Here, before the first write of a transaction, the
+connection takes an exclusive ``flock`` on ``<database>.writers``: the kernel queues the
+waiting writers of every worker process and wakes the next one the moment the lock is
+released at commit or rollback. Hand-written because the lock must follow SQLAlchemy's
+transaction events and block in the kernel; ``filelock`` and the like poll.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import threading
+from typing import Any
+
+from sqlalchemy import Engine, event
+
+__all__ = ["queue_writers"]
+
+_WRITES = ("insert", "update", "delete", "replace", "create", "drop", "alter")
+_FD = "creditbank_writer_lock_fd"
+# Threads that hold a writer lock: a thread that writes through a second connection while
+# its first still holds the lock must not wait for itself; it falls back to SQLite's busy
+# timeout, as without the queue. (The release may run on another thread: FastAPI ends a
+# dependency in a thread of its own, so this is keyed by the thread that took the lock.)
+_holders: set[int] = set()
+
+
+def queue_writers(engine: Engine, database: str) -> None:
+    """Make every transaction on ``engine`` queue for ``database``'s writer lock first."""
+    path = f"{database}.writers"
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        info = conn.connection.info
+        if _FD in info or threading.get_ident() in _holders:
+            return
+        if statement.lstrip()[:7].lower().startswith(_WRITES):
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            info[_FD] = (fd, threading.get_ident())
+            _holders.add(threading.get_ident())
+
+    def _release(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+        held = record.info.pop(_FD, None)
+        if held is not None:
+            fd, thread = held
+            os.close(fd)  # closing the descriptor releases its flock
+            _holders.discard(thread)
+
+    # A session hands its connection back to the pool when its transaction ends (commit
+    # or rollback), and the pool resets it then: the lock is held to the end of the write.
+    for name in ("reset", "close", "invalidate"):
+        event.listen(engine.pool, name, _release)
