@@ -45,7 +45,7 @@ def queue_writers(engine: Engine, database: str) -> None:
             info[_FD] = (fd, threading.get_ident())
             _holders.add(threading.get_ident())
 
-    def _release(_dbapi_connection: Any, record: Any, *_args: Any) -> None:
+    def _release(record: Any) -> None:
         held = record.info.pop(_FD, None)
         if held is not None:
             fd, thread = held
@@ -54,5 +54,14 @@ def queue_writers(engine: Engine, database: str) -> None:
 
     # A session hands its connection back to the pool when its transaction ends (commit
     # or rollback), and the pool resets it then: the lock is held to the end of the write.
-    for name in ("reset", "close", "invalidate"):
-        event.listen(engine.pool, name, _release)
+    @event.listens_for(engine.pool, "reset")
+    def _on_reset(_dbapi_connection: Any, record: Any, _state: Any) -> None:
+        _release(record)
+
+    @event.listens_for(engine.pool, "close")
+    def _on_close(_dbapi_connection: Any, record: Any) -> None:
+        _release(record)
+
+    @event.listens_for(engine.pool, "invalidate")
+    def _on_invalidate(_dbapi_connection: Any, record: Any, _exception: Any) -> None:
+        _release(record)
