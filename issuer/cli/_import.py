@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from issuer.cli._settings import load_settings, open_database
-from issuer.conversion.csv_import import import_achievements
+from issuer.conversion.csv_import import RowResult, import_achievements
 
 
 def add_parser(sub: Any) -> None:
@@ -22,7 +22,9 @@ def add_parser(sub: Any) -> None:
     )
     ach.add_argument("file", type=Path, help="CSV with a header row; see docs/standards.md")
     ach.add_argument("--institution", required=True, help="code of the vouching institution")
-    ach.add_argument("--json", action="store_true", help="print the row-by-row report as JSON")
+    ach.add_argument(
+        "--json", action="store_true", help="print the row-by-row report as JSON lines"
+    )
     ach.set_defaults(handler=cmd_import_achievements)
 
 
@@ -33,19 +35,28 @@ def _bar(done: int, total: int) -> None:
     print(f"\rimport [{bar}] {done}/{total} rows", end="", file=sys.stderr)
 
 
+def _print_row(row: RowResult) -> None:
+    print(json.dumps(asdict(row), ensure_ascii=False))
+
+
 def cmd_import_achievements(args: argparse.Namespace) -> int:
     settings = load_settings()
     engine = open_database(settings)
+    # With --json every row's outcome is printed as it is decided (one JSON object per
+    # line), so the report of a file of any size never has to be held in memory.
+    on_row = _print_row if args.json else None
     try:
-        report = import_achievements(engine, settings, args.institution, args.file, progress=_bar)
+        report = import_achievements(
+            engine, settings, args.institution, args.file, progress=_bar, on_row=on_row
+        )
     finally:
         engine.dispose()
     print(file=sys.stderr)
     for row in report.bad:
         print(f"{args.file}:{row.line}: {row.detail}", file=sys.stderr)
-    if args.json:
-        print(json.dumps([asdict(row) for row in report.rows], ensure_ascii=False, indent=2))
-    else:
+    if len(report.bad) < report.count("bad"):
+        print(f"… and {report.count('bad') - len(report.bad)} more bad rows", file=sys.stderr)
+    if not args.json:
         print(
             f"recorded {report.count('recorded')}, "
             f"pending review {report.count('pending_review')}, "

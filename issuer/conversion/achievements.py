@@ -95,7 +95,7 @@ def record_achievement(
     decision = decide(
         facts,
         catalogue or load_catalogue(session, on),
-        recognitions.history(session, learner.id),
+        recognitions.history(session, learner.id, facts),
         on=on,
     )
     if stored.domain is None:

@@ -1,18 +1,25 @@
-"""Bulk import of achievements from CSV, one transaction per row.
+"""Bulk import of achievements from CSV, streamed, in batches of rows.
 
 Every row names ``learner_id`` and ``kind`` plus the fields of that kind (see
 :mod:`issuer.conversion.evidence`); empty cells are left out. ``external_ref`` is
 required: it makes reruns safe, because a row whose ``external_ref`` the institution
 already recorded is skipped, so the same file never deposits twice. A bad row is
-reported with its line number and reason and changes nothing (its transaction is
-rolled back); the good rows are applied.
+reported with its line number and reason and changes nothing (its savepoint is rolled
+back); the good rows are applied.
+
+The file is read row by row and ``BATCH`` rows share one transaction, each row in a
+savepoint of its own: a commit per batch instead of per row, memory that does not grow
+with the file (the report keeps counts and the first ``BAD_KEPT`` refusals; every row's
+outcome goes to ``on_row`` as it is decided), and a crash loses at most the batch in
+flight, which a rerun then records. A batch the database aborted (a deadlock with
+another writer of the same accounts) runs again from its start.
 """
 
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -20,19 +27,28 @@ from typing import Any, Literal
 
 from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, col, select
 
 from issuer.conversion.achievements import record_achievement
-from issuer.conversion.evidence import achievement_adapter
+from issuer.conversion.evidence import AchievementCreate, achievement_adapter
 from issuer.conversion.standards import catalogue
+from issuer.core.db import is_retryable, lock_key
 from issuer.core.errors import AchievementExists, CreditBankError, NotFound
 from issuer.core.settings import Settings
 from issuer.models import Institution, utcnow
 
-__all__ = ["ImportReport", "RowResult", "import_achievements", "read_rows"]
+__all__ = ["BATCH", "ImportReport", "RowResult", "import_achievements", "read_rows"]
 
 RowStatus = Literal["recorded", "pending_review", "skipped", "bad"]
 Progress = Callable[[int, int], None]
+
+#: Rows per transaction.
+BATCH = 200
+#: Refused rows the report keeps for printing; all of them reach ``on_row``.
+BAD_KEPT = 1000
+#: Runs of one batch the database may abort before the import gives up.
+_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -47,23 +63,25 @@ class RowResult:
 
 @dataclass
 class ImportReport:
-    """The outcome of one import, row by row."""
+    """The outcome of one import: counts per status and the first refused rows."""
 
-    rows: list[RowResult] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+    bad: list[RowResult] = field(default_factory=list)
+
+    def add(self, row: RowResult) -> None:
+        """Count ``row`` (and keep it, if refused and fewer than ``BAD_KEPT`` are kept)."""
+        self.counts[row.status] += 1
+        if row.status == "bad" and len(self.bad) < BAD_KEPT:
+            self.bad.append(row)
 
     def count(self, status: RowStatus) -> int:
         """How many rows ended with ``status``."""
-        return sum(1 for row in self.rows if row.status == status)
-
-    @property
-    def bad(self) -> list[RowResult]:
-        """The rows that were refused."""
-        return [row for row in self.rows if row.status == "bad"]
+        return self.counts[status]
 
 
-def read_rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+def read_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, non-empty cells) for each data row; line numbers count the header."""
-    reader = csv.DictReader(io.StringIO(text))
+    reader = csv.DictReader(lines)
     for row in reader:
         cells = {k.strip(): v.strip() for k, v in row.items() if k and v and v.strip()}
         if None in row:
@@ -77,14 +95,11 @@ def _reason(exc: ValidationError) -> str:
     return f"{where}: {first['msg']}" if where else str(first["msg"])
 
 
-def _apply(
-    engine: Engine,
-    settings: Settings,
-    institution_id: int,
-    line: int,
-    cells: dict[str, str],
-    context: dict[str, Any],
-) -> RowResult:
+#: A row that passed the checks that need no database: its line, learner and achievement.
+_Parsed = tuple[int, int, AchievementCreate]
+
+
+def _parse(line: int, cells: dict[str, str]) -> RowResult | _Parsed:
     if "__extra__" in cells:
         return RowResult(line, "bad", cells["__extra__"])
     learner = cells.pop("learner_id", "")
@@ -97,24 +112,67 @@ def _apply(
         data = achievement_adapter.validate_python(cells, strict=False)
     except ValidationError as exc:
         return RowResult(line, "bad", _reason(exc))
+    return line, int(learner), data
+
+
+def _record_batch(
+    engine: Engine,
+    settings: Settings,
+    institution_id: int,
+    batch: list[_Parsed],
+    context: dict[str, Any],
+) -> list[RowResult]:
     with Session(engine) as session:
+        # Opens the transaction before the first savepoint (SQLite begins one only at a
+        # write) and lets one import of an institution's rows run at a time.
+        lock_key(session, f"import:{institution_id}")
         institution = session.get(Institution, institution_id)
         assert institution is not None
+        results = []
+        for line, learner_id, data in batch:
+            try:
+                with session.begin_nested():
+                    result = record_achievement(
+                        session, settings, institution, learner_id, data, **context
+                    )
+            except AchievementExists:
+                detail = f"external_ref {data.external_ref} already recorded"
+                results.append(RowResult(line, "skipped", detail))
+            except CreditBankError as exc:
+                results.append(RowResult(line, "bad", f"{exc.code}: {exc.detail}"))
+            else:
+                pending = result.recognition.status == "pending_review"
+                status: RowStatus = "pending_review" if pending else "recorded"
+                decision = result.decision
+                results.append(
+                    RowResult(line, status, decision.explanation_en, decision.half_credits)
+                )
+        session.commit()
+    return results
+
+
+def _record(
+    engine: Engine,
+    settings: Settings,
+    institution_id: int,
+    batch: list[_Parsed],
+    context: dict[str, Any],
+) -> list[RowResult]:
+    if not batch:
+        return []
+    attempt = 1
+    while True:
         try:
-            result = record_achievement(
-                session, settings, institution, int(learner), data, **context
-            )
-            session.commit()
-        except AchievementExists:
-            session.rollback()
-            return RowResult(line, "skipped", f"external_ref {data.external_ref} already recorded")
-        except CreditBankError as exc:
-            session.rollback()
-            return RowResult(line, "bad", f"{exc.code}: {exc.detail}")
-    status: RowStatus = (
-        "pending_review" if result.recognition.status == "pending_review" else "recorded"
-    )
-    return RowResult(line, status, result.decision.explanation_en, result.decision.half_credits)
+            return _record_batch(engine, settings, institution_id, batch, context)
+        except DBAPIError as exc:  # rolled back as a whole: running it again is safe
+            if attempt == _ATTEMPTS or not is_retryable(exc):
+                raise
+            attempt += 1
+
+
+def _count_rows(path: Path) -> int:
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        return max(0, sum(1 for _ in csv.reader(stream)) - 1)
 
 
 def import_achievements(
@@ -125,10 +183,13 @@ def import_achievements(
     *,
     on: date | None = None,
     progress: Progress | None = None,
+    on_row: Callable[[RowResult], None] | None = None,
 ) -> ImportReport:
-    """Import ``path`` for the institution with ``institution_code``; see the module docstring."""
-    text = path.read_text("utf-8-sig")
-    rows = list(read_rows(text))
+    """Import ``path`` for the institution with ``institution_code``; see the module docstring.
+
+    ``progress(done, total)`` is called after each batch; ``on_row`` with each row's
+    outcome, in file order.
+    """
     on = on or utcnow().date()
     with Session(engine) as session:
         institution = session.exec(
@@ -140,9 +201,32 @@ def import_achievements(
         institution_id = institution.id
         # One compiled catalogue for the whole file: every row is decided on the same date.
         context: dict[str, Any] = {"on": on, "catalogue": catalogue(session, on)}
+    total = _count_rows(path) if progress is not None else 0
     report = ImportReport()
-    for done, (line, cells) in enumerate(rows, start=1):
-        report.rows.append(_apply(engine, settings, institution_id, line, cells, context))
+    done = 0
+    pending: list[RowResult | _Parsed] = []
+
+    def flush() -> None:
+        nonlocal done
+        parsed = [row for row in pending if not isinstance(row, RowResult)]
+        recorded = iter(_record(engine, settings, institution_id, parsed, context))
+        for row in pending:
+            outcome = row if isinstance(row, RowResult) else next(recorded)
+            report.add(outcome)
+            if on_row is not None:
+                on_row(outcome)
+        done += len(pending)
+        pending.clear()
         if progress is not None:
-            progress(done, len(rows))
+            progress(done, total)
+
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        for line, cells in read_rows(stream):
+            pending.append(_parse(line, cells))
+            if len(pending) == BATCH:
+                flush()
+    if pending:
+        flush()
+    elif progress is not None and done == 0:
+        progress(0, 0)
     return report

@@ -10,19 +10,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import and_, or_
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col
 
 from issuer.bank import ledger
-from issuer.conversion.engine import Decision, History, HistoryItem
+from issuer.conversion.engine import Decision, Facts, History
 from issuer.core.errors import NotFound, RecognitionDecided
-from issuer.models import Achievement, LedgerEntry, Recognition, utcnow
+from issuer.models import Achievement, CapUsage, LedgerEntry, Recognition, utcnow
 
 __all__ = ["approve", "create", "get", "history", "needs_review", "reject"]
 
-#: Statuses whose credits count against the caps of later decisions. Pending ones do
-#: too, so approving them later can never push a learner over a cap.
-_COUNTED = ("recognised", "pending_review")
+# The credits of recognised and of pending recognitions count against the caps of later
+# decisions (pending ones too, so approving them later can never push a learner over a
+# cap): create() adds them to the account's cap totals, reject() takes them back.
 
 
 def get(session: Session, recognition_id: int) -> Recognition:
@@ -33,16 +34,52 @@ def get(session: Session, recognition_id: int) -> Recognition:
     return row
 
 
-def history(session: Session, learner_id: int) -> History:
-    """The account history the engine needs: counted recognitions, aggregated."""
+def _cap_keys(kind: str, year: int, source: str) -> tuple[tuple[str, str], ...]:
+    return (("year", str(year)), ("kind", kind), ("source", source[:200]))
+
+
+def history(session: Session, learner_id: int, facts: Facts) -> History:
+    """What the account already counts against the caps a decision on ``facts`` meets.
+
+    Read from the running totals (``cap_usage``): a few rows per standard, whatever the
+    account holds.
+    """
+    keys = _cap_keys(facts.kind, facts.completed_on.year, facts.source)
     statement = sa_select(
-        col(Recognition.standard),
-        col(Recognition.kind),
-        col(Recognition.source),
-        col(Recognition.year),
-        col(Recognition.half_credits),
-    ).where(col(Recognition.learner_id) == learner_id, col(Recognition.status).in_(_COUNTED))
-    return History.of(HistoryItem(*row) for row in session.execute(statement))
+        col(CapUsage.standard_id),
+        col(CapUsage.dimension),
+        col(CapUsage.key),
+        col(CapUsage.half_credits),
+    ).where(
+        col(CapUsage.learner_id) == learner_id,
+        or_(*(and_(col(CapUsage.dimension) == d, col(CapUsage.key) == k) for d, k in keys)),
+    )
+    per_year: dict[tuple[str, int], int] = {}
+    per_kind: dict[tuple[str, str], int] = {}
+    per_source: dict[tuple[str, str], int] = {}
+    for sid, dimension, key, used in session.execute(statement):
+        if dimension == "year":
+            per_year[sid, int(key)] = used
+        elif dimension == "kind":
+            per_kind[sid, key] = used
+        else:
+            per_source[sid, key] = used
+    return History(per_year, per_kind, per_source)
+
+
+def _count(session: Session, row: Recognition, sign: int) -> None:
+    """Add (``sign`` 1) or take back (-1) ``row``'s credits in the account's cap totals.
+
+    Every caller holds the account's lock, so reading and then writing a total is safe.
+    """
+    sid = row.standard.partition("@")[0]
+    for dimension, key in _cap_keys(row.kind, row.year, row.source):
+        pk = {"learner_id": row.learner_id, "standard_id": sid, "dimension": dimension, "key": key}
+        usage = session.get(CapUsage, pk) or CapUsage(
+            learner_id=row.learner_id, standard_id=sid, dimension=dimension, key=key
+        )
+        usage.half_credits += sign * row.half_credits
+        session.add(usage)
 
 
 def needs_review(kind: str, decision: Decision, threshold: int) -> bool:
@@ -94,6 +131,7 @@ def create(
         explanation_en=decision.explanation_en[:1000],
         caps_applied=list(decision.caps_applied),
     )
+    _count(session, row, 1)
     entry = None
     if not pending:
         row.decided_at = utcnow()
@@ -134,6 +172,7 @@ def reject(
 ) -> None:
     """Reject a pending recognition; nothing is deposited and its caps are released."""
     row = _pending(session, recognition_id)
+    _count(session, row, -1)
     row.status = "rejected"
     row.reason = reason[:1000]
     row.decided_at = now or utcnow()

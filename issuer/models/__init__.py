@@ -59,6 +59,7 @@ from issuer.models.oid4vci import (
 from issuer.models.qualifications import Redemption, RedemptionItem
 from issuer.models.recognitions import (
     AchievementRecorded,
+    CapUsage,
     Recognition,
     RecognitionPublic,
     RecognitionStatus,
@@ -91,6 +92,7 @@ __all__ = [
     "AchievementPublic",
     "AchievementRecorded",
     "AuditEvent",
+    "CapUsage",
     "CommitteeCase",
     "CommitteeMember",
     "ConversionStandard",

@@ -13,7 +13,13 @@ from issuer.models.achievements import AchievementPublic
 from issuer.models.ledger import LedgerEntryPublic
 from issuer.models.views import DecisionPublic
 
-__all__ = ["AchievementRecorded", "Recognition", "RecognitionPublic", "RecognitionStatus"]
+__all__ = [
+    "AchievementRecorded",
+    "CapUsage",
+    "Recognition",
+    "RecognitionPublic",
+    "RecognitionStatus",
+]
 
 RecognitionStatus = Literal["pending_review", "recognised", "rejected"]
 
@@ -44,6 +50,24 @@ class Recognition(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: str | None = Field(default=None, max_length=200)
     reason: str | None = Field(default=None, max_length=1000)
+
+
+class CapUsage(SQLModel, table=True):
+    """Half-credits an account already counts against one cap of one standard.
+
+    One row per learner, standard id (without version) and cap dimension (``year``,
+    ``kind`` or ``source``) and its key: the running total of the recognitions that count
+    (recognised or pending review), kept in the transaction that changes them, so a
+    decision reads three rows per standard instead of the account's whole history.
+    """
+
+    __tablename__ = "cap_usage"
+
+    learner_id: int = Field(foreign_key="learner.id", primary_key=True)
+    standard_id: str = Field(max_length=64, primary_key=True)
+    dimension: str = Field(max_length=8, primary_key=True)
+    key: str = Field(max_length=200, primary_key=True)
+    half_credits: int = 0
 
 
 class RecognitionPublic(SQLModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlmodel import Session
 
 from issuer.bank import ledger
 from issuer.conversion import recognitions
+from issuer.conversion.engine import Facts
 from issuer.core.errors import RecognitionDecided
 from tests.issuer.factories import create_learner, new_code, problem, row_counts
 
@@ -236,12 +238,16 @@ def test_rejection_deposits_nothing_and_releases_the_caps(
     result = post(client, inst_a, learner["id"], kinds()["work_experience"]).json()
     rid = result["recognition"]["id"]
     with Session(engine) as session:
-        assert recognitions.history(session, learner["id"]).per_kind
+        row = recognitions.get(session, rid)
+        facts = Facts(row.kind, {}, date(row.year, 1, 1), row.source)
+        used = recognitions.history(session, learner["id"], facts)
+        assert sum(used.per_kind.values()) == row.half_credits > 0
         recognitions.reject(session, rid, reason="证明材料不足")
         session.commit()
         row = recognitions.get(session, rid)
         assert (row.status, row.ledger_entry_id, row.reason) == ("rejected", None, "证明材料不足")
-        assert not recognitions.history(session, learner["id"]).per_kind
+        released = recognitions.history(session, learner["id"], facts)
+        assert sum(released.per_kind.values()) == sum(released.per_year.values()) == 0
         assert ledger.entries(session, learner["id"]) == []
         with pytest.raises(RecognitionDecided):
             recognitions.reject(session, rid, reason="again")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from issuer.cli import run
-from issuer.conversion.csv_import import import_achievements
+from issuer.conversion import csv_import
+from issuer.conversion.csv_import import RowResult, import_achievements
 from issuer.core.errors import NotFound
 from issuer.core.settings import Settings
 from tests.issuer.factories import create_learner, new_code, row_counts
@@ -137,11 +139,19 @@ def test_bad_rows_are_reported_good_rows_applied_rerun_deposits_nothing(
     other = create_learner(client, inst_a["headers"])["id"]
     path = write_csv(tmp_path / "a.csv", rows_for(learner, other))
     seen: list[tuple[int, int]] = []
+    rows: list[RowResult] = []
     report = import_achievements(
-        engine, settings, inst_a["code"], path, progress=lambda d, t: seen.append((d, t))
+        engine,
+        settings,
+        inst_a["code"],
+        path,
+        progress=lambda d, t: seen.append((d, t)),
+        on_row=rows.append,
     )
     assert seen[-1] == (7, 7)
-    by_line = {row.line: row for row in report.rows}
+    assert [row.line for row in rows] == list(range(2, 9)), "in file order"
+    by_line = {row.line: row for row in rows}
+    assert report.bad == [row for row in rows if row.status == "bad"]
     assert [by_line[n].status for n in range(2, 9)] == [
         "recorded",
         "recorded",
@@ -163,8 +173,51 @@ def test_bad_rows_are_reported_good_rows_applied_rerun_deposits_nothing(
     before = row_counts(engine)
     again = import_achievements(engine, settings, inst_a["code"], path)
     assert row_counts(engine) == before
-    assert [r.status for r in again.rows].count("skipped") == 3
+    assert again.count("skipped") == 3
     assert len(again.bad) == 4
+
+
+def test_batches_keep_each_rows_outcome_and_reruns_record_nothing(
+    client: TestClient,
+    inst_a: dict[str, Any],
+    admin: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Batches of 3 rows: the refused rows of a batch roll back alone, the rest commit."""
+    monkeypatch.setattr(csv_import, "BATCH", 3)
+    learner = create_learner(client, inst_a["headers"])["id"]
+    other = create_learner(client, inst_a["headers"])["id"]
+    path = write_csv(tmp_path / "batches.csv", rows_for(learner, other) * 2)
+    seen: list[tuple[int, int]] = []
+    rows: list[RowResult] = []
+    import_achievements(
+        engine,
+        settings,
+        inst_a["code"],
+        path,
+        progress=lambda d, t: seen.append((d, t)),
+        on_row=rows.append,
+    )
+    assert seen == [(3, 14), (6, 14), (9, 14), (12, 14), (14, 14)]
+    # Lines 9-15 repeat lines 2-8: their records exist by then and are skipped.
+    assert [row.status for row in rows[7:]] == [
+        "skipped",
+        "skipped",
+        "bad",
+        "bad",
+        "bad",
+        "bad",
+        "skipped",
+    ]
+    account = client.get(f"/learners/{learner}/account", headers=admin).json()
+    assert account["balance_half_credits"] == 4 + 6
+    before = row_counts(engine)
+    again = import_achievements(engine, settings, inst_a["code"], path)
+    assert row_counts(engine) == before
+    assert (again.count("skipped"), again.count("bad")) == (6, 8)
 
 
 def test_unknown_institution(engine: Engine, settings: Settings, tmp_path: Path) -> None:
@@ -192,6 +245,11 @@ def test_cli_import(
     assert "recorded 2, pending review 1, already recorded 0, bad 4" in out
     assert f"{path}:4: level" in err
     assert "7/7 rows" in err
+    assert run([*argv, "--json"]) == 1
+    out, _ = capsys.readouterr()
+    lines = [json.loads(line) for line in out.splitlines()]
+    assert [(row["line"], row["status"]) for row in lines][:2] == [(2, "skipped"), (3, "skipped")]
+    assert len(lines) == 7
     good = write_csv(tmp_path / "c.csv", rows_for(learner, other)[:2])
     assert run(["import", "achievements", str(good), "--institution", inst_a["code"]]) == 0
     assert run([*argv[:2], str(tmp_path / "missing.csv"), *argv[3:]]) == 1
