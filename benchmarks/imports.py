@@ -32,7 +32,9 @@ ROWS_PER_SECOND_GOAL_PG = 1_000
 
 def _write_csv(path: Path, learners: list[int], rows: int) -> None:
     with path.open("w", encoding="utf-8") as out:
-        out.write("learner_id,kind,external_ref,completed_on,title,course_type,hours,domain,grade\n")
+        out.write(
+            "learner_id,kind,external_ref,completed_on,title,course_type,hours,domain,grade\n"
+        )
         for n in range(rows):
             learner = learners[n % len(learners)]
             out.write(f"{learner},course,BENCH-{n},2025-06-30,课程 {n},theory,16,AM,合格\n")
@@ -40,13 +42,14 @@ def _write_csv(path: Path, learners: list[int], rows: int) -> None:
 
 def _worker(url: str, rows: int, accounts: int) -> dict[str, Any]:
     """One import in this process: set up, import, report seconds and peak memory."""
+    from sqlmodel import Session
+
     from issuer.bank.accounts import create_institution, create_learner
     from issuer.conversion.csv_import import import_achievements
     from issuer.core import migrate
     from issuer.core.db import make_engine
     from issuer.core.settings import Settings
     from issuer.models import InstitutionCreate, LearnerCreate
-    from sqlmodel import Session
     from tests.issuer.factories import new_national_id
 
     home = Path(tempfile.mkdtemp())
@@ -65,7 +68,9 @@ def _worker(url: str, rows: int, accounts: int) -> dict[str, Any]:
             InstitutionCreate(code="BENCH", name_zh="基准", name_en="Bench", kind="university"),
         )
         learners = [
-            create_learner(session, settings, LearnerCreate(name="基准", national_id=new_national_id())).id
+            create_learner(
+                session, settings, LearnerCreate(name="基准", national_id=new_national_id())
+            ).id
             for _ in range(accounts)
         ]
         session.commit()
