@@ -31,6 +31,8 @@ BENCHMARKS = (
     "signin",
     "http_deposits",
     "sqlite_writes",
+    "imports",
+    "account_view",
     "workers",
 )
 

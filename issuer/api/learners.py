@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
 
 from issuer.api import idempotency
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.api.principals import AdminOrInstitutionDep, AdminOrSelfDep, InstitutionDep
-from issuer.bank import accounts
+from issuer.bank import accounts, ledger
 from issuer.conversion import courses
 from issuer.models import Account, CourseCreate, CourseRecorded, LearnerCreate, LearnerPublic
-from issuer.models.input import RowId
+from issuer.models.input import INT4_MAX, RowId
+from issuer.models.ledger import EntryKind
 
 router = APIRouter(tags=["learners"])
 
@@ -48,6 +52,28 @@ def record_course(
 
 
 @router.get("/learners/{learner_id}/account")
-def get_account(learner_id: RowId, session: SessionDep, _caller: AdminOrSelfDep) -> Account:
-    """The learner's ledger, balance and balance by domain (the operator, or the learner)."""
-    return accounts.account_view(session, learner_id)
+def get_account(
+    learner_id: RowId,
+    session: SessionDep,
+    _caller: AdminOrSelfDep,
+    limit: Annotated[int, Query(ge=1, le=500, description="Entries per page.")] = 100,
+    after: Annotated[
+        int, Query(ge=0, le=INT4_MAX, description="The `next_after` of the page before.")
+    ] = 0,
+    domain: Annotated[str | None, Query(min_length=1, max_length=8)] = None,
+    kind: EntryKind | None = None,
+    since: Annotated[
+        date | None, Query(description="Entries made on or after this day (UTC).")
+    ] = None,
+    until: Annotated[
+        date | None, Query(description="Entries made on or before this day (UTC).")
+    ] = None,
+) -> Account:
+    """The learner's balance and balance by domain and kind, over every entry, and one page
+    of the ledger in chain order (the operator, or the learner).
+
+    Pages follow ``next_after``; ``domain``, ``kind``, ``since`` and ``until`` filter the
+    entries listed (never the balances).
+    """
+    query = ledger.EntryQuery(limit, after, domain, kind, since, until)
+    return accounts.account_view(session, learner_id, query)

@@ -10,25 +10,40 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from issuer.core.errors import InvalidRequest, LedgerCorrupt, NotFound
 from issuer.models import GENESIS_HASH, EntryKind, Learner, LedgerEntry, utcnow
 
 __all__ = [
+    "EntryQuery",
     "append",
-    "balance",
-    "balance_by_kind",
     "canonical_bytes",
     "entries",
     "entry_hash",
     "lock_account",
+    "page",
+    "totals",
     "verify_chain",
 ]
+
+
+@dataclass(frozen=True)
+class EntryQuery:
+    """Which entries of an account to list: a page after ``after`` (a ``seq``), filtered."""
+
+    limit: int = 100
+    after: int = 0
+    domain: str | None = None
+    kind: str | None = None
+    since: date | None = None
+    until: date | None = None
+
 
 # The fields covered by an entry's hash, in the canonical form's (sorted) key order.
 # ``id`` is left out on purpose: it is assigned by the database after hashing, and
@@ -169,21 +184,38 @@ def entries(session: Session, learner_id: int) -> list[LedgerEntry]:
     return list(session.exec(statement))
 
 
-def balance(chain: list[LedgerEntry]) -> tuple[int, dict[str, int]]:
-    """Total half-credits and half-credits by domain."""
-    by_domain: dict[str, int] = {}
-    for entry in chain:
-        by_domain[entry.domain] = by_domain.get(entry.domain, 0) + entry.half_credits
-    return sum(by_domain.values()), dict(sorted(by_domain.items()))
-
-
-def balance_by_kind(chain: list[LedgerEntry]) -> dict[str, dict[str, int]]:
-    """Half-credits by domain and entry kind: ``{domain: {kind: half_credits}}``."""
+def totals(session: Session, learner_id: int) -> dict[str, dict[str, int]]:
+    """Half-credits by domain and entry kind, ``{domain: {kind: half_credits}}``, summed
+    by the database (the entries themselves are not loaded)."""
+    statement = (
+        select(col(LedgerEntry.domain), col(LedgerEntry.kind), func.sum(LedgerEntry.half_credits))
+        .where(col(LedgerEntry.learner_id) == learner_id)
+        .group_by(col(LedgerEntry.domain), col(LedgerEntry.kind))
+        .order_by(col(LedgerEntry.domain), col(LedgerEntry.kind))
+    )
     result: dict[str, dict[str, int]] = {}
-    for entry in chain:
-        kinds = result.setdefault(entry.domain, {})
-        kinds[entry.kind] = kinds.get(entry.kind, 0) + entry.half_credits
-    return {domain: dict(sorted(kinds.items())) for domain, kinds in sorted(result.items())}
+    for domain, kind, half in session.exec(statement):
+        result.setdefault(domain, {})[kind] = int(half)
+    return result
+
+
+def page(session: Session, learner_id: int, query: EntryQuery) -> list[LedgerEntry]:
+    """Up to ``query.limit`` entries after ``query.after`` (a ``seq``), in chain order,
+    of the kind, domain and dates asked for."""
+    statement = select(LedgerEntry).where(
+        col(LedgerEntry.learner_id) == learner_id, col(LedgerEntry.seq) > query.after
+    )
+    if query.domain is not None:
+        statement = statement.where(col(LedgerEntry.domain) == query.domain)
+    if query.kind is not None:
+        statement = statement.where(col(LedgerEntry.kind) == query.kind)
+    if query.since is not None:
+        start = datetime.combine(query.since, time.min, UTC)
+        statement = statement.where(col(LedgerEntry.created_at) >= start)
+    if query.until is not None:
+        end = datetime.combine(query.until + timedelta(days=1), time.min, UTC)
+        statement = statement.where(col(LedgerEntry.created_at) < end)
+    return list(session.exec(statement.order_by(col(LedgerEntry.seq)).limit(query.limit)))
 
 
 def verify_chain(session: Session, learner_id: int) -> None:

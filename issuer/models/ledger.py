@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
@@ -32,7 +32,11 @@ class LedgerEntryBase(SQLModel):
 
 class LedgerEntry(LedgerEntryBase, table=True):
     __tablename__ = "ledger_entry"
-    __table_args__ = (UniqueConstraint("learner_id", "seq", name="uq_ledger_entry_seq"),)
+    __table_args__ = (
+        UniqueConstraint("learner_id", "seq", name="uq_ledger_entry_seq"),
+        # Balances are summed from the index alone, without reading the entries' rows.
+        Index("ix_ledger_entry_totals", "learner_id", "domain", "kind", "half_credits"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     learner_id: int = Field(foreign_key="learner.id", index=True)

@@ -71,7 +71,13 @@ class Account(SQLModel):
     by_domain_and_kind: list[DomainKindBalance] = Field(
         description="Net credits per domain and entry kind, derived from the entries."
     )
-    entries: list[LedgerEntryPublic]
+    entries: list[LedgerEntryPublic] = Field(
+        description="One page of entries in chain order (see ?limit=&after=)."
+    )
+    next_after: int | None = Field(
+        default=None,
+        description="Pass as ?after= for the next page of entries; null on the last page.",
+    )
 
 
 class Health(SQLModel):

@@ -43,7 +43,7 @@ def test_chain_links_and_verifies(
         assert [e.seq for e in chain] == [1, 2, 3]
         assert chain[0].prev_hash == GENESIS_HASH
         assert chain[1].prev_hash == chain[0].hash and chain[2].prev_hash == chain[1].hash
-        assert ledger.balance(chain) == (6, {"GE": 6})
+        assert ledger.totals(session, learner["id"]) == {"GE": {"deposit": 6}}
         ledger.verify_chain(session, learner["id"])
 
 

@@ -1,4 +1,5 @@
-"""Running totals of what each account counts against the caps of each standard.
+"""Running totals of what each account counts against the caps of each standard, and
+an index the balances are summed from.
 
 Revision ID: 0015
 Revises: 0010
@@ -8,6 +9,9 @@ per-kind or per-source cap was used: each deposit cost more than the one before 
 rows into one account took 262 s). ``cap_usage`` holds the totals, one row per learner,
 standard id, cap dimension and key; it is filled here from the recognitions that count
 (recognised or pending review) and kept by the code from now on.
+
+Balances stay derived from the entries; ``ix_ledger_entry_totals`` covers the sum by
+domain and kind, so an account view reads the index, not every entry's row.
 """
 
 from __future__ import annotations
@@ -54,6 +58,11 @@ def upgrade() -> None:
             f"FROM recognition WHERE {_COUNTED} GROUP BY learner_id, {sid}, {key}"
         )
 
+    op.create_index(
+        "ix_ledger_entry_totals", "ledger_entry", ["learner_id", "domain", "kind", "half_credits"]
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_ledger_entry_totals", table_name="ledger_entry")
     op.drop_table("cap_usage")
