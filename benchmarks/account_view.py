@@ -1,7 +1,8 @@
 """``GET /learners/{id}/account`` of an account with 10 entries beside one with 10,000.
 
-Both list one page of 10 entries. One app (the real ``create_app``) on a SQLite file, called in-process through the ASGI
-test client; the entries are appended through the ledger. Reported: requests/s of
+Both list one page of 10 entries. One app (the real ``create_app``) on a SQLite file,
+called in-process through the ASGI test client; the entries are appended through the
+ledger. Reported: requests/s of
 both, in alternating rounds, and their ratio (target ≤ 2: the view sums the balances in
 the database and reads one page of entries, whatever the account holds).
 """
