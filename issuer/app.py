@@ -13,6 +13,7 @@ from issuer.api import credentials, institutions, learners, oid4vci, problems, p
 from issuer.api import disputes as disputes_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
+from issuer.api import self_service as self_service_api
 from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
 from issuer.api import status as status_api
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(achievements_api.router)
     app.include_router(standards_api.router)
     app.include_router(transfers_api.router)
+    app.include_router(self_service_api.router)
     app.include_router(standard_credentials_api.router)
     app.include_router(status_api.router)
     app.include_router(portal_api.router)

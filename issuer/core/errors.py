@@ -8,6 +8,9 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     CreditBankError                 500 internal_error
     ├── InvalidRequest              422 invalid_request
     │   ├── InvalidNationalId       422 invalid_national_id
+    │   ├── WeakPassword            422 weak_password
+    │   ├── PrivacyNotAccepted      422 privacy_not_accepted
+    │   ├── ResetCodeInvalid        422 reset_code_invalid
     │   ├── NotRecognised           422 not_recognised
     │   ├── DisputeWindowClosed     422 dispute_window_closed
     │   ├── IdempotencyKeyReused    422 idempotency_key_reused
@@ -15,6 +18,7 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   └── CaseUnrelated           422 case_unrelated
     ├── Unauthenticated             401 unauthenticated
     ├── Forbidden                   403 forbidden
+    │   ├── WrongPassword           403 wrong_password
     │   ├── CaseRequired            403 case_required
     │   └── NotOnPanel              403 not_on_panel
     ├── NotFound                    404 not_found
@@ -85,11 +89,15 @@ __all__ = [
     "NotOnPanel",
     "NotRecognised",
     "PayloadTooLarge",
+    "PrivacyNotAccepted",
     "RecognitionDecided",
     "RequestInProgress",
+    "ResetCodeInvalid",
     "StandardState",
     "TooManyAttempts",
     "Unauthenticated",
+    "WeakPassword",
+    "WrongPassword",
 ]
 
 
@@ -361,3 +369,34 @@ class DatabaseBusy(CreditBankError):
     code = "database_busy"
     status = 503
     title = "Database busy"
+
+
+# -- learners' own accounts: opening online, passwords --------------------------------
+
+
+class WeakPassword(InvalidRequest):
+    """The new password breaks the policy (length, letters and digits, not the ID)."""
+
+    code = "weak_password"
+    title = "Password too weak"
+
+
+class PrivacyNotAccepted(InvalidRequest):
+    """An account opened online needs the current privacy notice accepted."""
+
+    code = "privacy_not_accepted"
+    title = "Privacy notice not accepted"
+
+
+class ResetCodeInvalid(InvalidRequest):
+    """The password reset code is wrong, expired, used, or tried too often."""
+
+    code = "reset_code_invalid"
+    title = "Reset code not valid"
+
+
+class WrongPassword(Forbidden):
+    """The current password given to change it is not the learner's."""
+
+    code = "wrong_password"
+    title = "Wrong password"

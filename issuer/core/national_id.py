@@ -10,6 +10,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from issuer.core import identifiers
 from issuer.core.errors import InvalidNationalId
@@ -19,6 +20,8 @@ __all__ = ["NationalId", "check_digit", "parse"]
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _SHAPE = re.compile(r"^\d{17}[\dX]$")
+#: The earliest date of birth a resident ID may carry (GB 11643: digits 7-14, YYYYMMDD).
+_FIRST_BIRTH = date(1900, 1, 1)
 
 
 def check_digit(first17: str) -> str:
@@ -42,13 +45,19 @@ class NationalId:
         """Keyed HMAC-SHA256 of the number, hex."""
         return hmac.new(key, self._value.encode("ascii"), hashlib.sha256).hexdigest()
 
+    def found_in(self, text: str) -> bool:
+        """Whether ``text`` holds the date of birth or the last six characters of the ID
+        (a password must not)."""
+        folded = text.upper()
+        return self._value[6:14] in folded or self._value[-6:] in folded
+
     def __repr__(self) -> str:
         return f"NationalId({self.masked!r})"
 
     __str__ = __repr__
 
 
-def parse(raw: str) -> NationalId:
+def parse(raw: str, *, today: date | None = None) -> NationalId:
     """Validate an 18-character resident ID; raise :class:`InvalidNationalId` otherwise.
 
     The number is read in its canonical form (:func:`issuer.core.identifiers.national_id`:
@@ -61,4 +70,10 @@ def parse(raw: str) -> NationalId:
         raise InvalidNationalId("a national ID has 17 digits followed by a digit or X")
     if check_digit(value[:17]) != value[17]:
         raise InvalidNationalId("the national ID's check digit does not match")
+    try:
+        born = date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        raise InvalidNationalId("the national ID's date of birth is not a date") from None
+    if not _FIRST_BIRTH <= born <= (today or date.today()):
+        raise InvalidNationalId("the national ID's date of birth is in the future or before 1900")
     return NationalId(value)

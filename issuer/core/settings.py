@@ -91,6 +91,16 @@ class Settings(BaseSettings):
     #: database; keys are prefixed with ``redis_prefix``.
     redis_url: str | None = None
     redis_prefix: str = "creditbank"
+    #: Mail to learners (password reset codes): the SMTP server, none by default.
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "creditbank@localhost"
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr = SecretStr("")
+    #: Minutes a password reset code stays valid (wrong codes are throttled per account
+    #: like sign-ins).
+    reset_code_minutes: int = 15
     #: /docs, /redoc and /openapi.json: on in development and test, off in production
     #: unless CREDITBANK_ENABLE_DOCS=1.
     enable_docs: bool | None = None

@@ -56,6 +56,14 @@ from issuer.models.oid4vci import (
     OID4VCINonce,
     OID4VCIOffer,
 )
+from issuer.models.passwords import (
+    LearnerRegister,
+    PasswordChange,
+    PasswordReset,
+    PasswordResetCode,
+    PasswordResetRequest,
+    ResetCodeIssued,
+)
 from issuer.models.qualifications import Redemption, RedemptionItem
 from issuer.models.recognitions import (
     AchievementRecorded,
@@ -123,6 +131,7 @@ __all__ = [
     "Learner",
     "LearnerCreate",
     "LearnerPublic",
+    "LearnerRegister",
     "LedgerEntry",
     "LedgerEntryPublic",
     "OID4VCIAccessToken",
@@ -131,12 +140,17 @@ __all__ = [
     "OID4VCIOffer",
     "Panel",
     "PanelMember",
+    "PasswordChange",
+    "PasswordReset",
+    "PasswordResetCode",
+    "PasswordResetRequest",
     "Problem",
     "Recognition",
     "RecognitionPublic",
     "RecognitionStatus",
     "Redemption",
     "RedemptionItem",
+    "ResetCodeIssued",
     "SigninThrottle",
     "StandardPublic",
     "StandardStatus",

@@ -85,6 +85,12 @@ class Learner(LearnerBase, table=True):
     ledger_head: str = Field(
         default="0" * 64, max_length=64, sa_column_kwargs={"server_default": "0" * 64}
     )
+    # Given when the learner opens the account online (issuer.bank.registration): how to
+    # reach them for a password reset, and the privacy notice they accepted.
+    mobile: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    privacy_version: str | None = Field(default=None, max_length=16)
+    privacy_accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class LearnerPublic(LearnerBase):

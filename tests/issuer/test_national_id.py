@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -35,9 +37,31 @@ def test_invalid_ids_are_refused(raw: str) -> None:
         assert raw not in str(info.value)
 
 
-@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
-def test_generated_ids_validate(first17: str) -> None:
+_DIGITS = st.text(alphabet="0123456789", min_size=3, max_size=3)
+_REGIONS = st.text(alphabet="0123456789", min_size=6, max_size=6)
+_BIRTHS = st.dates(min_value=date(1900, 1, 1), max_value=date(2026, 12, 1))
+
+
+@given(_REGIONS, _BIRTHS, _DIGITS)
+def test_generated_ids_validate(region: str, born: date, serial: str) -> None:
+    first17 = f"{region}{born:%Y%m%d}{serial}"
     assert parse(first17 + check_digit(first17)).masked.endswith(check_digit(first17))
+
+
+@pytest.mark.parametrize(
+    ("birth", "why"),
+    [
+        ("20261202", "future"),  # the day after "today" below
+        ("18991231", "before 1900"),
+        ("20250230", "not a date"),
+        ("20251301", "not a date"),
+    ],
+)
+def test_dates_of_birth_that_cannot_be_are_refused(birth: str, why: str) -> None:
+    first17 = f"410105{birth}123"
+    with pytest.raises(InvalidNationalId, match=why):
+        parse(first17 + check_digit(first17), today=date(2026, 12, 1))
+    assert parse(f"410105{20261201}123" + check_digit("41010520261201123"), today=date(2026, 12, 1))
 
 
 @given(
@@ -47,6 +71,7 @@ def test_generated_ids_validate(first17: str) -> None:
 )
 def test_any_single_digit_change_is_detected(first17: str, position: int, delta: int) -> None:
     good = first17 + check_digit(first17)
+    # A changed digit may also make the date of birth impossible: refused either way.
     changed = str((int(good[position]) + delta) % 10)
     bad = good[:position] + changed + good[position + 1 :]
     with pytest.raises(InvalidNationalId):

@@ -51,6 +51,13 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /learners/{learner_id}/account": ADMIN_OR_SELF,
     "PUT /learners/{learner_id}/password": ADMIN,
     "POST /auth/token": PUBLIC,
+    # a learner's own account: opened online, password changed, reset
+    "GET /privacy": PUBLIC,
+    "POST /learners/register": PUBLIC,
+    "POST /learners/{learner_id}/password-change": SELF,
+    "POST /learners/{learner_id}/password-reset-codes": ADMIN,
+    "POST /password-resets/requests": PUBLIC,
+    "POST /password-resets": PUBLIC,
     # credentials
     "POST /learners/{learner_id}/credentials": ADMIN,
     "GET /credentials/{jti}/qr.png": ADMIN,
