@@ -14,19 +14,22 @@ import asyncio
 import contextlib
 import os
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from functools import partial
+from typing import TypeVar
 
 from fastapi import Request
 
 from issuer.core import security
 from issuer.core.settings import Settings
 
-__all__ = ["SIGNIN_NICENESS", "executor", "sign_in"]
+__all__ = ["SIGNIN_NICENESS", "executor", "off_loop", "sign_in"]
 
 #: How much lower than the requests' threads the sign-in threads are scheduled.
 SIGNIN_NICENESS = 10
 _created = threading.Lock()
+T = TypeVar("T")
 
 
 def _lower_priority() -> None:
@@ -64,4 +67,10 @@ async def sign_in(request: Request, learner_id: int, password: str) -> str:
         address,
         redis=getattr(request.app.state, "redis", None),
     )
+    return await off_loop(request, work)
+
+
+async def off_loop(request: Request, work: Callable[[], T]) -> T:
+    """Run ``work`` (argon2 hashing and its transaction) in the sign-in executor."""
+    settings: Settings = request.app.state.settings
     return await asyncio.get_running_loop().run_in_executor(executor(request, settings), work)

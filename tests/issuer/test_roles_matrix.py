@@ -124,6 +124,15 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /portal/credentials/{jti}/qr.png": OWN,
     "GET /portal/credentials/{jti}/token": OWN,
     "POST /portal/wallet-offer": OWN,
+    "GET /portal/register": PUBLIC,
+    "POST /portal/register": OWN,
+    "GET /portal/privacy": PUBLIC,
+    "GET /portal/password": OWN,
+    "POST /portal/password": OWN,
+    "GET /portal/password/forgot": PUBLIC,
+    "POST /portal/password/forgot": OWN,
+    "GET /portal/password/reset": PUBLIC,
+    "POST /portal/password/reset": OWN,
 }
 
 
