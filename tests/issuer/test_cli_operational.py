@@ -31,6 +31,7 @@ COMMANDS: dict[str, list[str]] = {
     "seed-demo": ["seed-demo"],
     "ledger verify": ["ledger", "verify", "--quiet"],
     "import achievements": ["import", "achievements", "rows.csv", "--institution", "X"],
+    "import learners": ["import", "learners", "people.csv", "--institution", "X"],
 }
 USES_DATABASE = sorted(set(COMMANDS) - {"keys list", "keys generate", "keys rotate"})
 NEEDS_MIGRATED = sorted(set(USES_DATABASE) - {"db upgrade"})

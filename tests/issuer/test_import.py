@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from issuer.cli import run
-from issuer.conversion import csv_import
 from issuer.conversion.csv_import import RowResult, import_achievements
+from issuer.core import csv_batches
 from issuer.core.errors import NotFound
 from issuer.core.settings import Settings
 from tests.issuer.factories import create_learner, new_code, row_counts
@@ -187,7 +187,7 @@ def test_batches_keep_each_rows_outcome_and_reruns_record_nothing(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """Batches of 3 rows: the refused rows of a batch roll back alone, the rest commit."""
-    monkeypatch.setattr(csv_import, "BATCH", 3)
+    monkeypatch.setattr(csv_batches, "BATCH", 3)
     learner = create_learner(client, inst_a["headers"])["id"]
     other = create_learner(client, inst_a["headers"])["id"]
     path = write_csv(tmp_path / "batches.csv", rows_for(learner, other) * 2)
