@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from issuer.bank.accounts import create_learner, get_learner
 from issuer.core import audit, csv_batches, national_id
-from issuer.core.csv_batches import ImportReport, RowResult
+from issuer.core.csv_batches import ImportReport, RowResult, field_error
 from issuer.core.errors import InvalidNationalId, LearnerExists, NotFound
 from issuer.core.settings import Settings
 from issuer.models import Institution, LearnerCreate
@@ -46,8 +46,7 @@ def _parse(line: int, cells: dict[str, str]) -> RowResult | _Parsed:
         data = LearnerCreate(name=cells.get("name", ""), national_id=cells.get("national_id", ""))
         national_id.parse(data.national_id)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        return RowResult(line, "bad", f"{first['loc'][0]}: {first['msg']}")
+        return RowResult(line, "bad", field_error(exc))
     except InvalidNationalId as exc:
         return RowResult(line, "bad", f"{exc.code}: {exc.detail}")
     return line, data, mobile, email

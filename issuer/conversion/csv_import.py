@@ -24,19 +24,12 @@ from issuer.conversion.achievements import record_achievement
 from issuer.conversion.evidence import AchievementCreate, achievement_adapter
 from issuer.conversion.standards import catalogue
 from issuer.core import csv_batches
-from issuer.core.csv_batches import ImportReport, RowResult, RowStatus
+from issuer.core.csv_batches import ImportReport, RowResult, RowStatus, field_error
 from issuer.core.errors import AchievementExists, CreditBankError, NotFound
 from issuer.core.settings import Settings
 from issuer.models import Institution, utcnow
 
-__all__ = ["ImportReport", "RowResult", "import_achievements", "reason"]
-
-
-def reason(exc: ValidationError) -> str:
-    """The first field error of ``exc`` as ``field: message``."""
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"][1:] or first["loc"])
-    return f"{where}: {first['msg']}" if where else str(first["msg"])
+__all__ = ["ImportReport", "RowResult", "import_achievements"]
 
 
 #: A row that passed the checks that need no database: its line, learner and achievement.
@@ -55,7 +48,7 @@ def _parse(line: int, cells: dict[str, str]) -> RowResult | _Parsed:
         # CSV cells are all text: numbers and booleans are read from it (lax mode).
         data = achievement_adapter.validate_python(cells, strict=False)
     except ValidationError as exc:
-        return RowResult(line, "bad", reason(exc))
+        return RowResult(line, "bad", field_error(exc))
     return line, int(learner), data
 
 

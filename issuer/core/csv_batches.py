@@ -19,13 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TypeVar
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session
 
 from issuer.core.db import is_retryable, lock_key
 
-__all__ = ["BAD_KEPT", "BATCH", "ImportReport", "RowResult", "read_rows", "run"]
+__all__ = ["BAD_KEPT", "BATCH", "ImportReport", "RowResult", "field_error", "read_rows", "run"]
 
 RowStatus = Literal["recorded", "pending_review", "skipped", "bad"]
 Progress = Callable[[int, int], None]
@@ -75,6 +76,13 @@ def read_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
         if None in row:
             cells["__extra__"] = "more cells than header columns"
         yield reader.line_num, cells
+
+
+def field_error(exc: ValidationError) -> str:
+    """The first field error of ``exc`` as ``field: message`` (the line's reason)."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"][1:] or first["loc"])
+    return f"{where}: {first['msg']}" if where else str(first["msg"])
 
 
 def _count_rows(path: Path) -> int:
