@@ -137,9 +137,7 @@ class KeyStore:
         """Public JWKS of the credential keys verifiers may still need (not compromised)."""
         return {
             "keys": [
-                r.jwk
-                for r in self.records()
-                if r.purpose in purposes and r.state != "compromised"
+                r.jwk for r in self.records() if r.purpose in purposes and r.state != "compromised"
             ]
         }
 

@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from issuer.models import AuditEvent, Credential, CredentialEntry
+from keys import b64url_decode
 from tests.issuer.factories import course, create_learner, problem
 from verifier import (
     TrustBundle,
@@ -21,7 +22,6 @@ from verifier import (
     verify_ob3,
     verify_sd_jwt_presentation,
 )
-from keys import b64url_decode
 from verifier.formats import sd_jwt
 from verifier.formats.holder_key import holder_public_jwk, holder_signer, new_holder_jwk
 
