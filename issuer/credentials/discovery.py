@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from issuer.core.errors import UnknownKeyId
+from issuer.credentials.type_metadata import LOGO_PATH
 from keys import CREDENTIAL_PURPOSES, KeyRecord, KeyStore
 from verifier.formats import vc_jwt
 
@@ -95,6 +96,7 @@ def issuer_profile(session: Session, settings: Settings) -> dict[str, Any]:
         "description": settings.issuer_name_en,
         "names": {"zh": settings.issuer_name_zh, "en": settings.issuer_name_en},
         "url": base_url(settings),
+        "image": {"id": base_url(settings) + LOGO_PATH, "type": "Image"},
         "otherIdentifier": [
             {
                 "type": "IdentifierEntry",

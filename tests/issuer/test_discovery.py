@@ -76,6 +76,7 @@ def test_issuer_id_returns_the_profile(
     assert profile["id"] == badge["iss"] == badge["issuer"]["id"] == f"{BASE}/issuer"
     assert profile["type"] == ["Profile"]
     assert profile["names"] == {"zh": settings.issuer_name_zh, "en": settings.issuer_name_en}
+    assert profile["image"] == {"id": f"{BASE}/issuer/logo.png", "type": "Image"}
     codes = {i["otherIdentifier"][0]["identifier"]: i for i in profile["accreditedInstitution"]}
     assert codes[inst_a["code"]]["names"]["en"] == f"Test University {inst_a['code']}"
 
