@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 PACKAGES := keys verifier issuer wallet
 
-.PHONY: help install run test test-browser test-db test-concurrency lint format openapi messages bench demo clean
+.PHONY: help install interop-js run test test-browser test-db test-concurrency lint format openapi messages bench demo clean
 
 help:
 	@echo "make run      serve the API on http://$(HOST):$(PORT) with demo data (SQLite under ./var)"
@@ -34,8 +34,17 @@ run: install
 	$(BIN)/creditbank seed-demo
 	$(BIN)/creditbank serve --host $(HOST) --port $(PORT)
 
-test: install
+test: install interop-js
 	$(BIN)/pytest -q
+
+# The npm packages of the interop tests (tests/interop/js: jose), installed from their lock
+# file; without node the jose tests skip (tests/interop/test_key_discovery.py).
+JS_LOCK := tests/interop/js/package-lock.json
+JS_STAMP := tests/interop/js/node_modules/.package-lock.json
+interop-js: $(JS_STAMP)
+$(JS_STAMP): $(JS_LOCK)
+	@if command -v npm >/dev/null; then cd tests/interop/js && npm ci --no-audit --no-fund; \
+	else echo "npm not found: the jose interop tests will skip"; fi
 
 # The verify page in headless Chromium (needs: apt-get install chromium chromium-driver).
 test-browser: install

@@ -9,7 +9,16 @@ from redis import Redis
 from issuer.api import achievements as achievements_api
 from issuer.api import auth as auth_api
 from issuer.api import committee as committee_api
-from issuer.api import credentials, institutions, learners, oid4vci, problems, public, verify_page
+from issuer.api import (
+    credentials,
+    discovery,
+    institutions,
+    learners,
+    oid4vci,
+    problems,
+    public,
+    verify_page,
+)
 from issuer.api import disputes as disputes_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
@@ -94,6 +103,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ):
         app.include_router(router)
     app.include_router(oid4vci.router)
+    app.include_router(discovery.router)
     app.include_router(achievements_api.router)
     app.include_router(standards_api.router)
     app.include_router(transfers_api.router)

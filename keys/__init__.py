@@ -24,10 +24,12 @@ from keys._jwk import (
     thumbprint,
     verify_signature,
 )
-from keys._store import KeyRecord, KeyStore, Signer
+from keys._store import BADGE_ALG, CREDENTIAL_PURPOSES, KeyRecord, KeyStore, Signer
 
 __all__ = [
     "ALGORITHMS",
+    "BADGE_ALG",
+    "CREDENTIAL_PURPOSES",
     "BadPassphrase",
     "InvalidKey",
     "KeyNotFound",

@@ -7,8 +7,10 @@ Layout of the directory (0700; every file 0600)::
                      derives from the store passphrase (see _key_files.py)
     <kid>.pem        a private key written before, PKCS#8 PEM (still read)
 
-Keys have a purpose, ``signing`` (credentials) or ``anchor`` (trust bundles), and a
-state: ``pending`` (published, not yet signing), ``active`` (signs), ``retired``
+Keys have a purpose, ``signing`` (QR credentials, SD-JWT VCs, status lists), ``badge``
+(the Open Badges 3.0 / CLR 2.0 JWTs, RS256 by default because OB 3.0 §8.2 makes RS256
+the one algorithm every verifier supports) or ``anchor`` (trust bundles), each rotated
+on its own, and a state: ``pending`` (published, not yet signing), ``active`` (signs), ``retired``
 (verifies what it signed before retirement) or ``compromised`` (with the moment
 since when its signatures are not to be trusted). Private keys never leave this
 module except wrapped in a :class:`Signer`, which cannot export them.
@@ -30,7 +32,11 @@ from keys._errors import BadPassphrase, KeyNotFound, KeyStateError
 from keys._jwk import PrivateKey, generate_private_key, public_jwk, signing_function
 from keys._key_files import read_private_key, write_private_key
 
-Purpose = Literal["signing", "anchor"]
+Purpose = Literal["signing", "badge", "anchor"]
+#: Purposes of keys that sign credentials (published in the JWKS and the trust bundle).
+CREDENTIAL_PURPOSES: tuple[Purpose, ...] = ("signing", "badge")
+#: The algorithm a new badge key gets unless told otherwise (docs/formats.md, algorithms).
+BADGE_ALG = "RS256"
 State = Literal["pending", "active", "retired", "compromised"]
 _METADATA = "keys.json"
 
@@ -127,17 +133,21 @@ class KeyStore:
                 return rec
         raise KeyNotFound(f"no key with kid {kid!r}")
 
-    def jwks(self) -> dict[str, Any]:
-        """Public JWKS of the signing keys that verifiers may still need (not compromised)."""
+    def jwks(self, purposes: tuple[Purpose, ...] = CREDENTIAL_PURPOSES) -> dict[str, Any]:
+        """Public JWKS of the credential keys verifiers may still need (not compromised)."""
         return {
             "keys": [
-                r.jwk for r in self.records() if r.purpose == "signing" and r.state != "compromised"
+                r.jwk for r in self.records() if r.purpose in purposes and r.state != "compromised"
             ]
         }
 
     def signer(self) -> Signer:
         """The active signing key."""
         return self._active("signing")
+
+    def badge_signer(self) -> Signer:
+        """The active key of the Open Badges / CLR JWTs."""
+        return self._active("badge")
 
     def anchor_signer(self) -> Signer:
         """The trust-anchor key that signs trust bundles."""
@@ -152,12 +162,14 @@ class KeyStore:
 
     # -- changing ------------------------------------------------------------------------
 
-    def ensure_initialized(self, alg: str = "ES256") -> None:
-        """Create an active signing key and a trust-anchor key when there are none."""
+    def ensure_initialized(self, alg: str = "ES256", badge_alg: str = BADGE_ALG) -> None:
+        """Create an active signing, badge and trust-anchor key where there is none."""
         with self._locked():
             have = {(r.purpose, r.state) for r in self.records()}
             if ("signing", "active") not in have:
                 self._generate_locked(alg, "signing")
+            if ("badge", "active") not in have:
+                self._generate_locked(badge_alg, "badge")
             if ("anchor", "active") not in have:
                 self._generate_locked("ES256", "anchor")
 
@@ -166,17 +178,22 @@ class KeyStore:
         with self._locked():
             return self._generate_locked(alg, purpose)
 
-    def rotate(self, alg: str = "ES256", *, now: datetime | None = None) -> KeyRecord:
-        """Activate the newest pending signing key (or a new one); retire the active one."""
+    def rotate(
+        self, alg: str = "ES256", *, purpose: Purpose = "signing", now: datetime | None = None
+    ) -> KeyRecord:
+        """Activate the newest pending key of ``purpose`` (or a new one); retire the active one.
+
+        Each purpose rotates on its own: rotating the badge key leaves the signing key be.
+        """
         moment = now or datetime.now(UTC)
         with self._locked():
             records = self.records()
-            pending = [r for r in records if r.purpose == "signing" and r.state == "pending"]
-            new = pending[-1] if pending else self._generate_locked(alg, "signing", "pending")
+            pending = [r for r in records if r.purpose == purpose and r.state == "pending"]
+            new = pending[-1] if pending else self._generate_locked(alg, purpose, "pending")
             records = self.records()
             updated = []
             for rec in records:
-                if rec.purpose == "signing" and rec.state == "active":
+                if rec.purpose == purpose and rec.state == "active":
                     rec = replace(rec, state="retired", retired_at=moment)
                 elif rec.kid == new.kid:
                     rec = replace(rec, state="active")

@@ -24,6 +24,8 @@ class TrustedKey:
     status: str
     retired_at: datetime | None
     compromised_since: datetime | None
+    #: The URL that returns the key's JWK (the ``kid`` of OB/CLR JWTs), when the bundle says.
+    url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +41,8 @@ class Issuer:
     name_zh: str
     name_en: str
     institutions: dict[str, Institution] = field(default_factory=dict)
+    #: The issuer Profile its id returns (OB 3.0), when the bundle carries it.
+    profile: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, str]:
         """The issuer as verification results report it."""
@@ -86,6 +90,7 @@ class TrustBundle:
         for key in self.keys:
             self._by_prefix.setdefault(key.kid[:KID_LENGTH], []).append(key)
         self._by_kid = {key.kid: key for key in self.keys}
+        self._by_url = {key.url: key for key in self.keys if key.url}
 
     def _add_issuer(self, item: dict[str, Any]) -> None:
         issuer_id = str(item["id"])
@@ -94,13 +99,17 @@ class TrustBundle:
         for inst in item.get("institutions", []):
             izh, ien = _names(inst)
             institutions[str(inst["id"])] = Institution(str(inst["id"]), izh, ien)
-        self.issuers[issuer_id] = Issuer(issuer_id, zh, en, institutions)
+        profile = item.get("profile")
+        if profile is not None and not isinstance(profile, dict):
+            raise MalformedTrustBundle(f"the profile of issuer {issuer_id} is not an object")
+        self.issuers[issuer_id] = Issuer(issuer_id, zh, en, institutions, profile)
         for jwk in item["keys"]:
             try:
                 public, alg = load_public_jwk({k: v for k, v in jwk.items() if k != "status"})
             except InvalidKey as exc:
                 raise MalformedTrustBundle(f"a key of issuer {issuer_id} is bad: {exc}") from None
             retired, since = jwk.get("retired_at"), jwk.get("compromised_since")
+            url = jwk.get("id")
             self.keys.append(
                 TrustedKey(
                     kid=str(jwk["kid"]),
@@ -110,6 +119,7 @@ class TrustBundle:
                     status=str(jwk.get("status", "active")),
                     retired_at=None if retired is None else _time(retired, "retired_at"),
                     compromised_since=None if since is None else _time(since, "compromised_since"),
+                    url=None if url is None else str(url),
                 )
             )
 
@@ -149,7 +159,12 @@ class TrustBundle:
         return [k for k in self.keys if k.kid.startswith(prefix)] if prefix else []
 
     def key(self, kid: str) -> TrustedKey | None:
-        return self._by_kid.get(kid)
+        """The key whose thumbprint is ``kid``, or whose URL is ``kid`` (OB/CLR JWTs).
+
+        A URL is matched exactly against the URLs the signed bundle lists, never fetched
+        and never taken apart: a kid naming another host finds nothing.
+        """
+        return self._by_kid.get(kid) or self._by_url.get(kid)
 
     def status_list(self, issuer: str, list_id: str) -> StatusList | None:
         return self.status_lists.get((issuer, list_id))

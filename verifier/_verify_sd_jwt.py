@@ -121,7 +121,7 @@ def verify_sd_jwt_presentation(
         raise MalformedCredential("the SD-JWT payload lacks nbf")
     if "exp" in payload and not isinstance(payload["exp"], int):
         raise MalformedCredential("exp must be an integer")
-    if payload.get("vct") != sd_jwt.VCT or payload.get("_sd_alg") != sd_jwt.SD_ALG:
+    if not sd_jwt.is_credit_certificate(payload) or payload.get("_sd_alg") != sd_jwt.SD_ALG:
         raise MalformedCredential("not a creditbank credit certificate (vct/_sd_alg)")
     issuer = trust.issuers.get(key.issuer)
     if issuer is None:

@@ -56,7 +56,11 @@ class VerifiedVC:
 
 
 def trusted_key(jws: CompactJWS, trust: TrustBundle) -> TrustedKey:
-    """The trusted key that signed ``jws``: found by full-thumbprint kid, alg from the key."""
+    """The trusted key that signed ``jws``, alg from the key.
+
+    Found by its ``kid``: the key's URL (OB 3.0 §8.2, matched against the URLs the bundle
+    lists) or its full RFC 7638 thumbprint (credentials issued before kids were URLs).
+    """
     alg = jws.header.get("alg")
     if alg not in ALGORITHMS:
         raise UnsupportedAlgorithm(f"algorithm {alg!r} is never accepted")
@@ -131,6 +135,10 @@ def verify_clr(
     for item in enveloped:
         if not isinstance(item, dict) or item.get("type") != "EnvelopedVerifiableCredential":
             raise MalformedCredential("CLR entries must be EnvelopedVerifiableCredential")
+        context = item.get("@context", vc_jwt.VC_CONTEXT)  # absent in earlier transcripts
+        first = context[0] if isinstance(context, list) and context else context
+        if first != vc_jwt.VC_CONTEXT:
+            raise MalformedCredential("an enveloped credential's @context must be VC 2.0's")
         inner = str(item.get("id", ""))
         if not inner.startswith(vc_jwt.ENVELOPED_PREFIX):
             raise MalformedCredential("an enveloped credential is not a data: URL of a VC JWT")

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Response
 
 from issuer.api.deps import EngineDep, KeyStoreDep, SessionDep, SettingsDep
 from issuer.core import migrate
+from issuer.credentials.discovery import published_jwks
 from issuer.credentials.trust import build_trust_bundle
 from issuer.models import Health
 
@@ -15,9 +16,9 @@ router = APIRouter(tags=["public"])
 
 
 @router.get("/.well-known/jwks.json")
-def jwks(keystore: KeyStoreDep) -> dict[str, Any]:
-    """Public keys of the credential signing keys."""
-    return keystore.jwks()
+def jwks(keystore: KeyStoreDep, settings: SettingsDep) -> dict[str, Any]:
+    """Public keys of the credential keys, each under its thumbprint and under its URL."""
+    return published_jwks(keystore, settings)
 
 
 @router.get(

@@ -21,12 +21,16 @@ router = APIRouter(tags=["standard-credentials"])
 class OB3Issue(RequestModel):
     entry_id: RowId = Field(description="The ledger deposit the badge is for.")
     alg: Literal["ES256", "RS256"] | None = Field(
-        default=None, description="Signing algorithm; default: the active key's."
+        default=None,
+        description="Signing algorithm; default RS256, the badge key's (ES256: the signing key).",
     )
 
 
 class CLRIssue(RequestModel):
-    alg: Literal["ES256", "RS256"] | None = None
+    alg: Literal["ES256", "RS256"] | None = Field(
+        default=None,
+        description="Signing algorithm; default RS256, the badge key's (ES256: the signing key).",
+    )
 
 
 class SDJWTIssue(RequestModel):

@@ -31,6 +31,7 @@ from issuer.core.errors import (
 from issuer.core.files import secure_home
 from issuer.core.national_id import check_digit
 from issuer.core.settings import Settings
+from issuer.credentials.discovery import published_jwks
 from issuer.credentials.qr_image import render_png
 from issuer.credentials.trust import build_trust_bundle
 from issuer.demo import achievements, committee, transfers
@@ -207,7 +208,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     transfers.demo_step(settings, out, result)
     print("[3/4] certificate-1.pdf, credentials 2 and 3 and a university transfer policy written")
     export_trust(settings, out / "trust-bundle.json", out / "trust-anchor.jwk")
-    _write_json(out / "jwks.json", open_keystore(settings).jwks())
+    _write_json(out / "jwks.json", published_jwks(open_keystore(settings), settings))
     written = sorted(p.name for p in out.iterdir() if p.is_file() and p.suffix != ".db")
     print(f"[4/4] wrote to {out}: {', '.join(written)}")
     print(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from issuer.cli._settings import ConfigError, load_settings, open_installed_keystore
-from keys import ALGORITHMS, KeyRecord
+from keys import ALGORITHMS, BADGE_ALG, KeyRecord
 
 
 def add_parser(sub: Any) -> None:
@@ -16,8 +16,8 @@ def add_parser(sub: Any) -> None:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
 
     gen = keys_sub.add_parser("generate", help="create a key (pending if one is active)")
-    gen.add_argument("--alg", choices=ALGORITHMS, default="ES256")
-    gen.add_argument("--purpose", choices=("signing", "anchor"), default="signing")
+    gen.add_argument("--alg", choices=ALGORITHMS, help="default: RS256 for badge, else ES256")
+    gen.add_argument("--purpose", choices=("signing", "badge", "anchor"), default="signing")
     gen.set_defaults(handler=cmd_generate)
 
     lst = keys_sub.add_parser("list", help="list keys and their states")
@@ -25,7 +25,13 @@ def add_parser(sub: Any) -> None:
     lst.set_defaults(handler=cmd_list)
 
     rot = keys_sub.add_parser("rotate", help="activate a new signing key, retire the old one")
-    rot.add_argument("--alg", choices=ALGORITHMS, default="ES256")
+    rot.add_argument("--alg", choices=ALGORITHMS, help="default: RS256 for badge, else ES256")
+    rot.add_argument(
+        "--purpose",
+        choices=("signing", "badge"),
+        default="signing",
+        help="signing: QR, SD-JWT VC, status lists; badge: Open Badges / CLR JWTs",
+    )
     rot.set_defaults(handler=cmd_rotate)
 
     ret = keys_sub.add_parser("retire", help="stop signing with a key")
@@ -47,8 +53,13 @@ def _show(record: KeyRecord) -> str:
     return f"{record.kid}  {record.alg:<6} {record.purpose:<8} {record.state}{extra}"
 
 
+def _alg(args: argparse.Namespace) -> str:
+    # Each purpose has its own default algorithm (docs/formats.md, algorithms).
+    return str(args.alg or (BADGE_ALG if args.purpose == "badge" else "ES256"))
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
-    record = open_installed_keystore(load_settings()).generate(args.alg, args.purpose)
+    record = open_installed_keystore(load_settings()).generate(_alg(args), args.purpose)
     print(_show(record))
     return 0
 
@@ -66,7 +77,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate(args: argparse.Namespace) -> int:
-    print(_show(open_installed_keystore(load_settings()).rotate(args.alg)))
+    keystore = open_installed_keystore(load_settings())
+    print(_show(keystore.rotate(_alg(args), purpose=args.purpose)))
     return 0
 
 

@@ -22,6 +22,7 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── CaseRequired            403 case_required
     │   └── NotOnPanel              403 not_on_panel
     ├── NotFound                    404 not_found
+    │   └── UnknownKeyId            404 unknown_key_id
     ├── MethodNotAllowed            405 method_not_allowed
     ├── PayloadTooLarge             413 payload_too_large
     ├── Conflict                    409 conflict
@@ -96,6 +97,7 @@ __all__ = [
     "StandardState",
     "TooManyAttempts",
     "Unauthenticated",
+    "UnknownKeyId",
     "WeakPassword",
     "WrongPassword",
 ]
@@ -147,6 +149,13 @@ class NotFound(CreditBankError):
     code = "not_found"
     status = 404
     title = "Not found"
+
+
+class UnknownKeyId(NotFound):
+    """A key URL names no credential key of this issuer (never one, not a retired one)."""
+
+    code = "unknown_key_id"
+    title = "Unknown key"
 
 
 class MethodNotAllowed(CreditBankError):

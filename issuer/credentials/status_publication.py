@@ -13,7 +13,7 @@ from sqlmodel import Session, col, select
 
 from issuer.core.errors import NotFound
 from issuer.core.settings import Settings
-from issuer.credentials.vc_documents import issuer_uri
+from issuer.credentials.discovery import key_url, profile_url
 from issuer.credentials.vc_issuance import status_list_url
 from issuer.models import Credential, StatusList, utcnow
 from keys import KeyStore
@@ -64,10 +64,11 @@ def bitstring_credential(
     size, statuses = list_statuses(session, list_id)
     now = int(utcnow().timestamp())
     document = bitstring_status.list_credential(
-        {"id": issuer_uri(settings), "type": ["Profile"], "name": settings.issuer_name_zh},
+        {"id": profile_url(settings), "type": ["Profile"], "name": settings.issuer_name_zh},
         status_list_url(settings, list_id, bitstring=True),
         bitstring_status.build(size, statuses),
         now,
         now + settings.trust_bundle_validity_hours * 3600,
     )
-    return vc_jwt.encode(document, keystore.signer())
+    signer = keystore.signer()
+    return vc_jwt.encode(document, signer, kid=key_url(settings, signer.kid))

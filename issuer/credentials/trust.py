@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from keys import KeyRecord, KeyStore
+from issuer.credentials.discovery import issuer_profile, key_url
+from keys import CREDENTIAL_PURPOSES, KeyRecord, KeyStore
 from verifier.formats import status_list, trust_bundle
 
 if TYPE_CHECKING:
@@ -23,9 +24,11 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def _key_entry(record: KeyRecord) -> dict[str, Any]:
+def _key_entry(record: KeyRecord, settings: Settings) -> dict[str, Any]:
     return {
         **record.jwk,
+        # The URL the key's JWTs name as kid: the verifier finds the key by it offline.
+        "id": key_url(settings, record.kid),
         "status": record.state,
         "retired_at": _iso(record.retired_at) if record.state == "retired" else None,
         "compromised_since": _iso(record.compromised_since),
@@ -61,7 +64,7 @@ def trust_document(
 ) -> dict[str, Any]:
     """The unsigned bundle document as of ``now``."""
     moment = now or datetime.now(UTC)
-    signing = [r for r in keystore.records() if r.purpose == "signing"]
+    signing = [r for r in keystore.records() if r.purpose in CREDENTIAL_PURPOSES]
     return {
         "type": trust_bundle.DOCUMENT_TYPE,
         "version": trust_bundle.VERSION,
@@ -72,7 +75,9 @@ def trust_document(
                 "id": settings.issuer_id,
                 "name": {"zh": settings.issuer_name_zh, "en": settings.issuer_name_en},
                 "institutions": _institutions(session),
-                "keys": [_key_entry(r) for r in signing],
+                "keys": [_key_entry(r, settings) for r in signing],
+                # The Profile the issuer id returns, so nothing needs to be fetched.
+                "profile": issuer_profile(session, settings),
             }
         ],
         "status_lists": _status_lists(session, settings.issuer_id),

@@ -15,7 +15,9 @@ from datetime import date
 from typing import Any
 
 from issuer.core.settings import Settings
-from verifier.formats import bitstring_status, sd_jwt, vc_jwt
+from issuer.credentials import type_metadata
+from issuer.credentials.discovery import profile_url
+from verifier.formats import bitstring_status, vc_jwt
 from verifier.formats.sd_jwt import Disclosable
 from verifier.formats.vocabulary import OB_ACHIEVEMENT_TYPES
 
@@ -80,8 +82,9 @@ def _credits(half: int) -> int | float:
 
 
 def _issuer_profile(settings: Settings) -> dict[str, Any]:
+    # The id dereferences to the full Profile (issuer/credentials/discovery.py).
     return {
-        "id": issuer_uri(settings),
+        "id": profile_url(settings),
         "type": ["Profile"],
         "name": settings.issuer_name_zh,
         "description": settings.issuer_name_en,
@@ -233,8 +236,13 @@ def clr_credential(
             "type": ["ClrSubject"],
             "identifier": _identity(learner),
             "achievement": [_achievement(settings, f) for f in facts],
+            # VCDM 2.0 §4.13: an enveloped credential object carries its own @context.
             "verifiableCredential": [
-                {"id": vc_jwt.ENVELOPED_PREFIX + token, "type": "EnvelopedVerifiableCredential"}
+                {
+                    "@context": vc_jwt.VC_CONTEXT,
+                    "id": vc_jwt.ENVELOPED_PREFIX + token,
+                    "type": "EnvelopedVerifiableCredential",
+                }
                 for token in enveloped
             ],
         },
@@ -277,7 +285,8 @@ def sd_jwt_claims(
         "jti": jti,
         "nbf": nbf,
         "iat": nbf,
-        "vct": sd_jwt.VCT,
+        "vct": type_metadata.vct(settings),
+        "vct#integrity": type_metadata.vct_integrity(settings),
         "cnf": {"jwk": holder_jwk},
         "status": {"status_list": {"idx": status_index, "uri": status_url}},
         "name": Disclosable(learner.name),

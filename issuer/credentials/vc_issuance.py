@@ -19,6 +19,7 @@ from issuer.bank.accounts import lock_learner
 from issuer.core.errors import InvalidHolderKey, NotRecognised
 from issuer.core.settings import Settings
 from issuer.credentials import issuance, status_slots
+from issuer.credentials.discovery import key_url
 from issuer.credentials.vc_documents import (
     EntryFacts,
     Learnerish,
@@ -47,7 +48,9 @@ __all__ = [
 ]
 
 #: Algorithms the Open Badges JWT form may be signed with (the 1EdTech validator's).
-OB_ALGORITHMS = ("ES256", "RS256")
+#: RS256, the badge key's, is the default: OB 3.0 §8.2 requires every verifier to support
+#: it and no other (docs/formats.md, "Algorithms").
+OB_ALGORITHMS = ("RS256", "ES256")
 
 
 def status_list_url(settings: Settings, list_id: str, *, bitstring: bool = False) -> str:
@@ -99,20 +102,29 @@ def entry_facts(session: Session, learner_id: int, entry_ids: list[int] | None) 
 
 
 def _ob_signer(keystore: KeyStore, alg: str | None) -> Signer:
-    """The active signing key, if it signs with ``alg`` (default: its own, ES256 or RS256).
+    """The key an Open Badges / CLR JWT is signed with: the badge key by default.
 
-    Only one signing key is active at a time; an RS256 credential therefore needs the
-    operator to rotate to an RS256 key (``creditbank keys rotate --alg RS256``) first.
+    ``alg`` asks for another algorithm of :data:`OB_ALGORITHMS`: the active badge key if
+    it has that algorithm, else the active signing key if it does (ES256 by default);
+    :class:`UnsupportedAlgorithm` when neither does.
     """
-    signer = keystore.signer()
-    wanted = alg or signer.alg
-    if wanted not in OB_ALGORITHMS:
+    badge = keystore.badge_signer()
+    if alg is None or alg == badge.alg:
+        return badge
+    if alg not in OB_ALGORITHMS:
         raise UnsupportedAlgorithm(f"Open Badges JWTs are signed with {' or '.join(OB_ALGORITHMS)}")
-    if signer.alg != wanted:
+    signer = keystore.signer()
+    if signer.alg != alg:
         raise UnsupportedAlgorithm(
-            f"the active signing key is {signer.alg}; rotate to an {wanted} key to issue {wanted}"
+            f"no active key signs {alg} (badge key {badge.alg}, signing key {signer.alg}); "
+            f"rotate to an {alg} key first"
         )
     return signer
+
+
+def _encode(document: dict[str, Any], signer: Signer, settings: Settings) -> str:
+    # The kid is the key's URL, which returns its JWK (OB 3.0 §8.2).
+    return vc_jwt.encode(document, signer, kid=key_url(settings, signer.kid))
 
 
 class _Moment:
@@ -182,7 +194,7 @@ def issue_ob3(
         valid_from=moment.valid_from,
         valid_until=moment.valid_until,
     )
-    token = vc_jwt.encode(document, signer)
+    token = _encode(document, signer, settings)
     return _store(
         session,
         jti=jti,
@@ -218,7 +230,7 @@ def issue_clr(
     status_url = status_list_url(settings, slot[0], bitstring=True)
     who = _learnerish(learner)
     enveloped = [
-        vc_jwt.encode(
+        _encode(
             achievement_credential(
                 settings,
                 who,
@@ -230,6 +242,7 @@ def issue_clr(
                 valid_until=moment.valid_until,
             ),
             signer,
+            settings,
         )
         for fact in facts
     ]
@@ -250,7 +263,7 @@ def issue_clr(
         jti=jti,
         fmt="clr+jwt",
         learner_id=learner.id,
-        token=vc_jwt.encode(document, signer),
+        token=_encode(document, signer, settings),
         slot=slot,
         moment=moment,
         entry_ids=[f.entry_id for f in facts],

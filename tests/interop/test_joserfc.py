@@ -1,10 +1,13 @@
-"""Our JWTs verified by joserfc from the published JWKS alone."""
+"""Our JWTs verified by joserfc from the published JWKS alone.
+
+The Open Badges / CLR JWTs name their key by its URL and are signed RS256 by the badge
+key; the published JWKS lists every key under its thumbprint and under its URL.
+"""
 
 from __future__ import annotations
 
 import json
 import zlib
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -36,8 +39,8 @@ def jwks(client: TestClient) -> KeySet:
 
 def test_ob3_and_clr_jwts(issued: dict[str, Any], jwks: KeySet) -> None:
     for kind, types in (("ob3", "OpenBadgeCredential"), ("clr", "ClrCredential")):
-        token = jwt.decode(issued[kind]["token"], jwks, algorithms=["ES256"])
-        assert token.header["typ"] == "JWT"
+        token = jwt.decode(issued[kind]["token"], jwks, algorithms=["RS256"])
+        assert token.header["typ"] == "JWT" and token.header["alg"] == "RS256"
         claims = token.claims
         jwt.JWTClaimsRegistry(
             iss={"essential": True, "value": claims["issuer"]["id"]},
@@ -48,10 +51,11 @@ def test_ob3_and_clr_jwts(issued: dict[str, Any], jwks: KeySet) -> None:
 
 
 def test_enveloped_badges_inside_the_clr(issued: dict[str, Any], jwks: KeySet) -> None:
-    claims = jwt.decode(issued["clr"]["token"], jwks, algorithms=["ES256"]).claims
+    claims = jwt.decode(issued["clr"]["token"], jwks, algorithms=["RS256"]).claims
     for item in claims["credentialSubject"]["verifiableCredential"]:
+        assert item["@context"] == "https://www.w3.org/ns/credentials/v2"
         inner = item["id"].removeprefix("data:application/vc+jwt,")
-        assert "OpenBadgeCredential" in jwt.decode(inner, jwks, algorithms=["ES256"]).claims["type"]
+        assert "OpenBadgeCredential" in jwt.decode(inner, jwks, algorithms=["RS256"]).claims["type"]
 
 
 def test_sd_jwt_issuer_signature(issued: dict[str, Any], jwks: KeySet) -> None:
@@ -65,7 +69,7 @@ def test_tampered_jwt_is_refused(issued: dict[str, Any], jwks: KeySet) -> None:
     head, body, sig = issued["ob3"]["token"].split(".")
     forged = body[:-4] + ("AAAA" if body[-4:] != "AAAA" else "BBBB")
     with pytest.raises(BadSignatureError):
-        jws.deserialize_compact(f"{head}.{forged}.{sig}", jwks, algorithms=["ES256"])
+        jws.deserialize_compact(f"{head}.{forged}.{sig}", jwks, algorithms=["RS256"])
 
 
 def test_status_list_token(client: TestClient, issued: dict[str, Any], jwks: KeySet) -> None:
@@ -79,17 +83,16 @@ def test_status_list_token(client: TestClient, issued: dict[str, Any], jwks: Key
     assert (raw[index // 4] >> (2 * (index % 4))) & 3 == 0
 
 
-def test_rs256_badge_from_an_rs256_key_store(
-    engine: Engine, settings: Settings, issued: dict[str, Any], tmp_path: Path
+def test_es256_badge_when_asked_for(
+    app: Any, engine: Engine, settings: Settings, issued: dict[str, Any], jwks: KeySet
 ) -> None:
-    store = KeyStore(tmp_path / "keys", b"interop")
-    store.ensure_initialized("RS256")
+    store: KeyStore = app.state.keystore
     with Session(engine) as session:
         credential = issue_ob3(
-            session, settings, store, issued["learner"]["id"], issued["entries"][1], alg="RS256"
+            session, settings, store, issued["learner"]["id"], issued["entries"][1], alg="ES256"
         )
         session.rollback()
-    rsa_jwks = KeySet.import_key_set(store.jwks())
-    token = jwt.decode(credential.token, rsa_jwks, algorithms=["RS256"])
-    assert token.header["alg"] == "RS256"
+    token = jwt.decode(credential.token, jwks, algorithms=["ES256"])
+    assert token.header["alg"] == "ES256"
+    assert token.header["kid"] == f"{settings.verify_base_url}/issuer/keys/{store.signer().kid}"
     assert token.claims["credentialSubject"]["achievement"]["name"] == "机器学习实践"

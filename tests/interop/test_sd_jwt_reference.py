@@ -64,7 +64,7 @@ def test_reference_verifier_accepts_our_presentation(
     )
     claims = verifier.get_verified_payload()
     assert claims["name"] == "王五" and claims["credits"] == 6
-    assert claims["vct"] == sd_jwt.VCT and "masked_id" not in claims
+    assert claims["vct"] == sd_jwt.vct_of(claims["iss"]) and "masked_id" not in claims
     assert claims["entries"] == []
 
 

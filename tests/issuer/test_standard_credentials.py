@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
 from issuer.models import AuditEvent, Credential, CredentialEntry
+from keys import b64url_decode
 from tests.issuer.factories import course, create_learner, problem
 from verifier import (
     TrustBundle,
@@ -153,7 +154,9 @@ def test_sd_jwt_presentation_discloses_only_what_was_chosen(
     )
     assert issued["format"] == "dc+sd-jwt" and issued["token"].endswith("~")
     payload = _payload(issued["token"])
-    assert payload["vct"] == sd_jwt.VCT and payload["cnf"]["jwk"] == holder_public_jwk(holder)
+    assert payload["vct"] == "https://verify.creditbank.test/vct/credit-certificate/1"
+    assert payload["vct#integrity"].startswith("sha256-")
+    assert payload["cnf"]["jwk"] == holder_public_jwk(holder)
     assert "name" not in payload and "masked_id" not in payload  # only digests in the JWT
     presentation = sd_jwt.present(
         issued["token"],
@@ -216,16 +219,21 @@ def test_private_holder_key_is_refused_and_nothing_issued(
         assert session.exec(select(func.count()).select_from(Credential)).one() == before
 
 
-def test_rs256_with_an_es256_active_key_is_unsupported_alg(
+def test_ob3_is_rs256_by_default_es256_on_request_eddsa_never(
     client: TestClient, admin: dict[str, str], account: dict[str, Any]
 ) -> None:
+    path = f"/learners/{account['learner']['id']}/credentials/ob3"
+    for asked, signed in ((None, "RS256"), ("RS256", "RS256"), ("ES256", "ES256")):
+        body = {"entry_id": account["entries"][0]} | ({"alg": asked} if asked else {})
+        token = _issue(client, admin, path, body)["token"]
+        header = json.loads(b64url_decode(token.split(".")[0]))
+        assert header["alg"] == signed, asked
+        assert header["kid"].startswith("https://verify.creditbank.test/issuer/keys/")
     response = client.post(
-        f"/learners/{account['learner']['id']}/credentials/ob3",
-        json={"entry_id": account["entries"][0], "alg": "RS256"},
-        headers=admin,
+        path, json={"entry_id": account["entries"][0], "alg": "EdDSA"}, headers=admin
     )
     assert response.status_code == 422
-    assert response.json()["code"] == "unsupported_alg"
+    assert response.json()["code"] == "invalid_request"  # OB 3.0 JWTs are RS256 or ES256
 
 
 def test_other_learners_entry_is_not_found(

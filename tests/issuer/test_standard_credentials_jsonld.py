@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from pyld import jsonld
 
 from issuer.core.settings import Settings
@@ -159,6 +160,18 @@ def test_bitstring_status_list_credential_expands_without_loss() -> None:
         1_767_312_000,
     )
     _assert_nothing_dropped(document)
+
+
+def test_issuer_profile_expands_without_loss(
+    client: TestClient, inst_a: dict[str, Any], settings: Settings
+) -> None:
+    profile = client.get("/issuer").json()
+    assert profile["id"] == settings.verify_base_url + "/issuer"
+    assert any(
+        i["otherIdentifier"][0]["identifier"] == inst_a["code"]
+        for i in profile["accreditedInstitution"]
+    )
+    _assert_nothing_dropped(profile)
 
 
 def test_an_undefined_term_is_caught() -> None:

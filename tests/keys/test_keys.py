@@ -192,7 +192,11 @@ def _open_documented(path: Path, kid: str) -> Any:
 def test_store_files_are_sealed_with_scrypt(store: KeyStore) -> None:
     store.ensure_initialized()
     records = store.records()
-    assert {(r.purpose, r.state) for r in records} == {("signing", "active"), ("anchor", "active")}
+    assert {(r.purpose, r.state, r.alg) for r in records} == {
+        ("signing", "active", "ES256"),
+        ("badge", "active", "RS256"),
+        ("anchor", "active", "ES256"),
+    }
     for record in records:
         path = store.directory / f"{record.kid}.key"
         assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -277,7 +281,7 @@ def test_signer_signs_with_the_active_key_and_exports_nothing(store: KeyStore) -
 def test_ensure_initialized_is_idempotent(store: KeyStore) -> None:
     store.ensure_initialized()
     store.ensure_initialized()
-    assert len(store.records()) == 2
+    assert len(store.records()) == 3  # signing, badge, anchor
 
 
 def test_generate_while_active_is_pending(store: KeyStore) -> None:
@@ -365,7 +369,9 @@ def test_jwks_holds_public_signing_keys_only(store: KeyStore) -> None:
     kids = {k["kid"] for k in jwks["keys"]}
     assert retired in kids and compromised.kid not in kids
     assert store.anchor_jwk()["kid"] not in kids
-    assert len(kids) == 2
+    badge = store.badge_signer().kid
+    assert badge in kids and len(kids) == 3  # retired and active signing key, badge key
+    assert {k["kid"] for k in store.jwks(("signing",))["keys"]} == kids - {badge}
     for jwk in jwks["keys"]:
         assert PRIVATE_MEMBERS.isdisjoint(jwk)
         load_public_jwk(jwk)  # refuses private material, so this is a second check

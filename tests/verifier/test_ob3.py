@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.verifier import vc_fixtures as fx
-from verifier import VerificationError, verify_clr, verify_ob3
+from verifier import TrustBundle, VerificationError, verify_clr, verify_ob3
 from verifier.formats import bitstring_status, vc_jwt
 from verifier.formats.status_list import REVOKED, SUSPENDED
 
@@ -115,3 +115,50 @@ def test_unknown_status_value_is_status_unavailable() -> None:
     token = vc_jwt.encode(badge(), fx.ISSUER)
     assert _code(token, {5: 3}) == "status_unavailable"
     assert verify_ob3(token, fx.trust({4: 3, 6: 3}), now=fx.NOW).format == "ob3+jwt"
+
+
+KEY_URL = f"{fx.BASE}/issuer/keys/{fx.ISSUER.kid}"
+
+
+def _trust_with_key_urls() -> TrustBundle:
+    document = fx.bundle_document()
+    for key in document["issuers"][0]["keys"]:
+        key["id"] = f"{fx.BASE}/issuer/keys/{key['kid']}"
+    return TrustBundle(document)
+
+
+def test_kid_that_is_the_keys_url_is_found_offline_in_the_bundle() -> None:
+    token = vc_jwt.encode(badge(), fx.ISSUER, kid=KEY_URL)
+    assert vc_jwt.split(token).header["kid"] == KEY_URL
+    result = verify_ob3(token, _trust_with_key_urls(), now=fx.NOW)
+    assert result.kid == fx.ISSUER.kid
+    # The bare thumbprint of earlier credentials still finds the same key.
+    assert verify_ob3(vc_jwt.encode(badge(), fx.ISSUER), _trust_with_key_urls(), now=fx.NOW)
+
+
+def test_key_url_kid_not_listed_in_the_bundle_is_unknown_key() -> None:
+    """A kid URL is matched exactly, never taken apart for the thumbprint at its end."""
+    token = vc_jwt.encode(badge(), fx.ISSUER, kid=KEY_URL)
+    with pytest.raises(VerificationError) as caught:
+        verify_ob3(token, fx.trust(), now=fx.NOW)  # a bundle without key URLs
+    assert caught.value.code == "unknown_key"
+    elsewhere = vc_jwt.encode(badge(), fx.ISSUER, kid=f"https://evil.example/keys/{fx.ISSUER.kid}")
+    with pytest.raises(VerificationError) as caught:
+        verify_ob3(elsewhere, _trust_with_key_urls(), now=fx.NOW)
+    assert caught.value.code == "unknown_key"
+
+
+def test_enveloped_credentials_with_and_without_context() -> None:
+    inner = vc_jwt.encode(badge(), fx.ISSUER, kid=KEY_URL)
+    document = transcript([inner])
+    document["credentialSubject"]["verifiableCredential"][0]["@context"] = vc_jwt.VC_CONTEXT
+    token = vc_jwt.encode(document, fx.ISSUER, kid=KEY_URL)
+    assert verify_clr(token, _trust_with_key_urls(), now=fx.NOW).format == "clr+jwt"
+    # Transcripts issued before the envelopes carried @context still verify.
+    legacy = vc_jwt.encode(transcript([vc_jwt.encode(badge(), fx.ISSUER)]), fx.ISSUER)
+    assert verify_clr(legacy, fx.trust(), now=fx.NOW).format == "clr+jwt"
+    document["credentialSubject"]["verifiableCredential"][0]["@context"] = "https://example.org/x"
+    wrong = vc_jwt.encode(document, fx.ISSUER, kid=KEY_URL)
+    with pytest.raises(VerificationError) as caught:
+        verify_clr(wrong, _trust_with_key_urls(), now=fx.NOW)
+    assert caught.value.code == "malformed"

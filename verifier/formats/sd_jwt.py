@@ -43,10 +43,16 @@ from verifier.formats.jws import SignerLike
 TYP = "dc+sd-jwt"
 KB_TYP = "kb+jwt"
 SD_ALG = "sha-256"
-#: The credit-certificate type (``vct``) of creditbank SD-JWT VCs.
+#: The credit-certificate type (``vct``) of SD-JWT VCs issued before the type became a URL;
+#: still accepted by :func:`is_credit_certificate`.
 VCT = "urn:creditbank:vct:credit-certificate:1"
+#: Path under the issuer (``iss``) of the credit-certificate type: ``vct`` is
+#: ``<iss>/vct/credit-certificate/1``, a URL that returns its SD-JWT VC Type Metadata.
+VCT_PATH = "/vct/credit-certificate/1"
 #: Claims that are never selectively disclosable (docs/formats.md, SD-JWT VC).
-NEVER_DISCLOSABLE = frozenset({"iss", "nbf", "exp", "cnf", "vct", "status", "iat", "_sd_alg"})
+NEVER_DISCLOSABLE = frozenset(
+    {"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "iat", "_sd_alg"}
+)
 #: Longest SD-JWT (with disclosures and KB-JWT) accepted.
 MAX_LENGTH = 64 * 1024
 _MINIFIED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
@@ -177,6 +183,17 @@ def issue(claims: dict[str, Any], signer: SignerLike, salt: Callable[[], str] | 
         _MINIFIED.encode(payload).encode("utf-8"), signer, {"kid": signer.kid, "typ": TYP}
     )
     return jwt + "~" + "".join(d.encoded + "~" for d in disclosures)
+
+
+def vct_of(issuer: str) -> str:
+    """The credit-certificate ``vct`` of the issuer whose ``iss`` is ``issuer``."""
+    return issuer.rstrip("/") + VCT_PATH
+
+
+def is_credit_certificate(payload: dict[str, Any]) -> bool:
+    """Whether ``payload`` names our credit-certificate type: the URL form, or the old URN."""
+    vct, iss = payload.get("vct"), payload.get("iss")
+    return vct == VCT or (isinstance(iss, str) and vct == vct_of(iss))
 
 
 # -- parsing ----------------------------------------------------------------------------

@@ -12,7 +12,8 @@ document::
      "generated_at": ISO-8601, "next_update": ISO-8601,
      "issuers": [{"id", "name": {"zh", "en"},
                   "institutions": [{"id", "name": {"zh", "en"}}],
-                  "keys": [JWK + {"status", "retired_at", "compromised_since"}]}],
+                  "keys": [JWK + {"id", "status", "retired_at", "compromised_since"}],
+                  "profile": the issuer Profile (OB 3.0 JSON-LD) its id returns}],
      "status_lists": [{"id", "issuer", "bits", "size", "lst"}]}
 
 :func:`sign_bundle` is the issuer's side; :func:`open_bundle` the verifier's.

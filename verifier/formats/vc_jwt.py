@@ -37,8 +37,12 @@ def iso(ts: int) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
 
 
-def encode(credential: dict[str, Any], signer: SignerLike) -> str:
-    """The credential signed as a JWT; the registered claims are derived from it."""
+def encode(credential: dict[str, Any], signer: SignerLike, *, kid: str | None = None) -> str:
+    """The credential signed as a JWT; the registered claims are derived from it.
+
+    ``kid`` is the header's key id: the URL that returns the signer's public JWK (OB 3.0
+    §8.2); without it the signer's bare thumbprint, the form of earlier credentials.
+    """
     claims = dict(credential)
     claims["iss"] = credential["issuer"]["id"]
     claims["jti"] = credential["id"]
@@ -49,7 +53,7 @@ def encode(credential: dict[str, Any], signer: SignerLike) -> str:
     if "validUntil" in credential:
         claims["exp"] = _timestamp(credential["validUntil"])
     payload = _MINIFIED.encode(claims).encode("utf-8")
-    return jws.sign(payload, signer, {"kid": signer.kid, "typ": TYP})
+    return jws.sign(payload, signer, {"kid": kid or signer.kid, "typ": TYP})
 
 
 def _timestamp(text: str) -> int:

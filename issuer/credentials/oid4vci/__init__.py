@@ -10,7 +10,6 @@ from issuer.credentials.oid4vci.metadata import (
     OB3_CONFIGURATION,
     PRE_AUTHORIZED_GRANT,
     SD_JWT_CONFIGURATION,
-    VCT,
 )
 from issuer.credentials.oid4vci.offers import create_offer
 
@@ -18,6 +17,5 @@ __all__ = [
     "OB3_CONFIGURATION",
     "PRE_AUTHORIZED_GRANT",
     "SD_JWT_CONFIGURATION",
-    "VCT",
     "create_offer",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Final
 
 from issuer.core.settings import Settings
-from verifier.formats.sd_jwt import VCT
+from issuer.credentials import type_metadata
 
 __all__ = [
     "CONFIGURATIONS",
@@ -18,8 +18,8 @@ __all__ = [
     "PRE_AUTHORIZED_GRANT",
     "PROOF_TYP",
     "SD_JWT_CONFIGURATION",
-    "VCT",
     "authorization_server_metadata",
+    "configurations",
     "credential_issuer",
     "credential_issuer_metadata",
 ]
@@ -34,42 +34,94 @@ SD_JWT_CONFIGURATION: Final = "creditbank_credit_sd_jwt"
 #: Configuration id of the Open Badges 3.0 AchievementCredential (JWT) over one deposit.
 OB3_CONFIGURATION: Final = "creditbank_ob3_jwt"
 
-_DISPLAY_ZH_EN = (("zh-CN", "学分证书"), ("en", "Credit certificate"))
-
 
 def _display(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
     return [{"name": name, "locale": locale} for locale, name in pairs]
 
 
-#: ``credential_configurations_supported`` (OpenID4VCI 1.0 §12.2.4, Appendix A).
+#: ``credential_configurations_supported`` (OpenID4VCI 1.0 §12.2.4, Appendix A) without
+#: what depends on the installation (the ``vct`` URL, logos): :func:`configurations`.
 CONFIGURATIONS: Final[dict[str, dict[str, Any]]] = {
     SD_JWT_CONFIGURATION: {
         "format": "dc+sd-jwt",
-        "vct": VCT,
         "scope": "credit_certificate",
         "cryptographic_binding_methods_supported": ["jwk"],
         "credential_signing_alg_values_supported": ["ES256"],
         "proof_types_supported": {"jwt": {"proof_signing_alg_values_supported": ["ES256"]}},
-        "credential_metadata": {
-            "display": _display(_DISPLAY_ZH_EN),
-            "claims": [
-                {"path": ["name"], "display": _display((("zh-CN", "姓名"), ("en", "Name")))},
-                {"path": ["credits"], "display": _display((("zh-CN", "学分"), ("en", "Credits")))},
-            ],
-        },
     },
     OB3_CONFIGURATION: {
         "format": "jwt_vc_json",
         "scope": "open_badge",
-        "credential_signing_alg_values_supported": ["ES256"],
+        # RS256 from the badge key by default; ES256 when asked for (docs/formats.md).
+        "credential_signing_alg_values_supported": ["RS256", "ES256"],
         "credential_definition": {"type": ["VerifiableCredential", "OpenBadgeCredential"]},
         # The Open Badge names the learner by a hashed identity, not by a holder key:
         # no cryptographic binding, so the wallet sends no key proof for it.
-        "credential_metadata": {
-            "display": _display((("zh-CN", "开放徽章"), ("en", "Open Badge"))),
-        },
     },
 }
+
+#: (locale, name, description) of each configuration's display.
+_DISPLAYS: Final[dict[str, tuple[tuple[str, str, str], ...]]] = {
+    SD_JWT_CONFIGURATION: (
+        ("zh-CN", "学分证书", "已认定的学习成果及其学分，可选择性出示"),
+        ("en", "Credit certificate", "Recognised credits; show only what you choose"),
+    ),
+    OB3_CONFIGURATION: (
+        ("zh-CN", "开放徽章", "一项已认定的学习成果（Open Badges 3.0）"),
+        ("en", "Open Badge", "One recognised achievement (Open Badges 3.0)"),
+    ),
+}
+
+_SD_JWT_CLAIMS: Final = (
+    (["name"], "姓名", "Name"),
+    (["masked_id"], "身份证号（部分隐藏）", "National ID (masked)"),
+    (["credits"], "学分合计", "Total credits"),
+    (["entries", None, "title"], "名称", "Title"),
+    (["entries", None, "credits"], "学分", "Credits"),
+    (["entries", None, "institution"], "认证机构", "Institution"),
+    (["entries", None, "date"], "完成日期", "Completed on"),
+)
+_OB3_CLAIMS: Final = (
+    (["credentialSubject", "achievement", "name"], "成果名称", "Achievement"),
+    (["credentialSubject", "creditsEarned"], "学分", "Credits earned"),
+    (["issuer", "name"], "签发机构", "Issuer"),
+)
+
+
+def _localised(settings: Settings, configuration_id: str) -> list[dict[str, Any]]:
+    logo = {"uri": type_metadata.logo_url(settings)}
+    return [
+        {
+            "name": name,
+            "locale": locale,
+            "description": description,
+            "logo": {**logo, "alt_text": name},
+            "background_color": type_metadata.BACKGROUND_COLOR,
+            "text_color": type_metadata.TEXT_COLOR,
+        }
+        for locale, name, description in _DISPLAYS[configuration_id]
+    ]
+
+
+def configurations(settings: Settings) -> dict[str, dict[str, Any]]:
+    """``credential_configurations_supported`` of this installation, with zh/en display."""
+    sd = dict(CONFIGURATIONS[SD_JWT_CONFIGURATION])
+    sd["vct"] = type_metadata.vct(settings)
+    sd["credential_metadata"] = {
+        "display": _localised(settings, SD_JWT_CONFIGURATION),
+        "claims": [
+            {"path": p, "display": _display((("zh-CN", z), ("en", e)))}
+            for p, z, e in _SD_JWT_CLAIMS
+        ],
+    }
+    ob = dict(CONFIGURATIONS[OB3_CONFIGURATION])
+    ob["credential_metadata"] = {
+        "display": _localised(settings, OB3_CONFIGURATION),
+        "claims": [
+            {"path": p, "display": _display((("zh-CN", z), ("en", e)))} for p, z, e in _OB3_CLAIMS
+        ],
+    }
+    return {SD_JWT_CONFIGURATION: sd, OB3_CONFIGURATION: ob}
 
 
 def credential_issuer(settings: Settings) -> str:
@@ -85,10 +137,13 @@ def credential_issuer_metadata(settings: Settings) -> dict[str, Any]:
         "credential_endpoint": f"{base}/oid4vci/credential",
         "nonce_endpoint": f"{base}/oid4vci/nonce",
         "display": [
-            {"name": settings.issuer_name_zh, "locale": "zh-CN"},
-            {"name": settings.issuer_name_en, "locale": "en"},
+            {"name": name, "locale": locale, "logo": {"uri": type_metadata.logo_url(settings)}}
+            for locale, name in (
+                ("zh-CN", settings.issuer_name_zh),
+                ("en", settings.issuer_name_en),
+            )
         ],
-        "credential_configurations_supported": CONFIGURATIONS,
+        "credential_configurations_supported": configurations(settings),
     }
 
 
