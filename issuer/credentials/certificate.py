@@ -243,7 +243,7 @@ def render_certificate_pdf(
         style.p(_esc(bank[1]), "bank_sub"),
         Spacer(1, 7 * mm),
         style.p(_esc(words.first(TITLE)), "title"),
-        style.p(_esc(words.second(TITLE)).upper(), "title_sub"),
+        style.p(_esc(words.second(TITLE)), "title_sub"),
         Spacer(1, 8 * mm),
         style.p(statement, "body"),
         style.p(
