@@ -108,12 +108,16 @@ class _Words:
         return self.first(NO_EXPIRY) if moment is None else i18n.format_date(moment, self.locale)
 
 
-def _pair(names: tuple[str, str] | None, fallback: str, words: _Words, style: Styles) -> str:
+def _pair(
+    names: tuple[str, str] | None, fallback: str, words: _Words, style: Styles
+) -> list[Paragraph]:
     """An institution's (zh, en) name in the reader's order, or its code."""
     if names is None:
-        return _esc(fallback)
+        return [style.p(_esc(fallback), "cell")]
     first, second = names if words.locale.startswith("zh") else names[::-1]
-    return f"{_esc(first)}<br/>{style.span('sub', _esc(second))}"
+    # Two paragraphs, not one with <br/>: a wrapped smaller line after a break is set a
+    # line too low by ReportLab.
+    return [style.p(_esc(first), "cell"), style.p(_esc(second), "cell_sub")]
 
 
 def _entries_table(
@@ -122,7 +126,9 @@ def _entries_table(
     words: _Words,
     style: Styles,
 ) -> Table:
-    rows: list[list[Paragraph]] = [[style.p(words.both(h, style), "head") for h in HEAD]]
+    rows: list[list[Paragraph | list[Paragraph]]] = [
+        [style.p(words.both(h, style), "head") for h in HEAD]
+    ]
     for number, entry in enumerate(claims.entries, start=1):
         kind = words.first(labels.ACHIEVEMENT_KINDS.get(entry.kind, entry.kind))
         domain = words.first(labels.DOMAINS.get(entry.domain, entry.domain))
@@ -130,23 +136,26 @@ def _entries_table(
         if entry.hours is not None:
             details.append(words.first(HOURS) % {"hours": words.number(entry.hours)})
         details.append(words.first(STANDARD) % {"code": entry.standard})
-        title = f"{_esc(entry.title)}<br/>{style.span('sub', _esc(' · '.join(details)))}"
+        title = [style.p(_esc(entry.title), "cell"), style.p(_esc(" · ".join(details)), "cell_sub")]
         inst = _pair(institution_names.get(entry.institution), entry.institution, words, style)
         rows.append(
             [
                 style.p(str(number), "cell_c"),
-                style.p(title, "cell"),
-                style.p(inst, "cell"),
+                title,
+                inst,
                 style.p(words.number(entry.credits), "cell_c"),
                 style.p(_esc(i18n.format_date(entry.date, words.locale)), "cell_c"),
             ]
         )
     total = words.number(claims.total_half_credits / 2)
+    total_cells = [words.both(TOTAL, style), "", f"<b>{total}</b>", ""]
     rows.append(
-        [style.p(""), style.p(words.both(TOTAL, style), "head")]
-        + [style.p(""), style.p(f"<b>{total}</b>", "cell_c"), style.p("")]
+        [
+            style.p(""),
+            *(style.p(c, "head" if i == 0 else "cell_c") for i, c in enumerate(total_cells)),
+        ]
     )
-    table = Table(rows, colWidths=[w * mm for w in (10, 70, 48, 14, 32)], repeatRows=1)
+    table = Table(rows, colWidths=[w * mm for w in (12, 64, 54, 14, 30)], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -158,8 +167,8 @@ def _entries_table(
                 ("LINEBELOW", (0, -1), (-1, -1), 1.2, INK),
                 ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.95, 0.98)),
                 ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ]
         )
     )
@@ -167,7 +176,10 @@ def _entries_table(
 
 
 def _verification(
-    credential: Credential, qr_text: str, issuer_name: tuple[str, str], words: _Words,
+    credential: Credential,
+    qr_text: str,
+    issuer_name: tuple[str, str],
+    words: _Words,
     style: Styles,
 ) -> Table:
     """The foot of the certificate: issuer, dates, number and how to verify, beside the QR."""
@@ -241,10 +253,10 @@ def render_certificate_pdf(
     story = [
         style.p(_esc(bank[0]), "bank"),
         style.p(_esc(bank[1]), "bank_sub"),
-        Spacer(1, 7 * mm),
+        Spacer(1, 5 * mm),
         style.p(_esc(words.first(TITLE)), "title"),
         style.p(_esc(words.second(TITLE)), "title_sub"),
-        Spacer(1, 8 * mm),
+        Spacer(1, 6 * mm),
         style.p(statement, "body"),
         style.p(
             _esc(words.second(STATEMENT))
@@ -256,14 +268,12 @@ def render_certificate_pdf(
             },
             "body_sub",
         ),
-        Spacer(1, 6 * mm),
+        Spacer(1, 5 * mm),
         _entries_table(claims, institution_names, words, style),
-        Spacer(1, 8 * mm),
+        Spacer(1, 6 * mm),
         _verification(credential, qr_text, issuer_name, words, style),
         Spacer(1, 4 * mm),
-        style.p(
-            f"{_esc(words.first(FOOTNOTE))}<br/>{_esc(words.second(FOOTNOTE))}", "tiny"
-        ),
+        style.p(f"{_esc(words.first(FOOTNOTE))}<br/>{_esc(words.second(FOOTNOTE))}", "tiny"),
     ]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
@@ -271,8 +281,8 @@ def render_certificate_pdf(
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
-        topMargin=20 * mm,
-        bottomMargin=16 * mm,
+        topMargin=17 * mm,
+        bottomMargin=14 * mm,
         title=f"{words.first(TITLE)} {credential.jti}",
         author=bank[0],
         subject=f"creditbank credential {credential.jti} (learner account {learner.id})",

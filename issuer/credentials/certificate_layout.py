@@ -41,6 +41,7 @@ class Styles:
             "head": style("head", 8.5, 11, textColor=INK),
             "cell": style("cell", 9, 12),
             "cell_c": style("cell_c", 9, 12, alignment=TA_CENTER),
+            "cell_sub": style("cell_sub", 7.5, 10, textColor=_GREY),
             "small": style("small", 8.5, 11.5),
             "tiny": style("tiny", 6.5, 9, textColor=_GREY),
         }

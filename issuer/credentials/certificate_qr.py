@@ -42,7 +42,7 @@ def module_inch(modules: int) -> float:
     return MODULE_INCH if modules * MODULE_INCH <= MAX_SIDE_INCH else SMALL_MODULE_INCH
 
 
-class QRFlowable(Flowable):  # type: ignore[misc]  # ReportLab's classes are untyped
+class QRFlowable(Flowable):
     """The QR code of ``qr_text`` at level M with a 4-module quiet zone, snapped to the grid.
 
     It takes one grid step more than the symbol in each direction, the room it may move

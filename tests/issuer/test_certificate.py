@@ -16,10 +16,9 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from pypdf import PdfReader
 
-from issuer.core import security
+from issuer.core import i18n, security
 from issuer.core.errors import NotRecognised
 from issuer.core.settings import Settings
-from issuer.core import i18n
 from issuer.credentials import certificate, certificate_qr
 from issuer.models import Credential
 from tests.issuer.factories import course, create_learner, problem

@@ -3,6 +3,14 @@
 The QR is read off pages that pdftoppm renders from the PDF, by four decoders we did not
 write (tests/qr_decoders.py): zxing-cpp, ZBar, OpenCV (both detectors) and the verify
 page's own jsQR. 100 dpi is a PDF shown at 100 % on an ordinary monitor.
+
+Every demo run signs with a fresh key and ``jti``, so its QR differs each time. zxing-cpp,
+ZBar and jsQR read every one measured (``make bench``: benchmarks/certificate_qr.py).
+OpenCV's detectors miss some symbols (about 1 in 5 for ``QRCodeDetector`` at 100 dpi)
+even though the page carries them pixel for pixel as the ideal bitmap (tested below): the
+same ideal bitmap alone on a blank page of that size fails the same way. So OpenCV is held
+to two demo credentials frozen in tests/issuer/data/demo_certificate_qr.txt, and the one
+symbol ``QRCodeDetector`` cannot read on a page is a strict expected failure.
 """
 
 from __future__ import annotations
@@ -13,9 +21,11 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
@@ -23,17 +33,27 @@ from pypdf import PdfReader
 
 from issuer.core import migrate
 from issuer.core.settings import Settings
-from issuer.credentials import certificate_font
-from issuer.credentials.qr_image import qr_version
+from issuer.credentials import certificate, certificate_font, certificate_qr
+from issuer.credentials.qr_image import build_qr, qr_version
 from issuer.demo.story import run_story
+from issuer.models import Credential, Learner
 from tests.issuer.factories import problem
 from tests.issuer.test_certificate import issue_credential
 from tests.qr_decoders import DECODERS
+from verifier.formats import cbqr
+from verifier.formats.jws import split
 
 pytestmark = pytest.mark.db
 
 DPIS = (100, 150, 300)
-FIVE = ("工业机器人编程基础", "智能产线运维实训", "数控加工工艺与编程", "电工电子技术基础", "工业网络与组态控制")
+FROZEN = Path(__file__).parent / "data" / "demo_certificate_qr.txt"
+FIVE = (
+    "工业机器人编程基础",
+    "智能产线运维实训",
+    "数控加工工艺与编程",
+    "电工电子技术基础",
+    "工业网络与组态控制",
+)
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftoppm") is None, reason="pdftoppm (Debian poppler-utils) is not installed"
 )
@@ -66,9 +86,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, bytes]:
     )
     migrate.upgrade(settings.db_url)
     result = run_story(settings)
-    from issuer.credentials.certificate import write_demo_certificate
-
-    out = write_demo_certificate(settings, result.credential["jti"], home / "demo.pdf")
+    out = certificate.write_demo_certificate(settings, result.credential["jti"], home / "demo.pdf")
     return str(result.credential["qr_text"]), out.read_bytes()
 
 
@@ -79,7 +97,7 @@ def demo_pages(demo: tuple[str, bytes]) -> dict[int, Image.Image]:
 
 @needs_poppler
 @pytest.mark.parametrize("dpi", DPIS)
-@pytest.mark.parametrize("decoder", sorted(DECODERS))
+@pytest.mark.parametrize("decoder", ["jsqr", "zbar", "zxing-cpp"])
 def test_the_demo_certificate_qr_reads_on_screen_and_paper(
     demo: tuple[str, bytes], demo_pages: dict[int, Image.Image], dpi: int, decoder: str
 ) -> None:
@@ -87,6 +105,96 @@ def test_the_demo_certificate_qr_reads_on_screen_and_paper(
     assert qr_version(qr_text) in (16, 17)  # the size issue 10 measured
     read: Callable[[Image.Image], list[str]] = DECODERS[decoder]
     assert read(demo_pages[dpi]) == [qr_text]
+
+
+FROZEN_TEXTS = FROZEN.read_text("ascii").split()
+
+
+@pytest.fixture(scope="module", params=range(len(FROZEN_TEXTS)), ids=["v16", "v17"])
+def frozen_pages(request: pytest.FixtureRequest) -> tuple[str, dict[int, Image.Image]]:
+    """A demo credential's QR text (the first two demo runs of a version-16 and a version-17
+    symbol, frozen), printed by today's certificate code."""
+    qr_text = FROZEN_TEXTS[request.param]
+    token = cbqr.extract_jws(qr_text)
+    claims = cbqr.parse_claims(split(token).payload)
+    stored = Credential(
+        jti=claims.jti,
+        format="cbqr",
+        learner_id=1,
+        token=token,
+        status_list_id=claims.status_list,
+        status_index=claims.status_index,
+        issued_at=datetime(2026, 12, 1, 8, tzinfo=UTC),
+    )
+    pdf = certificate.render_certificate_pdf(
+        stored,
+        Learner(
+            id=1, name=claims.name, national_id_hmac="0" * 64, national_id_masked=claims.masked_id
+        ),
+        {
+            "ZZIM": (
+                "郑州智能制造职业学院（示例）",
+                "Zhengzhou Institute of Intelligent Manufacturing (demo)",
+            )
+        },
+        qr_text,
+        issuer_name=("示范终身学习学分银行", "Demo Lifelong Learning Credit Bank"),
+    )
+    return qr_text, {dpi: _pages(pdf, dpi) for dpi in DPIS}
+
+
+@needs_poppler
+@pytest.mark.parametrize("dpi", DPIS)
+@pytest.mark.parametrize("decoder", sorted(DECODERS))
+def test_a_frozen_demo_certificate_reads_with_every_decoder(
+    frozen_pages: tuple[str, dict[int, Image.Image]], dpi: int, decoder: str
+) -> None:
+    qr_text, pages = frozen_pages
+    assert qr_version(qr_text) in (16, 17)
+    if decoder == "opencv" and qr_text == FROZEN_TEXTS[1]:
+        # QRCodeDetector does not find this symbol on an A4 page even as a perfect bitmap
+        # (test_the_page_carries_the_ideal_symbol). Checked, not skipped: the day it reads
+        # it, this fails and the exception goes.
+        assert DECODERS[decoder](pages[dpi]) != [qr_text], "OpenCV reads it now: drop this"
+        pytest.xfail("OpenCV's QRCodeDetector misses this symbol on a full page")
+    assert DECODERS[decoder](pages[dpi]) == [qr_text]
+
+
+def _ideal(qr_text: str, pixels: int) -> np.ndarray[Any, Any]:
+    matrix = build_qr(qr_text).get_matrix()
+    dark = np.array(matrix, dtype=bool)
+    return np.where(np.kron(dark, np.ones((pixels, pixels), dtype=bool)), 0, 255)
+
+
+@needs_poppler
+@pytest.mark.parametrize("dpi", [100, 300])
+def test_the_page_carries_the_ideal_symbol(
+    demo: tuple[str, bytes], demo_pages: dict[int, Image.Image], dpi: int
+) -> None:
+    """At 100 and 300 dpi every module is whole device pixels, so the rendered QR equals
+    the ideal bitmap (3 and 9 px a module; at 150 dpi, 4.5 px, edges blend)."""
+    qr_text, _ = demo
+    page = np.asarray(demo_pages[dpi].convert("L")).astype(int)
+    per_module = certificate_qr.module_inch(len(build_qr(qr_text).get_matrix())) * dpi
+    assert per_module == int(per_module)
+    ideal = _ideal(qr_text, int(per_module))
+    found = DECODERS["zxing-cpp"]  # only to locate the symbol on the page
+    assert found(demo_pages[dpi]) == [qr_text]
+    import zxingcpp
+
+    (result,) = zxingcpp.read_barcodes(demo_pages[dpi].convert("RGB"))
+    quiet = 4 * int(per_module)
+    x0, y0 = result.position.top_left.x - quiet, result.position.top_left.y - quiet
+    side = ideal.shape[0]
+    best = min(
+        (
+            int((np.abs(page[y : y + side, x : x + side] - ideal) > 128).sum()),
+            (x, y),
+        )
+        for y in range(y0 - 3, y0 + 4)
+        for x in range(x0 - 3, x0 + 4)
+    )
+    assert best[0] == 0, f"{best[0]} pixels differ from the ideal symbol at {best[1]}"
 
 
 @pytest.fixture(scope="module")
