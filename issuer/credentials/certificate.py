@@ -209,8 +209,7 @@ def _verification(
         TableStyle(
             [
                 ("FONT", (0, 0), (-1, -1), style.font),
-                ("LINEABOVE", (0, 0), (-1, 0), 0.6, INK),
-                ("TOPPADDING", (0, 0), (-1, -1), 8),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
                 ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                 ("LEFTPADDING", (1, 0), (1, 0), 0),
