@@ -8,8 +8,8 @@ Which font: ReportLab embeds and subsets TrueType fonts with ``glyf`` outlines o
 the common CJK fonts (Noto Sans/Serif CJK, Source Han) are CFF-based OpenType collections
 it cannot embed; Droid Sans Fallback is TrueType but has no Latin letters or digits.
 WenQuanYi Zen Hei (Debian ``fonts-wqy-zenhei``; GPL-2 with the font exception, so
-embedding it in documents is allowed) is a TrueType collection with Latin, digits and all
-of GBK's Hanzi (20,940 in the CJK block), so one font sets Chinese and English alike. No PyPI package ships a
+embedding it in documents is allowed) is a TrueType collection with Latin, digits and
+20,940 Hanzi (GBK), so one font sets Chinese and English alike. No PyPI package ships a
 maintained TrueType CJK font, and committing its 17 MB file is worse than naming a Debian
 package; ``.ci/run`` installs it. ``CREDITBANK_CERTIFICATE_FONT`` names another TrueType
 file (or collection: its first face is used) where the font lives elsewhere.
