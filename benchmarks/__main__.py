@@ -22,6 +22,7 @@ RESULTS = Path(__file__).resolve().parent / "results.json"
 #: In the order they run; each is benchmarks/<name>.py.
 BENCHMARKS = (
     "qr_credential",
+    "certificate_qr",
     "engine",
     "ledger_verify",
     "sd_jwt",

@@ -33,6 +33,7 @@ from issuer.api.retry import RetryMiddleware
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
+from issuer.credentials.certificate_font import check_font
 from issuer.models import Problem
 from issuer.portal import pages as portal_pages
 from issuer.portal import self_service as portal_self_service
@@ -69,6 +70,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     require_migrated(engine)
     keystore = KeyStore(settings.keys_dir, settings.key_passphrase.get_secret_value().encode())
     keystore.ensure_initialized()
+    # A missing certificate font is logged here and refused per download, not fatal.
+    check_font(settings.certificate_font)
 
     app = FastAPI(
         title="creditbank issuer",

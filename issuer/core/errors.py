@@ -48,6 +48,7 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     ├── DatabaseNotMigrated         500 database_not_migrated
     ├── TooManyAttempts             429 too_many_attempts
     ├── DataDirectoryMissing        500 data_directory_missing
+    ├── CertificateFontMissing      500 certificate_font_missing
     ├── DatabaseUnreachable         503 database_unreachable
     └── DatabaseBusy                503 database_busy
 """
@@ -63,6 +64,7 @@ __all__ = [
     "CaseNotDecided",
     "CaseRequired",
     "CaseUnrelated",
+    "CertificateFontMissing",
     "Conflict",
     "ConflictOfInterest",
     "CredentialExpired",
@@ -353,6 +355,13 @@ class DecisionMismatch(Conflict):
 class DataDirectoryMissing(CreditBankError):
     code = "data_directory_missing"
     title = "Data directory missing"
+
+
+class CertificateFontMissing(CreditBankError):
+    """The font PDF certificates are set in is not installed (the deployment, not the request)."""
+
+    code = "certificate_font_missing"
+    title = "Certificate font missing"
 
 
 class DatabaseUnreachable(CreditBankError):

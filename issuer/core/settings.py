@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     #: /docs, /redoc and /openapi.json: on in development and test, off in production
     #: unless CREDITBANK_ENABLE_DOCS=1.
     enable_docs: bool | None = None
+    #: The TrueType CJK font embedded in PDF certificates; unset: Debian's WenQuanYi Zen
+    #: Hei (issuer.credentials.certificate_font).
+    certificate_font: Path | None = None
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

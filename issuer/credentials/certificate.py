@@ -1,90 +1,76 @@
-"""The printable certificate of a ``cbqr`` credential: a bilingual PDF with its QR code.
+"""The printable certificate of a ``cbqr`` credential: a PDF with its QR code.
 
 The PDF shows exactly what the signed credential carries (its claims are read back from
 the stored token, not from the ledger, so paper and QR never disagree): the learner's
-name and masked national ID, one table row per credit entry, the total, the issuer, the
-issue date, the ``jti`` and the QR code an employer scans (docs/formats.md §2).
+name and masked national ID, one table row per credit entry (achievement, institution,
+credits, date), the total, the issuer, the issue date, the ``jti``, the QR code an
+employer scans (docs/formats.md §2) and where to verify it without one.
 
-Chinese is set in ReportLab's built-in CID font ``STSong-Light``, which PDF readers
-supply themselves: nothing is installed or embedded. The QR code is the same PNG as
-``GET /credentials/{jti}/qr.png`` (:func:`issuer.credentials.qr_image.render_png`), printed
-:data:`QR_WIDTH_MM` wide so a phone camera reads it from arm's length.
+Its language follows the reader's (the portal's language, ``Accept-Language`` on the
+API): Simplified Chinese by default with the English beneath, or English first with the
+Chinese beneath; every word comes from the gettext catalogs, enum values from
+:mod:`issuer.core.labels`, dates in Asia/Shanghai (:mod:`issuer.core.i18n`). The text is
+set in an embedded TrueType CJK font (:mod:`issuer.credentials.certificate_font`) and
+the QR code is drawn so that it reads on screen as on paper
+(:mod:`issuer.credentials.certificate_qr`).
 """
 
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlmodel import Session, col, select
 
+from issuer.core import i18n, labels
 from issuer.core.errors import CreditBankError, NotRecognised
+from issuer.core.i18n import N_
 from issuer.core.settings import Settings
+from issuer.credentials.certificate_font import font_name
+from issuer.credentials.certificate_layout import INK, Styles, decorate_page, styles_for
+from issuer.credentials.certificate_qr import QRFlowable
 from issuer.credentials.issuance import get_credential, qr_text_of
-from issuer.credentials.qr_image import BORDER, qr_version, render_png
 from issuer.models import Credential, Institution, Learner
 from verifier import VerificationError
 from verifier.formats import cbqr
 from verifier.formats.jws import split
 
 __all__ = [
-    "QR_WIDTH_MM",
     "certificate_for",
-    "qr_width_mm",
     "read_claims",
     "render_certificate_pdf",
     "write_demo_certificate",
 ]
 
-#: Least printed width of the QR code (with its quiet zone). 45 mm keeps the modules of a
-#: version-16 symbol (the one-entry size goal) above 0.4 mm.
-QR_WIDTH_MM = 45
-#: Larger symbols (many entries) grow to keep modules at least this wide, up to 80 mm.
-MIN_MODULE_MM = 0.4
-MAX_QR_WIDTH_MM = 80
+Translate = Callable[[str], str]
 
-
-def qr_width_mm(qr_text: str) -> float:
-    """Printed width of the QR for ``qr_text``: 45 mm, more for symbols above version 16."""
-    modules = 17 + 4 * qr_version(qr_text) + 2 * BORDER
-    return min(MAX_QR_WIDTH_MM, max(QR_WIDTH_MM, modules * MIN_MODULE_MM))
-
-
-FONT = "STSong-Light"
-pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-
-DOMAIN_NAMES: dict[str, tuple[str, str]] = {
-    "GE": ("通用", "General"),
-    "AM": ("先进制造", "Advanced manufacturing"),
-    "AI": ("人工智能", "Artificial intelligence"),
-    "AG": ("现代农业", "Modern agriculture"),
-}
-KIND_NAMES: dict[str, tuple[str, str]] = {
-    "course": ("课程", "Course"),
-    "vocational_cert": ("职业技能证书", "Vocational certificate"),
-    "one_plus_x": ("1+X证书", "1+X certificate"),
-    "training": ("培训", "Training"),
-    "work_experience": ("工作经历", "Work experience"),
-    "award": ("竞赛获奖", "Award"),
-    "online_course": ("在线课程", "Online course"),
-}
-
-_STYLES = {
-    "title": ParagraphStyle("title", fontName=FONT, fontSize=20, leading=26, alignment=1),
-    "subtitle": ParagraphStyle("subtitle", fontName=FONT, fontSize=11, leading=15, alignment=1),
-    "body": ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, wordWrap="CJK"),
-    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=7.5, leading=9.5, wordWrap="CJK"),
-    "small": ParagraphStyle("small", fontName=FONT, fontSize=7.5, leading=10, wordWrap="CJK"),
-}
+TITLE = N_("Credit Certificate")
+STATEMENT = N_(
+    "This is to certify that %(name)s (ID no. %(id)s) has deposited the learning "
+    "outcomes below with %(bank)s, recognised for a total of %(credits)s credits."
+)
+HEAD = (N_("No."), N_("Course or achievement"), N_("Institution"), N_("Credits"), N_("Date"))
+TOTAL = N_("Total")
+HOURS = N_("%(hours)s hours")
+STANDARD = N_("standard %(code)s")
+ISSUED_BY = N_("Issued by")
+ISSUED_ON = N_("Date of issue")
+VALID_UNTIL = N_("Valid until")
+NO_EXPIRY = N_("No expiry")
+NUMBER = N_("Certificate no.")
+VERIFY_TITLE = N_("Verify this certificate")
+VERIFY_SCAN = N_("Scan the QR code with a phone camera: it verifies even offline.")
+VERIFY_URL = N_("Or open %(url)s and choose a photo of the QR code.")
+FOOTNOTE = N_(
+    "Credits were recognised under the conversion standards listed. The digital "
+    "signature in the QR code is authoritative."
+)
 
 
 def read_claims(credential: Credential) -> cbqr.QRCredential:
@@ -102,70 +88,136 @@ def _esc(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _p(text: str, style: str = "body") -> Paragraph:
-    return Paragraph(text, _STYLES[style])
+class _Words:
+    """The reader's language first, the other one beneath (smaller): the same message id."""
+
+    def __init__(self, locale: str) -> None:
+        self.locale = locale
+        self.other = "en" if locale.startswith("zh") else i18n.DEFAULT_LOCALE
+        self.first: Translate = i18n.translations(locale).gettext
+        self.second: Translate = i18n.translations(self.other).gettext
+
+    def both(self, message: str, style: Styles, size: str = "sub") -> str:
+        """``message`` in both languages as paragraph markup (escaped)."""
+        return f"{_esc(self.first(message))}<br/>{style.span(size, _esc(self.second(message)))}"
+
+    def number(self, value: float | int) -> str:
+        return i18n.format_decimal(value, self.locale)
+
+    def day(self, moment: datetime | None) -> str:
+        return self.first(NO_EXPIRY) if moment is None else i18n.format_date(moment, self.locale)
 
 
-def _bi(names: tuple[str, str] | None, fallback: str) -> str:
+def _pair(
+    names: tuple[str, str] | None, fallback: str, words: _Words, style: Styles
+) -> list[Paragraph]:
+    """An institution's (zh, en) name in the reader's order, or its code."""
     if names is None:
-        return _esc(fallback)
-    return f"{_esc(names[0])}<br/>{_esc(names[1])}"
+        return [style.p(_esc(fallback), "cell")]
+    first, second = names if words.locale.startswith("zh") else names[::-1]
+    # Two paragraphs, not one with <br/>: a wrapped smaller line after a break is set a
+    # line too low by ReportLab.
+    return [style.p(_esc(first), "cell"), style.p(_esc(second), "cell_sub")]
 
 
-def _credits_table(
-    claims: cbqr.QRCredential, institution_names: Mapping[str, tuple[str, str]]
+def _entries_table(
+    claims: cbqr.QRCredential,
+    institution_names: Mapping[str, tuple[str, str]],
+    words: _Words,
+    style: Styles,
 ) -> Table:
-    head = [
-        "课程/成果<br/>Title",
-        "领域<br/>Domain",
-        "类型<br/>Kind",
-        "学分<br/>Credits",
-        "学时<br/>Hours",
-        "转换标准<br/>Standard",
-        "认证机构<br/>Institution",
-        "日期<br/>Date",
+    rows: list[list[Paragraph | list[Paragraph]]] = [
+        [style.p(words.both(h, style), "head") for h in HEAD]
     ]
-    rows: list[list[Paragraph]] = [[_p(f"<b>{h}</b>", "cell") for h in head]]
-    for entry in claims.entries:
-        inst = institution_names.get(entry.institution)
+    for number, entry in enumerate(claims.entries, start=1):
+        kind = words.first(labels.ACHIEVEMENT_KINDS.get(entry.kind, entry.kind))
+        domain = words.first(labels.DOMAINS.get(entry.domain, entry.domain))
+        details = [kind, domain]
+        if entry.hours is not None:
+            details.append(words.first(HOURS) % {"hours": words.number(entry.hours)})
+        details.append(words.first(STANDARD) % {"code": entry.standard})
+        title = [style.p(_esc(entry.title), "cell"), style.p(_esc(" · ".join(details)), "cell_sub")]
+        inst = _pair(institution_names.get(entry.institution), entry.institution, words, style)
         rows.append(
             [
-                _p(_esc(entry.title), "cell"),
-                _p(f"{entry.domain}<br/>{_bi(DOMAIN_NAMES.get(entry.domain), '')}", "cell"),
-                _p(_bi(KIND_NAMES.get(entry.kind), entry.kind), "cell"),
-                _p(str(entry.credits), "cell"),
-                _p("" if entry.hours is None else str(entry.hours), "cell"),
-                _p(_esc(entry.standard), "cell"),
-                _p(
-                    f"{_bi(inst, entry.institution)}<br/>({_esc(entry.institution)})"
-                    if inst
-                    else _esc(entry.institution),
-                    "cell",
-                ),
-                _p(entry.date.isoformat(), "cell"),
+                style.p(str(number), "cell_c"),
+                title,
+                inst,
+                style.p(words.number(entry.credits), "cell_c"),
+                style.p(_esc(i18n.format_date(entry.date, words.locale)), "cell_c"),
             ]
         )
-    half = claims.total_half_credits
-    total = half // 2 if half % 2 == 0 else half / 2
-    rows.append([_p("<b>合计 Total</b>", "cell"), _p(""), _p(""), _p(f"<b>{total}</b>", "cell")])
-    rows[-1].extend(_p("") for _ in range(4))
-    widths = [x * mm for x in (38, 22, 20, 13, 11, 22, 38, 18)]
-    table = Table(rows, colWidths=widths, repeatRows=1)
+    total = words.number(claims.total_half_credits / 2)
+    total_cells = [words.both(TOTAL, style), "", f"<b>{total}</b>", ""]
+    rows.append(
+        [
+            style.p(""),
+            *(style.p(c, "head" if i == 0 else "cell_c") for i, c in enumerate(total_cells)),
+        ]
+    )
+    table = Table(rows, colWidths=[w * mm for w in (12, 64, 54, 14, 30)], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
-                ("GRID", (0, 0), (-1, -1), 0.4, colors.grey),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.9, 0.93, 0.97)),
-                ("BACKGROUND", (0, -1), (-1, -1), colors.Color(0.96, 0.96, 0.96)),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("FONT", (0, 0), (-1, -1), style.font),  # not Helvetica: nothing unembedded
+                ("LINEABOVE", (0, 0), (-1, 0), 1.2, INK),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.6, INK),
+                ("LINEBELOW", (0, 1), (-1, -2), 0.3, colors.Color(0.75, 0.78, 0.84)),
+                ("LINEABOVE", (0, -1), (-1, -1), 0.6, INK),
+                ("LINEBELOW", (0, -1), (-1, -1), 1.2, INK),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.Color(0.93, 0.95, 0.98)),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
             ]
         )
     )
     return table
 
 
-def _day(moment: datetime | None) -> str:
-    return "—" if moment is None else moment.astimezone(UTC).date().isoformat()
+def _verification(
+    credential: Credential,
+    qr_text: str,
+    issuer_name: tuple[str, str],
+    words: _Words,
+    style: Styles,
+) -> Table:
+    """The foot of the certificate: issuer, dates, number and how to verify, beside the QR."""
+    bank = issuer_name if words.locale.startswith("zh") else issuer_name[::-1]
+    url = qr_text.partition("#")[0]
+
+    def line(label: str, value: str) -> Paragraph:
+        both = f"{_esc(words.first(label))} {style.span('tiny', _esc(words.second(label)))}"
+        return style.p(f"{both}<br/>{value}", "small")
+
+    facts = [
+        line(ISSUED_BY, f"{_esc(bank[0])}<br/>{style.span('sub', _esc(bank[1]))}"),
+        line(ISSUED_ON, _esc(words.day(credential.issued_at))),
+        line(VALID_UNTIL, _esc(words.day(credential.expires_at))),
+        line(NUMBER, _esc(credential.jti)),
+        Spacer(1, 3 * mm),
+        style.p(words.both(VERIFY_TITLE, style), "head"),
+        style.p(_esc(words.first(VERIFY_SCAN)), "small"),
+        style.p(_esc(words.first(VERIFY_URL) % {"url": url}), "small"),
+        style.p(_esc(words.second(VERIFY_SCAN)), "tiny"),
+        style.p(_esc(words.second(VERIFY_URL) % {"url": url}), "tiny"),
+    ]
+    qr = QRFlowable(qr_text)
+    width = qr.width / mm
+    table = Table([[facts, qr]], colWidths=[(174 - width - 2) * mm, (width + 2) * mm])
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), style.font),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                ("LEFTPADDING", (1, 0), (1, 0), 0),
+                ("RIGHTPADDING", (1, 0), (1, 0), 0),
+            ]
+        )
+    )
+    return table
 
 
 def render_certificate_pdf(
@@ -175,77 +227,75 @@ def render_certificate_pdf(
     qr_text: str,
     *,
     issuer_name: tuple[str, str],
+    locale: str = i18n.DEFAULT_LOCALE,
+    font_file: Path | None = None,
 ) -> bytes:
-    """The certificate of ``credential`` as PDF bytes (A4, one page for up to ~12 entries).
+    """The certificate of ``credential`` as PDF bytes (A4, one page for up to ~8 entries).
 
     ``institution_names`` maps institution codes to (Chinese, English) names;
     ``issuer_name`` is the credit bank's (Chinese, English) name; ``qr_text`` is the QR
-    content (``<base>/v1#<digits>``). The output is byte-for-byte reproducible.
+    content (``<base>/v1#<digits>``); ``locale`` the reader's (zh_Hans or en);
+    ``font_file`` is ``Settings.certificate_font``. The output is byte-for-byte
+    reproducible. Raises ``CertificateFontMissing`` when the font is not installed.
     """
     claims = read_claims(credential)
-    side = qr_width_mm(qr_text)
-    qr = Image(io.BytesIO(render_png(qr_text)), width=side * mm, height=side * mm)
-    who = [
-        _p(f"姓名 Name: <b>{_esc(claims.name)}</b>"),
-        _p(f"身份证号 ID: {_esc(claims.masked_id)}"),
-        _p(f"账户 Account: {learner.id}"),
-        Spacer(1, 3 * mm),
-        _p(f"发证日期 Issued: {_day(credential.issued_at)}"),
-        _p(f"有效期至 Valid until: {_day(credential.expires_at)}"),
-        _p(f"证书编号 Credential ID (jti): {_esc(credential.jti)}", "small"),
-        Spacer(1, 3 * mm),
-        _p(
-            "扫描右侧二维码即可离线核验本证书。<br/>"
-            "Scan the QR code to verify this certificate offline.",
-            "small",
-        ),
-    ]
-    top = Table([[who, qr]], colWidths=[(172 - side) * mm, (side + 8) * mm])
-    top.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT")])
-    )
+    words = _Words(locale)
+    font = font_name(font_file)
+    style = styles_for(font)
+    bank = issuer_name if locale.startswith("zh") else issuer_name[::-1]
+    statement = words.first(STATEMENT) % {
+        "name": f"<b>{_esc(claims.name)}</b>",
+        "id": _esc(claims.masked_id),
+        "bank": _esc(bank[0]),
+        "credits": f"<b>{words.number(claims.total_half_credits / 2)}</b>",
+    }
     story = [
-        _p(f"{_esc(issuer_name[0])}", "subtitle"),
-        _p(f"{_esc(issuer_name[1])}", "subtitle"),
-        Spacer(1, 4 * mm),
-        _p("学分证书", "title"),
-        _p("Credit Certificate", "title"),
+        style.p(_esc(bank[0]), "bank"),
+        style.p(_esc(bank[1]), "bank_sub"),
+        Spacer(1, 5 * mm),
+        style.p(_esc(words.first(TITLE)), "title"),
+        style.p(_esc(words.second(TITLE)), "title_sub"),
         Spacer(1, 6 * mm),
-        top,
+        style.p(statement, "body"),
+        style.p(
+            _esc(words.second(STATEMENT))
+            % {
+                "name": _esc(claims.name),
+                "id": _esc(claims.masked_id),
+                "bank": _esc(bank[1]),
+                "credits": words.number(claims.total_half_credits / 2),
+            },
+            "body_sub",
+        ),
+        Spacer(1, 5 * mm),
+        _entries_table(claims, institution_names, words, style),
         Spacer(1, 6 * mm),
-        _credits_table(claims, institution_names),
-        Spacer(1, 8 * mm),
-        _p(
-            f"发证机构 Issuer: {_esc(issuer_name[0])} / {_esc(issuer_name[1])} "
-            f"({_esc(claims.issuer)})"
-        ),
-        _p(f"签发日期 Date: {_day(credential.issued_at)}"),
+        _verification(credential, qr_text, issuer_name, words, style),
         Spacer(1, 4 * mm),
-        _p(
-            "本证书的学分依据所列转换标准认定；证书内容以二维码中的数字签名为准。"
-            "<br/>Credits were recognised under the conversion standards listed. "
-            "The digital signature in the QR code is authoritative.",
-            "small",
-        ),
+        style.p(f"{_esc(words.first(FOOTNOTE))}<br/>{_esc(words.second(FOOTNOTE))}", "tiny"),
     ]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,
         pagesize=A4,
-        leftMargin=15 * mm,
-        rightMargin=15 * mm,
-        topMargin=15 * mm,
-        bottomMargin=15 * mm,
-        title=f"学分证书 Credit Certificate {credential.jti}",
-        author=issuer_name[1],
-        subject=f"creditbank credential {credential.jti}",
+        leftMargin=18 * mm,
+        rightMargin=18 * mm,
+        topMargin=17 * mm,
+        bottomMargin=14 * mm,
+        title=f"{words.first(TITLE)} {credential.jti}",
+        author=bank[0],
+        subject=f"creditbank credential {credential.jti} (learner account {learner.id})",
+        lang="zh-CN" if locale.startswith("zh") else "en",
+        initialFontName=font,  # else the page names (unembedded) Helvetica
         invariant=1,  # no creation time or random ID: the same credential, the same bytes
     )
-    document.build(story)
+    document.build(story, onFirstPage=decorate_page, onLaterPages=decorate_page)
     return buffer.getvalue()
 
 
-def certificate_for(session: Session, settings: Settings, jti: str) -> tuple[Credential, bytes]:
+def certificate_for(
+    session: Session, settings: Settings, jti: str, locale: str = i18n.DEFAULT_LOCALE
+) -> tuple[Credential, bytes]:
     """Load credential ``jti`` with its learner and institutions, and render its certificate."""
     credential = get_credential(session, jti)
     learner = session.get(Learner, credential.learner_id)
@@ -259,18 +309,22 @@ def certificate_for(session: Session, settings: Settings, jti: str) -> tuple[Cre
         names,
         qr_text_of(credential, settings),
         issuer_name=(settings.issuer_name_zh, settings.issuer_name_en),
+        locale=locale,
+        font_file=settings.certificate_font,
     )
     return credential, pdf
 
 
-def write_demo_certificate(settings: Settings, jti: str, out_path: Path) -> Path:
+def write_demo_certificate(
+    settings: Settings, jti: str, out_path: Path, locale: str = i18n.DEFAULT_LOCALE
+) -> Path:
     """Write the certificate of credential ``jti`` to ``out_path`` (``creditbank demo``)."""
     from issuer.core.db import make_engine
 
     engine = make_engine(settings.db_url)
     try:
         with Session(engine) as session:
-            _, pdf = certificate_for(session, settings, jti)
+            _, pdf = certificate_for(session, settings, jti, locale)
     finally:
         engine.dispose()
     out_path.write_bytes(pdf)

@@ -283,7 +283,7 @@ def portal_certificate(
     credential = _own_credential(request, session, settings, jti)
     if credential is None:
         return _to_sign_in()
-    _, pdf = certificate.certificate_for(session, settings, credential.jti)
+    _, pdf = certificate.certificate_for(session, settings, credential.jti, locale_of(request))
     disposition = f'attachment; filename="certificate-{credential.jti}.pdf"'
     return Response(
         pdf,

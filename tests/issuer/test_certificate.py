@@ -6,6 +6,7 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,10 +16,10 @@ from fastapi.testclient import TestClient
 from PIL import Image
 from pypdf import PdfReader
 
-from issuer.core import security
+from issuer.core import i18n, security
 from issuer.core.errors import NotRecognised
 from issuer.core.settings import Settings
-from issuer.credentials import certificate
+from issuer.credentials import certificate, certificate_qr
 from issuer.models import Credential
 from tests.issuer.factories import course, create_learner, problem
 from verifier import TrustBundle, verify
@@ -88,9 +89,17 @@ def test_pdf_parses_and_says_what_the_credential_says(
         inst_a["name_zh"],
         inst_a["name_en"],
         "Demo Lifelong Learning Credit Bank",
-        cred["issued_at"][:10],
+        "兹证明",
+        "学分证书",
+        "证书核验",
+        "https://verify.creditbank.test/v1",
     ):
         assert expected in text, expected
+    # Dates in Asia/Shanghai as the reader writes them, enum words rather than codes.
+    issued = datetime.fromisoformat(cred["issued_at"].replace("Z", "+00:00"))
+    assert i18n.format_date(issued, "zh_Hans") in text
+    assert "2026年" in text and "课程" in text and "先进制造" in text
+    assert " AM " not in text and "course" not in text
     # The clear national ID is never printed: only the masked form is known to the bank.
     assert "*" in learner["national_id_masked"]
 
@@ -187,8 +196,9 @@ def test_write_demo_certificate(settings: Settings, issued: Any, tmp_path: Path)
     json.dumps(str(out))
 
 
-def test_large_qr_codes_print_larger() -> None:
-    small = "https://verify.creditbank.test/v1#" + "1234" * 50
-    large = "https://verify.creditbank.test/v1#" + "".join(str(i % 7) for i in range(3000))
-    assert certificate.qr_width_mm(small) == certificate.QR_WIDTH_MM
-    assert certificate.QR_WIDTH_MM < certificate.qr_width_mm(large) <= 80
+def test_modules_are_whole_pixels_at_100_dpi_and_large_symbols_stay_on_the_page() -> None:
+    demo_size = 17 + 4 * 17 + 8  # version 17 with its quiet zone
+    assert certificate_qr.module_inch(demo_size) * 100 == pytest.approx(3)
+    assert demo_size * certificate_qr.module_inch(demo_size) * 25.4 >= 50
+    huge = 17 + 4 * 30 + 8
+    assert certificate_qr.module_inch(huge) * 100 == pytest.approx(2)
