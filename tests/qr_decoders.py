@@ -1,7 +1,7 @@
 """Four QR decoders we did not write, to read printed and on-screen certificates in tests.
 
 zxing-cpp, ZBar (``pyzbar`` over Debian's ``libzbar0``), OpenCV's ``QRCodeDetector`` and
-the verify page's own vendored jsQR (run in node by ``tests/interop/js/jsqr_read.js``).
+the verify page's own vendored jsQR (run in node by ``tests/interop/js/jsqr_read.cjs``).
 Each reader takes a PIL image and returns the decoded texts (empty when it finds none).
 """
 
@@ -15,7 +15,7 @@ from pathlib import Path
 
 from PIL import Image
 
-JSQR_SCRIPT = Path(__file__).parent / "interop" / "js" / "jsqr_read.js"
+JSQR_SCRIPT = Path(__file__).parent / "interop" / "js" / "jsqr_read.cjs"
 #: The verify page scales a photo down to at most this many pixels on its long side.
 PAGE_MAX_SIDE = 1600
 

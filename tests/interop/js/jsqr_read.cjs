@@ -1,6 +1,7 @@
 /* Reads one QR code with the verify page's own vendored jsQR, as the page calls it.
+ * (CommonJS, .cjs: the package.json beside it makes .js files ES modules.)
  *
- * Usage: node jsqr_read.js WIDTH HEIGHT < rgba-bytes
+ * Usage: node jsqr_read.cjs WIDTH HEIGHT < rgba-bytes
  * Prints the decoded text as JSON ({"data": "..."}), or {"data": null} when jsQR finds none.
  * No npm packages: the decoder is the very file the page serves (verifier/static/verify/vendor).
  */
