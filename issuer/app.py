@@ -7,6 +7,7 @@ from fastapi.routing import APIRoute
 from redis import Redis
 
 from issuer.api import achievements as achievements_api
+from issuer.api import audit as audit_api
 from issuer.api import auth as auth_api
 from issuer.api import committee as committee_api
 from issuer.api import credentials, institutions, learners, oid4vci, problems, public, verify_page
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         auth_api.router,
         committee_api.router,
+        audit_api.router,
         disputes_api.router,
         qualifications_api.router,
     ):

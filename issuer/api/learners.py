@@ -20,7 +20,14 @@ def create_learner(
     data: LearnerCreate, session: SessionDep, settings: SettingsDep, _caller: AdminOrInstitutionDep
 ) -> LearnerPublic:
     """Open a learner account. The national ID is kept only as a keyed hash and masked."""
-    return accounts.create_learner(session, settings, data)
+    institution = _caller.institution
+    return accounts.create_learner(
+        session,
+        settings,
+        data,
+        actor=_caller.actor,
+        institution_id=None if institution is None else institution.id,
+    )
 
 
 @router.post("/learners/{learner_id}/courses", status_code=status.HTTP_201_CREATED)

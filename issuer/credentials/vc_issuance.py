@@ -138,6 +138,7 @@ def _store(
     slot: tuple[str, int],
     moment: _Moment,
     entry_ids: list[int],
+    actor: str,
 ) -> Credential:
     credential = Credential(
         jti=jti,
@@ -150,7 +151,7 @@ def _store(
         issued_at=moment.issued_at,
         expires_at=moment.expires_at,
     )
-    issuance.store_credential(session, credential, entry_ids)
+    issuance.store_credential(session, credential, entry_ids, actor=actor)
     return credential
 
 
@@ -163,6 +164,7 @@ def issue_ob3(
     *,
     alg: str | None = None,
     now: datetime | None = None,
+    actor: str = "admin",
 ) -> Credential:
     """Sign an OB 3.0 AchievementCredential JWT for one deposit (``format="ob3+jwt"``)."""
     learner = lock_learner(session, learner_id)
@@ -191,6 +193,7 @@ def issue_ob3(
         token=token,
         slot=slot,
         moment=moment,
+        actor=actor,
         entry_ids=[entry_id],
     )
 
@@ -203,6 +206,7 @@ def issue_clr(
     *,
     alg: str | None = None,
     now: datetime | None = None,
+    actor: str = "admin",
 ) -> Credential:
     """Sign a CLR 2.0 transcript of every standing deposit (``format="clr+jwt"``).
 
@@ -253,6 +257,7 @@ def issue_clr(
         token=vc_jwt.encode(document, signer),
         slot=slot,
         moment=moment,
+        actor=actor,
         entry_ids=[f.entry_id for f in facts],
     )
 
@@ -280,6 +285,7 @@ def issue_sd_jwt(
     holder_jwk: dict[str, Any],
     *,
     now: datetime | None = None,
+    actor: str = "admin",
 ) -> Credential:
     """Sign an SD-JWT VC bound to ``holder_jwk`` (``format="dc+sd-jwt"``).
 
@@ -312,5 +318,6 @@ def issue_sd_jwt(
         token=sd_jwt.issue(claims, keystore.signer()),
         slot=slot,
         moment=moment,
+        actor=actor,
         entry_ids=entry_ids,
     )

@@ -85,6 +85,11 @@ class Learner(LearnerBase, table=True):
     ledger_head: str = Field(
         default="0" * 64, max_length=64, sa_column_kwargs={"server_default": "0" * 64}
     )
+    # The institution that opened the account (bulk opening), if one did: it is in that
+    # institution's scope of learners even before it records anything for them.
+    opened_by_institution_id: int | None = Field(
+        default=None, foreign_key="institution.id", index=True
+    )
 
 
 class LearnerPublic(LearnerBase):
