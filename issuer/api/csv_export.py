@@ -45,7 +45,9 @@ def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Response:
+def csv_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence[object]]
+) -> Response:
     """A CSV download named ``filename``."""
     return Response(
         csv_text(header, rows).encode("utf-8"),

@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, status
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
 
 from issuer.api import idempotency
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.api.principals import AdminOrInstitutionDep, AdminOrSelfDep, InstitutionDep
-from issuer.bank import accounts
+from issuer.api.pagination import Page, PageDep
+from issuer.api.principals import (
+    AdminOrInstitutionDep,
+    AdminOrSelfDep,
+    InstitutionDep,
+    Principal,
+)
+from issuer.bank import accounts, directory
 from issuer.conversion import courses
-from issuer.models import Account, CourseCreate, CourseRecorded, LearnerCreate, LearnerPublic
+from issuer.models import (
+    Account,
+    CourseCreate,
+    CourseRecorded,
+    LearnerCreate,
+    LearnerListItem,
+    LearnerPublic,
+    LearnerSearch,
+)
 from issuer.models.input import RowId
 
 router = APIRouter(tags=["learners"])
@@ -58,3 +74,50 @@ def record_course(
 def get_account(learner_id: RowId, session: SessionDep, _caller: AdminOrSelfDep) -> Account:
     """The learner's ledger, balance and balance by domain (the operator, or the learner)."""
     return accounts.account_view(session, learner_id)
+
+
+def _scope(caller: Principal) -> int | None:
+    # The operator sees every learner; an institution only those in its scope.
+    return None if caller.institution is None else caller.institution.id
+
+
+@router.get("/learners")
+def list_learners(
+    session: SessionDep,
+    page: PageDep,
+    caller: AdminOrInstitutionDep,
+    name: Annotated[str | None, Query(min_length=1, max_length=100)] = None,
+    masked_id: Annotated[
+        str | None,
+        Query(min_length=1, max_length=18, description="The masked ID or a part, e.g. 1234"),
+    ] = None,
+) -> Page[LearnerListItem]:
+    """Learners, oldest account first; search by a part of the name or of the masked ID.
+
+    The operator sees every learner; an institution the accounts it opened and the
+    learners it recorded achievements for. To search by the full national ID, use
+    ``POST /learners/search`` (a number in a URL would reach access logs).
+    """
+    query = directory.LearnerQuery(name=name, masked_id=masked_id, institution_id=_scope(caller))
+    items, total = directory.find_learners(session, query, limit=page.limit, offset=page.offset)
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)
+
+
+@router.post("/learners/search")
+def search_learners(
+    data: LearnerSearch,
+    session: SessionDep,
+    settings: SettingsDep,
+    page: PageDep,
+    caller: AdminOrInstitutionDep,
+) -> Page[LearnerListItem]:
+    """Find learners by the full national ID (matched through its keyed hash), name or
+    masked ID, in the caller's scope. The number is neither stored, logged nor echoed;
+    an invalid one is 422 ``invalid_national_id``.
+    """
+    digest = None if data.national_id is None else directory.id_digest(settings, data.national_id)
+    query = directory.LearnerQuery(
+        name=data.name, masked_id=data.masked_id, id_hmac=digest, institution_id=_scope(caller)
+    )
+    items, total = directory.find_learners(session, query, limit=page.limit, offset=page.offset)
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)

@@ -48,6 +48,12 @@ from issuer.models.guard import (
     StatusHistoryPublic,
 )
 from issuer.models.ledger import GENESIS_HASH, EntryKind, LedgerEntry, LedgerEntryPublic
+from issuer.models.listings import (
+    CredentialListItem,
+    LearnerListItem,
+    LearnerSearch,
+    TransferListItem,
+)
 from issuer.models.oid4vci import (
     CredentialOfferCreate,
     CredentialOfferCreated,
@@ -101,6 +107,7 @@ __all__ = [
     "CredentialFormat",
     "CredentialIssue",
     "CredentialIssued",
+    "CredentialListItem",
     "CredentialOfferCreate",
     "CredentialOfferCreated",
     "CredentialStatus",
@@ -120,7 +127,9 @@ __all__ = [
     "InstitutionPublic",
     "Learner",
     "LearnerCreate",
+    "LearnerListItem",
     "LearnerPublic",
+    "LearnerSearch",
     "LedgerEntry",
     "LedgerEntryPublic",
     "OID4VCIAccessToken",
@@ -146,6 +155,7 @@ __all__ = [
     "TransferItem",
     "TransferItemIn",
     "TransferItemPublic",
+    "TransferListItem",
     "TransferPublic",
     "Vote",
     "utcnow",

@@ -42,9 +42,7 @@ def upgrade() -> None:
             ["opened_by_institution_id"],
             ["id"],
         )
-    op.create_index(
-        "ix_learner_opened_by_institution_id", "learner", ["opened_by_institution_id"]
-    )
+    op.create_index("ix_learner_opened_by_institution_id", "learner", ["opened_by_institution_id"])
 
 
 def downgrade() -> None:
