@@ -16,11 +16,13 @@ from issuer.api.principals import (
     Principal,
 )
 from issuer.bank import accounts, directory
+from issuer.committee import reviews
 from issuer.conversion import courses
 from issuer.models import (
     Account,
     CourseCreate,
     CourseRecorded,
+    Institution,
     LearnerCreate,
     LearnerListItem,
     LearnerPublic,
@@ -66,8 +68,19 @@ def record_course(
         scope=f"institution:{institution.id} POST {request.url.path}",
         request=data.model_dump(mode="json"),
         model=CourseRecorded,
-        produce=lambda: courses.record_course(session, institution, learner_id, data),
+        produce=lambda: _record_course(session, institution, learner_id, data),
     )
+
+
+def _record_course(
+    session: SessionDep, institution: Institution, learner_id: int, data: CourseCreate
+) -> CourseRecorded:
+    recorded = courses.record_course(session, institution, learner_id, data)
+    # A course above the review threshold goes to the review panel at once.
+    reviews.open_pending_reviews(
+        session, actor=f"institution:{institution.code}", achievement_ids=[recorded.achievement.id]
+    )
+    return recorded
 
 
 @router.get("/learners/{learner_id}/account")

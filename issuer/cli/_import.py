@@ -9,7 +9,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sqlmodel import Session
+
 from issuer.cli._settings import load_settings, open_database
+from issuer.committee import reviews
 from issuer.conversion.csv_import import import_achievements
 
 
@@ -38,6 +41,10 @@ def cmd_import_achievements(args: argparse.Namespace) -> int:
     engine = open_database(settings)
     try:
         report = import_achievements(engine, settings, args.institution, args.file, progress=_bar)
+        # Recognitions held for quality review go to the review panel (if one is formed).
+        with Session(engine) as session:
+            reviews.open_pending_reviews(session, actor=f"import:{args.institution}")
+            session.commit()
     finally:
         engine.dispose()
     print(file=sys.stderr)
