@@ -4,10 +4,10 @@ submitted by the operator; approved or returned to draft by the committee."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, status
-from pydantic import Field
+from pydantic import Field, Strict
 
 from issuer.api.deps import SessionDep
 from issuer.api.principals import AdminDep
@@ -67,13 +67,17 @@ def submit_standard_version(
     return standards.public(row)
 
 
+# A day a standard comes into force may lie ahead; JSON sends it as YYYY-MM-DD text.
+Day = Annotated[date, Strict(False), Field(ge=date(1900, 1, 1), le=date(2100, 12, 31))]
+
+
 class EffectiveDate(RequestModel):
-    effective_from: date = Field(description="The day the version comes into force.")
+    effective_from: Day = Field(description="The day the version comes into force.")
 
 
 class PreviewRequest(RequestModel):
     samples: list[AchievementCreate] = Field(min_length=1, max_length=50)
-    on: date | None = Field(default=None, description="Decision day; default today (UTC).")
+    on: Day | None = Field(default=None, description="Decision day; default today (UTC).")
 
 
 def _audit(

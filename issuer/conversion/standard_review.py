@@ -41,7 +41,12 @@ class PreviewRow(BaseModel):
     kind: str
     current: DecisionPublic = Field(description="Under the standards in force today.")
     proposed: DecisionPublic = Field(description="With this version in force instead.")
-    changed: bool
+    changed: bool = Field(description="Other credits, or another standard or rule.")
+
+
+def _outcome(decision: DecisionPublic) -> tuple[int, str, str]:
+    # The same rule of the same standard granting as much is no change, whatever version.
+    return decision.half_credits, decision.standard.partition("@")[0], decision.rule
 
 
 def _comparable(row: ConversionStandard) -> dict[str, Any]:
@@ -107,8 +112,7 @@ def preview(
                 kind=sample.kind,
                 current=before,
                 proposed=after,
-                changed=(before.half_credits, before.standard, before.rule)
-                != (after.half_credits, after.standard, after.rule),
+                changed=_outcome(before) != _outcome(after),
             )
         )
     return rows
