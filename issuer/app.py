@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from redis import Redis
 
 from issuer.api import achievements as achievements_api
@@ -28,7 +31,10 @@ from issuer.models import Problem
 from issuer.portal import pages as portal_pages
 from keys import KeyStore
 
-__all__ = ["create_app", "create_app_from_environment"]
+__all__ = ["DOCS_ASSETS_URL", "create_app", "create_app_from_environment"]
+
+#: Where the Swagger UI and ReDoc assets of /docs and /redoc are served.
+DOCS_ASSETS_URL = "/docs-assets"
 
 _PROBLEM_CONTENT = {
     problems.PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
@@ -60,16 +66,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     keystore = KeyStore(settings.keys_dir, settings.key_passphrase.get_secret_value().encode())
     keystore.ensure_initialized()
 
-    app = FastAPI(
-        title="creditbank issuer",
-        version="0.1.0",
-        summary="Lifelong-learning credit bank: accounts, credits, signed credentials.",
-        generate_unique_id_function=_operation_id,
-        responses=_PROBLEM_RESPONSES,
-        docs_url="/docs" if settings.docs_enabled else None,
-        redoc_url="/redoc" if settings.docs_enabled else None,
-        openapi_url="/openapi.json" if settings.docs_enabled else None,
-    )
+    common: dict[str, Any] = {
+        "title": "creditbank issuer",
+        "version": "0.1.0",
+        "summary": "Lifelong-learning credit bank: accounts, credits, signed credentials.",
+        "generate_unique_id_function": _operation_id,
+        "responses": _PROBLEM_RESPONSES,
+    }
+    if settings.docs_enabled:
+        # /docs and /redoc with the Swagger UI and ReDoc assets served by the app itself
+        # (vendored by fastapi-offline), so they work without internet access.
+        app = FastAPIOffline(
+            docs_url="/docs",
+            redoc_url="/redoc",
+            openapi_url="/openapi.json",
+            static_url=DOCS_ASSETS_URL,
+            **common,
+        )
+    else:
+        app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **common)
     app.add_middleware(SecurityHeaders)
     app.state.settings = settings
     app.state.engine = engine
