@@ -19,6 +19,7 @@ from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
 from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
+from issuer.api import statistics as statistics_api
 from issuer.api import status as status_api
 from issuer.api import transfers as transfers_api
 from issuer.api.headers import SecurityHeaders
@@ -112,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(achievements_api.router)
     app.include_router(standards_api.router)
     app.include_router(transfers_api.router)
+    app.include_router(statistics_api.router)
     app.include_router(standard_credentials_api.router)
     app.include_router(status_api.router)
     app.include_router(portal_api.router)

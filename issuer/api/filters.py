@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from issuer.core.errors import InvalidFilter
 
-__all__ = ["DateRange", "choice", "date_range"]
+__all__ = ["DateRange", "choice", "date_range", "month_range"]
 
 DateRange = tuple[datetime | None, datetime | None]
 
@@ -47,3 +47,23 @@ def choice(name: str, raw: str | None, allowed: Collection[str]) -> str | None:
     if raw is None or raw in allowed:
         return raw
     raise InvalidFilter(f"{name} must be one of: {', '.join(sorted(allowed))}")
+
+
+def _month(name: str, raw: str) -> str:
+    text = raw.strip()
+    try:
+        if len(text) != 7:
+            raise ValueError(text)
+        date.fromisoformat(text + "-01")
+    except ValueError:
+        raise InvalidFilter(f"{name} must be a month, YYYY-MM") from None
+    return text
+
+
+def month_range(since: str | None, until: str | None) -> tuple[str | None, str | None]:
+    """``from``/``to`` months (``YYYY-MM``, both included); ``from`` after ``to`` is refused."""
+    start = None if since is None else _month("from", since)
+    end = None if until is None else _month("to", until)
+    if start is not None and end is not None and start > end:
+        raise InvalidFilter("from must not be after to")
+    return start, end
