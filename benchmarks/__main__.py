@@ -31,6 +31,7 @@ BENCHMARKS = (
     "signin",
     "http_deposits",
     "workers",
+    "back_office",
 )
 
 

@@ -60,13 +60,13 @@ class AuditEventPublic(BaseModel):
     payload_hash: str
 
 
-def _reader(principal: PrincipalDep) -> Principal:
+def _require_reader(principal: PrincipalDep) -> Principal:
     if principal.role not in AUDIT_READERS:
         raise Forbidden("the audit trail is for the credit bank operator")
     return principal
 
 
-ReaderDep = Annotated[Principal, Depends(_reader)]
+ReaderDep = Annotated[Principal, Depends(_require_reader)]
 
 
 def _filter(
@@ -111,7 +111,7 @@ def _public(row: AuditEvent) -> AuditEventPublic:
 
 @router.get("/audit", operation_id="committee-list_audit_events")
 def list_audit_events(
-    session: SessionDep, page: PageDep, where: FilterDep, _reader: ReaderDep
+    _reader: ReaderDep, session: SessionDep, page: PageDep, where: FilterDep
 ) -> Page[AuditEventPublic]:
     """The audit trail, oldest first: who did what, when, to which target, why.
 
@@ -128,7 +128,7 @@ def list_audit_events(
     response_class=Response,
     responses={200: {"content": {CSV_MEDIA_TYPE: {}}, "description": "The events as CSV."}},
 )
-def export_audit_events(session: SessionDep, where: FilterDep, _reader: ReaderDep) -> Response:
+def export_audit_events(_reader: ReaderDep, session: SessionDep, where: FilterDep) -> Response:
     """The filtered trail as CSV (UTF-8 with BOM, for Excel), at most 50,000 rows."""
     rows, _ = audit.list_events(session, where=where, limit=EXPORT_LIMIT, offset=0)
     return csv_response(

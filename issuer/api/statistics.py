@@ -31,13 +31,13 @@ STATISTICS_READERS: frozenset[Role] = frozenset({"admin"})
 CSV_COLUMNS = ("period", "group", "metric", "key", "count", "credits", "half_credits", "hours")
 
 
-def _reader(principal: PrincipalDep) -> Principal:
+def _require_reader(principal: PrincipalDep) -> Principal:
     if principal.role not in STATISTICS_READERS:
         raise Forbidden("the statistics are for the credit bank operator")
     return principal
 
 
-ReaderDep = Annotated[Principal, Depends(_reader)]
+ReaderDep = Annotated[Principal, Depends(_require_reader)]
 
 
 def _figures(
