@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.issuer.committee_factories import deposit, signed_in_learner
 from tests.issuer.factories import create_institution, new_national_id, problem
 from tests.issuer.test_certificate import issue_credential
 
@@ -143,3 +144,28 @@ def test_csv_export_has_bom_columns_and_defused_formulas(
     assert [r[3] for r in rows[1:]] == ["credential.issue", "credential.suspended"]
     assert rows[2][6] == '\'=HYPERLINK("x") 待核实'
     problem(client.get("/audit.csv", headers=school["headers"]), 403, "forbidden")
+
+
+def test_vc_issuance_is_audited_with_its_format_and_caller(
+    client: TestClient, admin: dict[str, str]
+) -> None:
+    school = create_institution(client, admin)
+    learner = signed_in_learner(client, admin)
+    entry = deposit(client, school, learner["id"])
+    response = client.post(
+        f"/learners/{learner['id']}/credentials/ob3",
+        json={"entry_id": entry["id"]},
+        headers=learner["headers"],
+    )
+    assert response.status_code == 201, response.text
+    (issued,) = _trail(client, admin, subject=f"credential:{response.json()['jti']}")
+    assert (issued["actor"], issued["action"]) == (f"learner:{learner['id']}", "credential.issue")
+    assert issued["details"] == {
+        "format": "ob3+jwt",
+        "learner_id": learner["id"],
+        "entry_ids": [entry["id"]],
+    }
+
+
+def test_unauthenticated_is_refused_before_filters_are_read(client: TestClient) -> None:
+    problem(client.get("/audit", params={"from": "bad"}), 401, "unauthenticated")
