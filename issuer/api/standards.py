@@ -71,6 +71,22 @@ def submit_standard_version(
 Day = Annotated[date, Strict(False), Field(ge=date(1900, 1, 1), le=date(2100, 12, 31))]
 
 
+class StandardChanges(RequestModel):
+    """Fields of a copied version to replace (docs/standards.md); the others are copied.
+
+    Rules and caps are checked as a whole document once merged.
+    """
+
+    title_zh: str | None = Field(default=None, min_length=1, max_length=200)
+    title_en: str | None = Field(default=None, min_length=1, max_length=200)
+    defaults: bool | None = None
+    note_zh: str | None = Field(default=None, max_length=2000)
+    note_en: str | None = Field(default=None, max_length=2000)
+    validity_years: int | None = Field(default=None, ge=1, le=50)
+    caps: dict[str, Any] | None = None
+    rules: list[dict[str, Any]] | None = Field(default=None, min_length=1, max_length=500)
+
+
 class EffectiveDate(RequestModel):
     effective_from: Day = Field(description="The day the version comes into force.")
 
@@ -101,16 +117,14 @@ def _audit(
 def draft_next_version(
     standard_id: str,
     version: PositiveInt4,
+    data: StandardChanges,
     session: SessionDep,
     admin: AdminDep,
-    changes: dict[str, Any] = Body(  # noqa: B008 - FastAPI's way to take a free-form body
-        default_factory=dict,
-        description="Top-level fields of the document to replace in the copy (e.g. rules).",
-    ),
 ) -> StandardPublic:
     """Draft the next version of a standard from ``version`` (usually the one in force),
-    with ``changes`` applied (admin). 422 ``invalid_request`` names an invalid field."""
-    row = standards.draft_from(session, standard_id, version, changes)
+    with the fields given replaced (admin); ``{}`` copies it as it is. 422
+    ``invalid_request`` names an invalid field."""
+    row = standards.draft_from(session, standard_id, version, data.model_dump(exclude_unset=True))
     _audit(session, admin.actor, "standard.draft", row, copied_from=version)
     return standards.public(row)
 

@@ -185,8 +185,17 @@ def open_pending_reviews(
             )
         )
     }
-    return [
-        open_recognition_case(session, recognition_id, panel_id=None, actor=actor)
-        for recognition_id in session.exec(statement.order_by(col(Recognition.id))).all()
-        if recognition_id is not None and f"recognition:{recognition_id}" not in opened
-    ]
+    cases = []
+    for recognition_id in session.exec(statement.order_by(col(Recognition.id))).all():
+        if recognition_id is None or f"recognition:{recognition_id}" in opened:
+            continue
+        try:
+            # A concurrent caller (another import) may open the same case first: its
+            # case stands, and this one goes on with the next recognition.
+            with session.begin_nested():
+                cases.append(
+                    open_recognition_case(session, recognition_id, panel_id=None, actor=actor)
+                )
+        except Conflict:
+            continue
+    return cases
