@@ -36,6 +36,7 @@ BENCHMARKS = (
     "imports",
     "account_view",
     "workers",
+    "back_office",
 )
 
 

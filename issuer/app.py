@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
 from redis import Redis
 
 from issuer.api import achievements as achievements_api
+from issuer.api import audit as audit_api
 from issuer.api import auth as auth_api
 from issuer.api import committee as committee_api
 from issuer.api import (
@@ -25,6 +29,7 @@ from issuer.api import qualifications as qualifications_api
 from issuer.api import self_service as self_service_api
 from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
+from issuer.api import statistics as statistics_api
 from issuer.api import status as status_api
 from issuer.api import transfers as transfers_api
 from issuer.api.headers import SecurityHeaders
@@ -39,7 +44,10 @@ from issuer.portal import pages as portal_pages
 from issuer.portal import self_service as portal_self_service
 from keys import KeyStore
 
-__all__ = ["create_app", "create_app_from_environment"]
+__all__ = ["DOCS_ASSETS_URL", "create_app", "create_app_from_environment"]
+
+#: Where the Swagger UI and ReDoc assets of /docs and /redoc are served.
+DOCS_ASSETS_URL = "/docs-assets"
 
 _PROBLEM_CONTENT = {
     problems.PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
@@ -73,16 +81,25 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # A missing certificate font is logged here and refused per download, not fatal.
     check_font(settings.certificate_font)
 
-    app = FastAPI(
-        title="creditbank issuer",
-        version="0.1.0",
-        summary="Lifelong-learning credit bank: accounts, credits, signed credentials.",
-        generate_unique_id_function=_operation_id,
-        responses=_PROBLEM_RESPONSES,
-        docs_url="/docs" if settings.docs_enabled else None,
-        redoc_url="/redoc" if settings.docs_enabled else None,
-        openapi_url="/openapi.json" if settings.docs_enabled else None,
-    )
+    common: dict[str, Any] = {
+        "title": "creditbank issuer",
+        "version": "0.1.0",
+        "summary": "Lifelong-learning credit bank: accounts, credits, signed credentials.",
+        "generate_unique_id_function": _operation_id,
+        "responses": _PROBLEM_RESPONSES,
+    }
+    if settings.docs_enabled:
+        # /docs and /redoc with the Swagger UI and ReDoc assets served by the app itself
+        # (vendored by fastapi-offline), so they work without internet access.
+        app = FastAPIOffline(
+            docs_url="/docs",
+            redoc_url="/redoc",
+            openapi_url="/openapi.json",
+            static_url=DOCS_ASSETS_URL,
+            **common,
+        )
+    else:
+        app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **common)
     app.add_middleware(SecurityHeaders)
     app.state.settings = settings
     app.state.engine = engine
@@ -101,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         auth_api.router,
         committee_api.router,
+        audit_api.router,
         disputes_api.router,
         qualifications_api.router,
     ):
@@ -111,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(standards_api.router)
     app.include_router(transfers_api.router)
     app.include_router(self_service_api.router)
+    app.include_router(statistics_api.router)
     app.include_router(standard_credentials_api.router)
     app.include_router(status_api.router)
     app.include_router(portal_api.router)

@@ -7,9 +7,10 @@ from fastapi import APIRouter, Request, status
 from issuer.api import idempotency
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.api.principals import InstitutionDep
+from issuer.committee import reviews
 from issuer.conversion import achievements
 from issuer.conversion.evidence import AchievementCreate
-from issuer.models import AchievementRecorded
+from issuer.models import AchievementRecorded, Institution
 from issuer.models.input import RowId
 
 router = APIRouter(tags=["achievements"])
@@ -32,7 +33,8 @@ def record_achievement(
     engine decides under the effective standards and the account's history; the
     response carries the achievement, the decision (standard id@version, rule,
     explanation), the recognition and the deposit. Work experience, and decisions above
-    the review threshold, wait in ``pending_review`` with ``entry: null``.
+    the review threshold, wait in ``pending_review`` with ``entry: null``; their
+    quality-review case is opened before the newest review panel in the same request.
 
     Errors: 409 ``achievement_exists`` (same ``external_ref`` from this institution),
     409 ``duplicate_certificate`` (same certificate number and body, in any account),
@@ -45,7 +47,20 @@ def record_achievement(
         scope=f"institution:{institution.id} POST {request.url.path}",
         request=data.model_dump(mode="json"),
         model=AchievementRecorded,
-        produce=lambda: achievements.record_achievement(
-            session, settings, institution, learner_id, data
-        ),
+        produce=lambda: _record(session, settings, institution, learner_id, data),
     )
+
+
+def _record(
+    session: SessionDep,
+    settings: SettingsDep,
+    institution: Institution,
+    learner_id: int,
+    data: AchievementCreate,
+) -> AchievementRecorded:
+    recorded = achievements.record_achievement(session, settings, institution, learner_id, data)
+    # A recognition held for quality review goes to the review panel at once.
+    reviews.open_pending_reviews(
+        session, actor=f"institution:{institution.code}", achievement_ids=[recorded.achievement.id]
+    )
+    return recorded

@@ -1,12 +1,10 @@
-"""The expert committee: members, panels, cases and votes; and the audit trail."""
+"""The expert committee: members, panels, cases and votes."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, status
-from pydantic import BaseModel
 
 from issuer.api import idempotency
 from issuer.api.deps import SessionDep
@@ -29,15 +27,6 @@ from issuer.models.committee import (
 from issuer.models.input import PositiveInt4, RowId
 
 router = APIRouter(tags=["committee"])
-
-
-class AuditEventPublic(BaseModel):
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    subject: str
-    payload_hash: str
 
 
 @router.post("/committee/members", status_code=status.HTTP_201_CREATED)
@@ -156,21 +145,4 @@ def cast_vote(
         request=data.model_dump(mode="json"),
         model=CasePublic,
         produce=lambda: reviews.vote(session, case_id, member, data),
-    )
-
-
-@router.get("/audit")
-def list_audit_events(
-    session: SessionDep,
-    page: PageDep,
-    _admin: AdminDep,
-    subject: str | None = None,
-) -> Page[AuditEventPublic]:
-    """The audit trail, oldest first: who did what, when, to which subject (payload hashed)."""
-    rows, total = audit.list_events(session, subject=subject, limit=page.limit, offset=page.offset)
-    return Page(
-        items=[AuditEventPublic.model_validate(r, from_attributes=True) for r in rows],
-        total=total,
-        limit=page.limit,
-        offset=page.offset,
     )

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response, status
+from typing import Annotated, get_args
 
-from issuer.api import idempotency
+from fastapi import APIRouter, Query, Request, Response, status
+
+from issuer.api import filters, idempotency
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.api.principals import AdminDep
-from issuer.credentials import issuance
+from issuer.api.pagination import Page, PageDep
+from issuer.api.principals import AdminDep, AdminOrInstitutionDep
+from issuer.credentials import issuance, listings
 from issuer.credentials.qr_image import render_png
-from issuer.models import CredentialIssue, CredentialIssued
+from issuer.models import (
+    CredentialFormat,
+    CredentialIssue,
+    CredentialIssued,
+    CredentialListItem,
+    CredentialStatus,
+)
 from issuer.models.input import RowId
 
 router = APIRouter(tags=["credentials"])
@@ -77,3 +86,42 @@ def credential_qr_png(
     credential = issuance.get_credential(session, jti)
     qr_text = issuance.qr_text_of(credential, settings)
     return Response(render_png(qr_text), media_type="image/png")
+
+
+@router.get("/credentials")
+def list_credentials(
+    session: SessionDep,
+    page: PageDep,
+    caller: AdminOrInstitutionDep,
+    learner_id: RowId | None = None,
+    credential_status: Annotated[
+        str | None, Query(alias="status", max_length=16, description="active, revoked, suspended")
+    ] = None,
+    credential_format: Annotated[
+        str | None,
+        Query(alias="format", max_length=16, description="cbqr, ob3+jwt, clr+jwt, dc+sd-jwt"),
+    ] = None,
+    since: Annotated[
+        str | None, Query(alias="from", max_length=40, description="Issued on or after.")
+    ] = None,
+    until: Annotated[
+        str | None, Query(alias="to", max_length=40, description="Issued on or before.")
+    ] = None,
+) -> Page[CredentialListItem]:
+    """Issued credentials, oldest first, by learner, status, format and issue date.
+
+    The operator sees every credential; an institution those carrying a deposit of an
+    achievement it recorded. An unknown status or format, or a bad date, is 422
+    ``invalid_filter``. Change a status (with a reason) at ``POST /credentials/{jti}/status``.
+    """
+    start, end = filters.date_range(since, until)
+    query = listings.CredentialQuery(
+        learner_id=learner_id,
+        status=filters.choice("status", credential_status, get_args(CredentialStatus)),
+        format=filters.choice("format", credential_format, get_args(CredentialFormat)),
+        since=start,
+        until=end,
+        institution_id=None if caller.institution is None else caller.institution.id,
+    )
+    items, total = listings.find_credentials(session, query, limit=page.limit, offset=page.offset)
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)

@@ -17,4 +17,4 @@ def create_institution(
     data: InstitutionCreate, session: SessionDep, _admin: AdminDep
 ) -> InstitutionCreated:
     """Register an institution. Its API key is in this response and nowhere else."""
-    return accounts.create_institution(session, data)
+    return accounts.create_institution(session, data, actor=_admin.actor)

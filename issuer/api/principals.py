@@ -39,6 +39,7 @@ __all__ = [
     "LearnerDep",
     "Principal",
     "PrincipalDep",
+    "Role",
     "SelfDep",
     "current_principal",
 ]

@@ -86,7 +86,13 @@ def issue_ob3(
         model=StandardCredentialIssued,
         produce=lambda: _issued(
             vc_issuance.issue_ob3(
-                session, settings, keystore, learner_id, data.entry_id, alg=data.alg
+                session,
+                settings,
+                keystore,
+                learner_id,
+                data.entry_id,
+                alg=data.alg,
+                actor=principal.actor,
             )
         ),
     )
@@ -116,7 +122,9 @@ def issue_clr(
         request=body.model_dump(mode="json"),
         model=StandardCredentialIssued,
         produce=lambda: _issued(
-            vc_issuance.issue_clr(session, settings, keystore, learner_id, alg=body.alg)
+            vc_issuance.issue_clr(
+                session, settings, keystore, learner_id, alg=body.alg, actor=principal.actor
+            )
         ),
     )
 
@@ -146,7 +154,13 @@ def issue_sd_jwt(
         model=StandardCredentialIssued,
         produce=lambda: _issued(
             vc_issuance.issue_sd_jwt(
-                session, settings, keystore, learner_id, data.entry_ids, data.holder_jwk
+                session,
+                settings,
+                keystore,
+                learner_id,
+                data.entry_ids,
+                data.holder_jwk,
+                actor=principal.actor,
             )
         ),
     )

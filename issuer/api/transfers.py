@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated
 
+from fastapi import APIRouter, Query, status
+from sqlmodel import col, select
+
+from issuer.api import filters
 from issuer.api.deps import SessionDep
-from issuer.api.principals import InstitutionDep
-from issuer.bank import transfers
-from issuer.models import TransferCreate, TransferPublic
+from issuer.api.pagination import Page, PageDep
+from issuer.api.principals import AdminOrInstitutionDep, InstitutionDep
+from issuer.bank import directory, transfers
+from issuer.core.errors import Forbidden, InvalidFilter
+from issuer.models import Institution, TransferCreate, TransferListItem, TransferPublic
+from issuer.models.input import RowId
 
 router = APIRouter(tags=["transfers"])
 
@@ -29,3 +36,39 @@ def record_transfer(
     account and cannot be transferred or redeemed again. All or nothing.
     """
     return transfers.record_transfer(session, institution, data)
+
+
+@router.get("/transfers")
+def list_transfers(
+    session: SessionDep,
+    page: PageDep,
+    caller: AdminOrInstitutionDep,
+    institution: Annotated[
+        str | None, Query(max_length=16, description="Code of the receiving institution.")
+    ] = None,
+    learner_id: RowId | None = None,
+    since: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    until: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+) -> Page[TransferListItem]:
+    """Recorded transfers, oldest first, by receiving institution, learner and date.
+
+    An institution sees only the transfers it received (another ``institution`` is 403).
+    A bad date or an unknown institution code is 422 ``invalid_filter``.
+    """
+    start, end = filters.date_range(since, until)
+    institution_id: int | None = None
+    if caller.institution is not None:
+        if institution is not None and institution != caller.institution.code:
+            raise Forbidden("an institution sees only the transfers it received")
+        institution_id = caller.institution.id
+    elif institution is not None:
+        institution_id = session.exec(
+            select(Institution.id).where(col(Institution.code) == institution)
+        ).first()
+        if institution_id is None:
+            raise InvalidFilter(f"institution {institution} is not registered")
+    query = directory.TransferQuery(
+        institution_id=institution_id, learner_id=learner_id, since=start, until=end
+    )
+    items, total = directory.find_transfers(session, query, limit=page.limit, offset=page.offset)
+    return Page(items=items, total=total, limit=page.limit, offset=page.offset)

@@ -21,7 +21,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from issuer.bank.accounts import create_learner, get_learner
-from issuer.core import audit, csv_batches, national_id
+from issuer.core import csv_batches, national_id
 from issuer.core.csv_batches import ImportReport, RowResult, field_error
 from issuer.core.errors import InvalidNationalId, LearnerExists, NotFound
 from issuer.core.settings import Settings
@@ -53,23 +53,27 @@ def _parse(line: int, cells: dict[str, str]) -> RowResult | _Parsed:
 
 
 def _record_rows(
-    session: Session, batch: list[_Parsed], *, settings: Settings, institution: str
+    session: Session,
+    batch: list[_Parsed],
+    *,
+    settings: Settings,
+    institution: tuple[int, str],
 ) -> list[RowResult]:
+    institution_id, code = institution
     results = []
     for line, data, mobile, email in batch:
         try:
             with session.begin_nested():
-                opened = create_learner(session, settings, data)
+                opened = create_learner(
+                    session,
+                    settings,
+                    data,
+                    actor=f"institution:{code}",
+                    institution_id=institution_id,
+                )
                 learner = get_learner(session, opened.id)
                 learner.mobile, learner.email = mobile, email
                 session.add(learner)
-                audit.record(
-                    session,
-                    actor=f"institution:{institution}",
-                    action="learner.opened",
-                    subject=f"learner:{opened.id}",
-                    payload={"channel": "bulk"},
-                )
         except LearnerExists as exc:
             results.append(RowResult(line, "skipped", exc.detail))
         else:
@@ -97,7 +101,7 @@ def import_learners(
         engine,
         path,
         _parse,
-        partial(_record_rows, settings=settings, institution=institution_code),
+        partial(_record_rows, settings=settings, institution=(found, institution_code)),
         lock=f"import-learners:{institution_code}",
         progress=progress,
         on_row=on_row,

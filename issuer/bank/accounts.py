@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from issuer.bank import ledger
-from issuer.core import national_id, security
+from issuer.core import audit, national_id, security
 from issuer.core.errors import InstitutionExists, LearnerExists, NotFound
 from issuer.core.security import API_KEY_PREFIX, api_key_hash
 from issuer.core.settings import Settings
@@ -37,8 +37,10 @@ __all__ = [
 ]
 
 
-def create_institution(session: Session, data: InstitutionCreate) -> InstitutionCreated:
-    """Register an institution and mint its API key (returned only here)."""
+def create_institution(
+    session: Session, data: InstitutionCreate, *, actor: str = "admin"
+) -> InstitutionCreated:
+    """Register an institution and mint its API key (returned only here); audited."""
     existing = session.exec(select(Institution).where(col(Institution.code) == data.code)).first()
     if existing is not None:
         raise InstitutionExists(f"institution {data.code} already exists")
@@ -49,11 +51,31 @@ def create_institution(session: Session, data: InstitutionCreate) -> Institution
         session.flush()
     except IntegrityError as exc:  # a concurrent request registered the same code
         raise InstitutionExists(f"institution {data.code} already exists") from exc
+    audit.record(
+        session,
+        actor=actor,
+        action="institution.create",
+        subject=f"institution:{data.code}",
+        payload=data.model_dump(mode="json"),
+        summary=f"institution {data.code} registered ({data.kind})",
+        details={"id": institution.id, "code": data.code, "kind": data.kind},
+    )
     return InstitutionCreated.model_validate(institution, update={"api_key": api_key})
 
 
-def create_learner(session: Session, settings: Settings, data: LearnerCreate) -> LearnerPublic:
-    """Open a learner account; the clear national ID is validated, hashed and dropped."""
+def create_learner(
+    session: Session,
+    settings: Settings,
+    data: LearnerCreate,
+    *,
+    actor: str = "admin",
+    institution_id: int | None = None,
+) -> LearnerPublic:
+    """Open a learner account; the clear national ID is validated, hashed and dropped.
+
+    ``institution_id`` is the institution that opened it (``None``: the operator or the
+    learner); the opening is audited with the learner's row id only.
+    """
     nid = national_id.parse(data.national_id)
     digest = nid.hmac_hex(settings.id_hmac_key.get_secret_value().encode("utf-8"))
     existing = session.exec(select(Learner).where(col(Learner.national_id_hmac) == digest)).first()
@@ -64,12 +86,23 @@ def create_learner(session: Session, settings: Settings, data: LearnerCreate) ->
         national_id_hmac=digest,
         national_id_masked=nid.masked,
         password_hash=security.hash_password(data.password) if data.password else None,
+        opened_by_institution_id=institution_id,
     )
     session.add(learner)
     try:
         session.flush()
     except IntegrityError as exc:
         raise LearnerExists(f"a learner with national ID {nid.masked} already exists") from exc
+    # The payload hashed is the keyed HMAC, never the clear number or the name.
+    audit.record(
+        session,
+        actor=actor,
+        action="learner.create",
+        subject=f"learner:{learner.id}",
+        payload={"learner": learner.id, "national_id_hmac": digest},
+        summary=f"learner account {learner.id} opened",
+        details={"learner_id": learner.id, "institution_id": institution_id},
+    )
     return LearnerPublic.model_validate(learner)
 
 

@@ -38,6 +38,7 @@ def register(
         session,
         settings,
         LearnerCreate(name=data.name, national_id=data.national_id, password=data.password),
+        actor="learner:online",
     )
     learner = get_learner(session, opened.id)
     learner.mobile = data.mobile
@@ -48,7 +49,7 @@ def register(
     audit.record(
         session,
         actor=f"learner:{opened.id}",
-        action="learner.registered",
+        action="learner.privacy_accepted",
         subject=f"learner:{opened.id}",
         payload={"privacy_version": data.privacy_version, "channel": "online"},
     )

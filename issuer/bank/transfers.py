@@ -29,6 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from issuer.bank import ledger, standing
+from issuer.core import audit
 from issuer.core.errors import (
     AlreadyTransferred,
     CredentialExpired,
@@ -189,6 +190,25 @@ def record_transfer(
             )
     except IntegrityError as exc:  # a concurrent request transferred the same deposit
         raise AlreadyTransferred("the credits were transferred by a concurrent request") from exc
+    audit.record(
+        session,
+        actor=f"institution:{institution.code}",
+        action="transfer.record",
+        subject=f"transfer:{transfer.id}",
+        payload=data.model_dump(mode="json"),
+        summary=(
+            f"{transfer.half_credits / 2:g} credits of learner {learner_id} "
+            f"transferred to {institution.code}"
+        ),
+        reason=data.policy or None,
+        case=None if data.reference is None else f"reference:{data.reference}",
+        details={
+            "learner_id": learner_id,
+            "institution": institution.code,
+            "half_credits": transfer.half_credits,
+            "ledger_entry_ids": [item.ledger_entry_id for item in items],
+        },
+    )
     return TransferPublic(
         id=transfer.id,
         institution=institution.code,

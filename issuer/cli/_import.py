@@ -10,10 +10,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Engine
+from sqlmodel import Session
+
 from issuer.bank.account_import import import_learners
 from issuer.cli._settings import load_settings, open_database
+from issuer.committee import reviews
 from issuer.conversion.csv_import import import_achievements
 from issuer.core.csv_batches import ImportReport, RowResult
+from issuer.core.settings import Settings
 
 
 def add_parser(sub: Any) -> None:
@@ -77,10 +82,21 @@ def _run(
     return 1 if report.count("bad") else 0
 
 
+def _achievements_then_reviews(
+    engine: Engine, settings: Settings, institution: str, path: Path, **options: Any
+) -> ImportReport:
+    report = import_achievements(engine, settings, institution, path, **options)
+    # Recognitions held for quality review go to the review panel (if one is formed).
+    with Session(engine) as session:
+        reviews.open_pending_reviews(session, actor=f"import:{institution}")
+        session.commit()
+    return report
+
+
 def cmd_import_achievements(args: argparse.Namespace) -> int:
     return _run(
         args,
-        import_achievements,
+        _achievements_then_reviews,
         lambda r: (
             f"recorded {r.count('recorded')}, pending review {r.count('pending_review')}, "
             f"already recorded {r.count('skipped')}, bad {r.count('bad')}"

@@ -2,11 +2,13 @@
 
 - Standard approval: :func:`open_standard_case` puts a draft version under review
   (``standards.submit_for_review``, unless it was submitted already); an ``approve``
-  outcome calls ``standards.mark_approved``.
-  A ``reject`` outcome is recorded on the case; the version stays under review until a new
-  case approves it (the standards lifecycle has no way back to draft).
+  outcome calls ``standards.approve_and_schedule`` (effective on its ``effective_from``
+  date, superseding the version before it); a ``reject`` outcome returns the version to
+  draft with the rejecting members' comments as its ``review_notes``
+  (``standards.return_to_draft``), to be amended and submitted again.
 - Quality review: :func:`open_recognition_case` puts a ``pending_review`` recognition to the
-  review panel; ``approve`` calls ``recognitions.approve`` (which deposits), ``reject`` calls
+  review panel — by hand, or automatically when it is recorded (:func:`open_pending_reviews`);
+  ``approve`` calls ``recognitions.approve`` (which deposits), ``reject`` calls
   ``recognitions.reject``. Members affiliated with the achievement's institution may not vote.
 - :func:`vote` records a vote, and when it settles the case, carries the outcome out
   (disputes through :func:`issuer.committee.disputes.apply_outcome`), all in one transaction.
@@ -22,10 +24,18 @@ from issuer.committee import disputes, panels
 from issuer.conversion import recognitions, standards
 from issuer.core import audit
 from issuer.core.errors import Conflict
-from issuer.models import Achievement, CommitteeCase, CommitteeMember, utcnow
+from issuer.models import (
+    Achievement,
+    CommitteeCase,
+    CommitteeMember,
+    Panel,
+    Recognition,
+    Vote,
+    utcnow,
+)
 from issuer.models.committee import CasePublic, VoteCreate
 
-__all__ = ["open_recognition_case", "open_standard_case", "vote"]
+__all__ = ["open_pending_reviews", "open_recognition_case", "open_standard_case", "vote"]
 
 
 def _refuse_open_duplicate(session: Session, subject: str) -> None:
@@ -77,12 +87,27 @@ def open_recognition_case(
     return panels.case_public(session, case)
 
 
+def _reasons(session: Session, case: CommitteeCase) -> str:
+    """The comments of the votes that carried a rejection, one per line."""
+    votes = session.exec(
+        select(Vote)
+        .where(col(Vote.case_id) == case.id, col(Vote.choice) == "reject")
+        .order_by(col(Vote.cast_at))
+    )
+    lines = [f"committee:{v.member_id}: {v.comment}" for v in votes if v.comment]
+    return "\n".join(lines) or f"rejected by the committee (case {case.id})"
+
+
 def _carry_out(session: Session, case: CommitteeCase, *, actor: str, now: datetime) -> None:
     kind, _, ref = case.subject.partition(":")
+    reason: str | None = None
     if case.kind == "standard":
         standard_id, _, version = ref.rpartition("@")
         if case.status == "approve":
-            standards.mark_approved(session, standard_id, int(version), approved_at=now)
+            standards.approve_and_schedule(session, standard_id, int(version), approved_at=now)
+        else:
+            reason = _reasons(session, case)
+            standards.return_to_draft(session, standard_id, int(version), reasons=reason)
     elif case.kind == "review":
         if case.status == "approve":
             recognitions.approve(session, int(ref), decided_by=f"committee case {case.id}")
@@ -98,6 +123,10 @@ def _carry_out(session: Session, case: CommitteeCase, *, actor: str, now: dateti
         action=f"case.{case.status}",
         subject=case.subject,
         payload={"case": case.id, "kind": kind, "half_credits": case.outcome_half_credits},
+        summary=f"{case.kind} case {case.id} decided: {case.status}",
+        reason=reason,
+        case=f"case:{case.id}",
+        details={"kind": case.kind, "outcome": case.status},
     )
 
 
@@ -124,3 +153,49 @@ def vote(
     if outcome is not None:
         _carry_out(session, case, actor=actor, now=moment)
     return panels.case_public(session, case, now=moment)
+
+
+def open_pending_reviews(
+    session: Session, *, actor: str, achievement_ids: list[int] | None = None
+) -> list[CasePublic]:
+    """Open the quality-review case of each recognition that waits for the committee.
+
+    Called where recognitions are recorded, in the same transaction (``achievement_ids``:
+    the achievements just recorded; ``None``: every waiting recognition, as after a CSV
+    import). A recognition that ``recognitions.needs_review`` held — every work-experience
+    claim, and any decision above ``Settings.review_threshold_half_credits`` — goes to the
+    newest review panel at once. While no review panel has been formed, recognitions stay
+    ``pending_review`` and their cases are opened by a later call or by the operator
+    (``POST /committee/recognitions/{id}/review``). Decisions of zero credits, including
+    ``no-rule`` ones, are final without the committee: the learner may dispute them.
+    """
+    if achievement_ids is not None and not achievement_ids:
+        return []
+    has_panel = session.exec(select(Panel.id).where(col(Panel.purpose) == "review")).first()
+    if has_panel is None:
+        return []
+    statement = select(Recognition.id).where(col(Recognition.status) == "pending_review")
+    if achievement_ids is not None:
+        statement = statement.where(col(Recognition.achievement_id).in_(achievement_ids))
+    opened = {
+        case.subject
+        for case in session.exec(
+            select(CommitteeCase).where(
+                col(CommitteeCase.kind) == "review", col(CommitteeCase.status) == "open"
+            )
+        )
+    }
+    cases = []
+    for recognition_id in session.exec(statement.order_by(col(Recognition.id))).all():
+        if recognition_id is None or f"recognition:{recognition_id}" in opened:
+            continue
+        try:
+            # A concurrent caller (another import) may open the same case first: its
+            # case stands, and this one goes on with the next recognition.
+            with session.begin_nested():
+                cases.append(
+                    open_recognition_case(session, recognition_id, panel_id=None, actor=actor)
+                )
+        except Conflict:
+            continue
+    return cases

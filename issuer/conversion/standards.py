@@ -2,11 +2,21 @@
 
 Lifecycle of one version::
 
-    draft ──submit_for_review──▶ under_review ──mark_approved──▶ approved
-      ──make_effective──▶ effective ──(next version made effective)──▶ superseded
+    draft ──submit_for_review──▶ under_review ──approve_and_schedule──▶ approved (dated)
+      ▲                              │
+      └───────return_to_draft────────┘  (the committee's reasons are kept)
+
+    approved ──(its date comes)──▶ effective ──(a later one comes into force)──▶ superseded
 
 Approval is the expert committee's decision (quorum rules live with the committee);
-this module only records it. At most one version of a standard is effective.
+this module records it. An approved version carries its ``effective_from`` date (set by
+the operator beforehand with :func:`set_effective_date`, else the day of approval).
+Which version is in force on a day is decided by dates alone (:func:`effective_standards`):
+for each standard, the approved version with the latest ``effective_from`` on or before
+that day. The stored status follows (:func:`promote_due`, run by every write that reads
+the standards): a version whose day has come becomes ``effective`` and the one before it
+``superseded``, so no job and no Python call is needed for a date to take effect.
+At most one version of a standard is ``effective``.
 """
 
 from __future__ import annotations
@@ -16,26 +26,37 @@ from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from issuer.conversion.engine import Catalogue
 from issuer.conversion.standard_document import StandardDocument
 from issuer.core.errors import InvalidRequest, NotFound, StandardState
-from issuer.models import ConversionStandard, StandardPublic
+from issuer.models import ConversionStandard, StandardPublic, utcnow
 
 __all__ = [
+    "approve_and_schedule",
     "catalogue",
     "create_draft",
     "current_effective",
     "document_of",
+    "draft_from",
     "effective_standards",
     "get_version",
     "list_standards",
     "make_effective",
     "mark_approved",
+    "promote_due",
     "public",
+    "return_to_draft",
+    "set_effective_date",
     "submit_for_review",
 ]
+
+#: Statuses of versions the committee approved: the ones dates can bring into force.
+_APPROVED = ("approved", "effective", "superseded")
+#: Statuses whose effective date may still be changed.
+_DATEABLE = ("draft", "under_review", "approved")
 
 
 def public(row: ConversionStandard) -> StandardPublic:
@@ -164,20 +185,123 @@ def make_effective(
     return row
 
 
+def _in_force(rows: list[ConversionStandard], on: date) -> dict[str, ConversionStandard]:
+    """Per standard, the approved version with the latest effective date on or before ``on``."""
+    chosen: dict[str, ConversionStandard] = {}
+    for row in rows:
+        if row.status not in _APPROVED:
+            continue
+        # An effective version without a date (the first seeded ones) is in force always.
+        since = row.effective_from or (date.min if row.status == "effective" else None)
+        if since is None or since > on:
+            continue
+        best = chosen.get(row.standard_id)
+        best_since = None if best is None else (best.effective_from or date.min)
+        if best is None or (since, row.version) > (best_since, best.version):
+            chosen[row.standard_id] = row
+    return chosen
+
+
 def effective_standards(session: Session, on: date) -> list[StandardDocument]:
-    """Documents of the effective versions whose effective date is on or before ``on``."""
-    statement = (
-        select(ConversionStandard)
-        .where(col(ConversionStandard.status) == "effective")
-        .order_by(col(ConversionStandard.standard_id))
+    """Documents of the versions in force on ``on`` (one per standard), by standard id."""
+    rows = list(
+        session.exec(
+            select(ConversionStandard).where(col(ConversionStandard.status).in_(_APPROVED))
+        )
     )
-    return [
-        document_of(row)
-        for row in session.exec(statement)
-        if row.effective_from is None or row.effective_from <= on
-    ]
+    return [document_of(row) for _, row in sorted(_in_force(rows, on).items())]
+
+
+def promote_due(session: Session, today: date) -> list[ConversionStandard]:
+    """Bring stored statuses in line with the dates: the version in force ``today`` is
+    ``effective``, the effective one it follows ``superseded``. Returns the versions promoted.
+
+    Runs in a savepoint: a concurrent request promoting the same version wins, this one
+    goes on with what that one committed.
+    """
+    rows = list(
+        session.exec(
+            select(ConversionStandard).where(col(ConversionStandard.status).in_(_APPROVED))
+        )
+    )
+    due = [row for row in _in_force(rows, today).values() if row.status == "approved"]
+    promoted = []
+    for row in due:
+        assert row.effective_from is not None
+        try:
+            with session.begin_nested():
+                promoted.append(
+                    make_effective(session, row.standard_id, row.version, on=row.effective_from)
+                )
+        except (IntegrityError, StandardState):
+            session.expire_all()
+    return promoted
 
 
 def catalogue(session: Session, on: date) -> Catalogue:
-    """The engine's compiled view of :func:`effective_standards`."""
+    """The engine's compiled view of :func:`effective_standards` (statuses promoted first)."""
+    promote_due(session, utcnow().date())
     return Catalogue(effective_standards(session, on))
+
+
+def return_to_draft(
+    session: Session, standard_id: str, version: int, *, reasons: str
+) -> ConversionStandard:
+    """under_review → draft, with the committee's ``reasons`` kept (``review_notes``)."""
+    row = _step(session, standard_id, version, "under_review")
+    row.status = "draft"
+    row.review_notes = reasons[:2000]
+    session.add(row)
+    session.flush()
+    return row
+
+
+def set_effective_date(
+    session: Session, standard_id: str, version: int, *, on: date
+) -> ConversionStandard:
+    """Set the day a version comes into force once approved (draft, under review, or
+    approved and not yet in force); an approved version whose day has come is promoted."""
+    row = get_version(session, standard_id, version)
+    if row.status not in _DATEABLE:
+        raise StandardState(
+            f"standard {standard_id}@{version} is {row.status}; its effective date is fixed"
+        )
+    row.effective_from = on
+    document = dict(row.document)
+    document["effective_from"] = on.isoformat()
+    row.document = document
+    session.add(row)
+    session.flush()
+    promote_due(session, utcnow().date())
+    return row
+
+
+def approve_and_schedule(
+    session: Session, standard_id: str, version: int, *, approved_at: datetime
+) -> ConversionStandard:
+    """The committee's approval: under_review → approved, dated ``effective_from`` (the day
+    of approval unless one was set), and effective at once when that day has come."""
+    row = mark_approved(session, standard_id, version, approved_at=approved_at)
+    if row.effective_from is None:
+        row.effective_from = approved_at.date()
+        document = dict(row.document)
+        document["effective_from"] = row.effective_from.isoformat()
+        row.document = document
+        session.add(row)
+        session.flush()
+    promote_due(session, approved_at.date())
+    return row
+
+
+def draft_from(
+    session: Session, standard_id: str, version: int, changes: dict[str, Any]
+) -> ConversionStandard:
+    """A new draft copied from ``standard_id@version`` with top-level ``changes`` applied.
+
+    The copy starts without an effective date unless ``changes`` gives one.
+    """
+    base = get_version(session, standard_id, version)
+    payload = {**base.document, "effective_from": None, **changes}
+    payload["standard_id"] = standard_id
+    payload.pop("version", None)
+    return create_draft(session, payload)

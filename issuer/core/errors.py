@@ -15,7 +15,8 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── DisputeWindowClosed     422 dispute_window_closed
     │   ├── IdempotencyKeyReused    422 idempotency_key_reused
     │   ├── InvalidHolderKey        422 invalid_holder_key
-    │   └── CaseUnrelated           422 case_unrelated
+    │   ├── CaseUnrelated           422 case_unrelated
+    │   └── InvalidFilter           422 invalid_filter
     ├── Unauthenticated             401 unauthenticated
     ├── Forbidden                   403 forbidden
     │   ├── WrongPassword           403 wrong_password
@@ -82,6 +83,7 @@ __all__ = [
     "IdempotencyKeyReused",
     "InstitutionExists",
     "InsufficientCredits",
+    "InvalidFilter",
     "InvalidHolderKey",
     "InvalidNationalId",
     "InvalidRequest",
@@ -350,6 +352,13 @@ class DecisionMismatch(Conflict):
 
     code = "decision_mismatch"
     title = "Decision does not call for this change"
+
+
+class InvalidFilter(InvalidRequest):
+    """A list filter that cannot be read: a bad date, an unknown status, an empty range."""
+
+    code = "invalid_filter"
+    title = "Invalid filter"
 
 
 class DataDirectoryMissing(CreditBankError):

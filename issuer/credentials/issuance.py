@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from issuer.bank.accounts import lock_learner
 from issuer.bank.standing import deposit_entries, standing_credits
+from issuer.core import audit
 from issuer.core.errors import (
     NotFound,
     NotRecognised,
@@ -98,8 +99,13 @@ def issue_cbqr(
     learner_id: int,
     entry_ids: list[int],
     now: datetime | None = None,
+    *,
+    actor: str = "admin",
 ) -> Issued:
-    """Sign a ``cbqr`` credential over the given deposits and store it (caller commits)."""
+    """Sign a ``cbqr`` credential over the given deposits and store it (caller commits).
+
+    ``actor`` is who asked, as the audit trail names them.
+    """
     learner = lock_learner(session, learner_id)
     assert learner.id is not None
     entries = credit_entries(session, learner.id, entry_ids)
@@ -134,12 +140,18 @@ def issue_cbqr(
         issued_at=issued_at,
         expires_at=expires_at,
     )
-    store_credential(session, credential, entry_ids)
+    store_credential(session, credential, entry_ids, actor=actor)
     return Issued(credential, qr_text)
 
 
-def store_credential(session: Session, credential: Credential, entry_ids: list[int]) -> None:
-    """Store a credential of any format with links to the ledger entries it carries."""
+def store_credential(
+    session: Session, credential: Credential, entry_ids: list[int], *, actor: str
+) -> None:
+    """Store a credential of any format with links to the ledger entries it carries.
+
+    The issuance is audited (``credential.issue``) with the format, the learner's row id
+    and the entries carried: no name and no national ID.
+    """
     session.add(credential)
     session.flush()
     assert credential.id is not None
@@ -150,6 +162,19 @@ def store_credential(session: Session, credential: Credential, entry_ids: list[i
             )
         )
     session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="credential.issue",
+        subject=f"credential:{credential.jti}",
+        payload={"jti": credential.jti, "format": credential.format, "entries": entry_ids},
+        summary=f"{credential.format} credential issued to learner {credential.learner_id}",
+        details={
+            "format": credential.format,
+            "learner_id": credential.learner_id,
+            "entry_ids": entry_ids,
+        },
+    )
 
 
 def get_credential(session: Session, jti: str) -> Credential:

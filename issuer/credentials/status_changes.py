@@ -84,6 +84,10 @@ def change(
             "reason": reason,
             "case": case_id,
         },
+        summary=f"credential {previous} → {status}",
+        reason=reason,
+        case=None if case_id is None else f"case:{case_id}",
+        details={"from": previous, "to": status, "format": credential.format},
     )
     return credential
 

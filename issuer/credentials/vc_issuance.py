@@ -150,6 +150,7 @@ def _store(
     slot: tuple[str, int],
     moment: _Moment,
     entry_ids: list[int],
+    actor: str,
 ) -> Credential:
     credential = Credential(
         jti=jti,
@@ -162,7 +163,7 @@ def _store(
         issued_at=moment.issued_at,
         expires_at=moment.expires_at,
     )
-    issuance.store_credential(session, credential, entry_ids)
+    issuance.store_credential(session, credential, entry_ids, actor=actor)
     return credential
 
 
@@ -175,6 +176,7 @@ def issue_ob3(
     *,
     alg: str | None = None,
     now: datetime | None = None,
+    actor: str = "admin",
 ) -> Credential:
     """Sign an OB 3.0 AchievementCredential JWT for one deposit (``format="ob3+jwt"``)."""
     learner = lock_learner(session, learner_id)
@@ -203,6 +205,7 @@ def issue_ob3(
         token=token,
         slot=slot,
         moment=moment,
+        actor=actor,
         entry_ids=[entry_id],
     )
 
@@ -215,6 +218,7 @@ def issue_clr(
     *,
     alg: str | None = None,
     now: datetime | None = None,
+    actor: str = "admin",
 ) -> Credential:
     """Sign a CLR 2.0 transcript of every standing deposit (``format="clr+jwt"``).
 
@@ -266,6 +270,7 @@ def issue_clr(
         token=_encode(document, signer, settings),
         slot=slot,
         moment=moment,
+        actor=actor,
         entry_ids=[f.entry_id for f in facts],
     )
 
@@ -293,6 +298,7 @@ def issue_sd_jwt(
     holder_jwk: dict[str, Any],
     *,
     now: datetime | None = None,
+    actor: str = "admin",
 ) -> Credential:
     """Sign an SD-JWT VC bound to ``holder_jwk`` (``format="dc+sd-jwt"``).
 
@@ -325,5 +331,6 @@ def issue_sd_jwt(
         token=sd_jwt.issue(claims, keystore.signer()),
         slot=slot,
         moment=moment,
+        actor=actor,
         entry_ids=entry_ids,
     )

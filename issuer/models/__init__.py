@@ -48,6 +48,12 @@ from issuer.models.guard import (
     StatusHistoryPublic,
 )
 from issuer.models.ledger import GENESIS_HASH, EntryKind, LedgerEntry, LedgerEntryPublic
+from issuer.models.listings import (
+    CredentialListItem,
+    LearnerListItem,
+    LearnerSearch,
+    TransferListItem,
+)
 from issuer.models.oid4vci import (
     CredentialOfferCreate,
     CredentialOfferCreated,
@@ -111,6 +117,7 @@ __all__ = [
     "CredentialFormat",
     "CredentialIssue",
     "CredentialIssued",
+    "CredentialListItem",
     "CredentialOfferCreate",
     "CredentialOfferCreated",
     "CredentialStatus",
@@ -130,8 +137,10 @@ __all__ = [
     "InstitutionPublic",
     "Learner",
     "LearnerCreate",
+    "LearnerListItem",
     "LearnerPublic",
     "LearnerRegister",
+    "LearnerSearch",
     "LedgerEntry",
     "LedgerEntryPublic",
     "OID4VCIAccessToken",
@@ -162,6 +171,7 @@ __all__ = [
     "TransferItem",
     "TransferItemIn",
     "TransferItemPublic",
+    "TransferListItem",
     "TransferPublic",
     "Vote",
     "utcnow",

@@ -91,6 +91,11 @@ class Learner(LearnerBase, table=True):
     email: str | None = Field(default=None, max_length=254)
     privacy_version: str | None = Field(default=None, max_length=16)
     privacy_accepted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The institution that opened the account (bulk opening), if one did: it is in that
+    # institution's scope of learners even before it records anything for them.
+    opened_by_institution_id: int | None = Field(
+        default=None, foreign_key="institution.id", index=True
+    )
 
 
 class LearnerPublic(LearnerBase):

@@ -30,6 +30,8 @@ class ConversionStandard(SQLModel, table=True):
     effective_from: date | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Why the committee returned the version to draft (the last rejection), readable.
+    review_notes: str | None = Field(default=None, max_length=2000)
 
 
 class StandardPublic(SQLModel):
@@ -43,4 +45,7 @@ class StandardPublic(SQLModel):
     effective_from: date | None
     created_at: datetime
     approved_at: datetime | None
+    review_notes: str | None = Field(
+        default=None, description="Why the committee last returned this version to draft."
+    )
     document: dict[str, Any]

@@ -260,15 +260,38 @@ def _pending_recognition(server: Server, inst: dict[str, Any], learner: int) -> 
     return recognition
 
 
+def _open_case_of(server: Server, recognition: dict[str, Any]) -> dict[str, Any]:
+    """The quality-review case opened when the recognition was recorded."""
+    subject = f"recognition:{recognition['id']}"
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        for offset in range(0, 10_000, 200):
+            page = _ok(
+                client.get(
+                    "/committee/cases",
+                    params={"status": "open", "limit": 200, "offset": offset},
+                    headers=server.admin,
+                ),
+                200,
+            )
+            found = [c for c in page["items"] if c["subject"] == subject]
+            if found or not page["items"]:
+                break
+    assert len(found) == 1, f"no open case on {subject}"
+    case: dict[str, Any] = found[0]
+    return case
+
+
 def test_8_concurrent_review_openings(server: Server) -> None:
+    """The recording opened the case; 8 openings by hand at once all find it open."""
     inst = _institution(server, "enterprise")
     learner = _learner(server, inst)
     _review_panel(server)
     recognition = _pending_recognition(server, inst, learner)
+    _open_case_of(server, recognition)
     path = f"/committee/recognitions/{recognition['id']}/review"
     responses = burst(8, lambda c, i: c.post(path, json={}, headers=server.admin), server)
-    assert _statuses(responses) == {201: 1, 409: 7}
-    assert _codes(responses) == {"conflict": 7}
+    assert _statuses(responses) == {409: 8}
+    assert _codes(responses) == {"conflict": 8}
     sql = "SELECT count(*) FROM committee_case WHERE subject = :s AND status = 'open'"
     assert server.count(sql, s=f"recognition:{recognition['id']}") == 1
     _ledger_intact(server)
@@ -334,9 +357,7 @@ def test_three_votes_at_once_decide_the_case_once(server: Server) -> None:
     learner = _learner(server, inst)
     members = _review_panel(server)
     recognition = _pending_recognition(server, inst, learner)
-    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
-        path = f"/committee/recognitions/{recognition['id']}/review"
-        case = _ok(client.post(path, json={}, headers=server.admin))
+    case = _open_case_of(server, recognition)
     votes = f"/committee/cases/{case['id']}/votes"
     responses = burst(
         3, lambda c, i: c.post(votes, json={"choice": "approve"}, headers=members[i]), server

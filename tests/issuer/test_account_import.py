@@ -62,11 +62,12 @@ def test_accounts_open_bad_rows_say_why_and_a_rerun_opens_nothing(
         assert learner is not None and learner.name == "张一"
         assert (learner.mobile, learner.email) == ("13800000001", "zhang1@example.test")
         assert learner.password_hash is None
+        assert learner.opened_by_institution_id == inst_a["id"]
         audited = session.exec(
             select(AuditEvent).where(col(AuditEvent.subject) == f"learner:{number}")
         ).all()
         assert [(e.actor, e.action) for e in audited] == [
-            (f"institution:{inst_a['code']}", "learner.opened")
+            (f"institution:{inst_a['code']}", "learner.create")
         ]
     again = import_learners(engine, settings, inst_a["code"], path)
     assert (again.count("recorded"), again.count("skipped"), again.count("bad")) == (0, 3, 4)

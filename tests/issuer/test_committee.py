@@ -165,7 +165,9 @@ def test_committee_approves_a_standard_version(
     assert decided["decided_at"] is not None
     assert len(decided["votes"]) == 3
     shown = client.get(f"/standards/{standard_id}/versions/{version}").json()
-    assert shown["status"] == "approved"
+    # The draft's effective date has passed: approval puts it in force at once.
+    assert shown["status"] == "effective"
+    assert shown["effective_from"] <= decided["decided_at"][:10]
     outsider = member(client, admin, "industry")
     problem(_vote(client, case_id, outsider, "approve"), 409, "case_closed")
 
@@ -255,7 +257,7 @@ def test_demo_step_walks_the_story(
     )
     assert response.status_code == 201
     summary = demo_step(client, admin, learner["id"], inst_a["id"])
-    assert summary["standard_approved"].endswith("approve → approved")
+    assert summary["standard_approved"].endswith("approve → effective")
     assert summary["dispute"]["outcome"] == "modified"
     assert summary["dispute"]["correction"] == "adjustment"
     assert summary["redemption"]["second_attempt"] == "already_redeemed"

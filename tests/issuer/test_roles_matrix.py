@@ -43,12 +43,18 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /docs": PUBLIC,
     "GET /docs/oauth2-redirect": PUBLIC,
     "GET /redoc": PUBLIC,
+    "GET /docs-assets": PUBLIC,
     # accounts and courses
     "POST /institutions": ADMIN,
     "POST /learners": ADMIN_OR_INSTITUTION,
     "POST /learners/{learner_id}/courses": INSTITUTION,
     "POST /learners/{learner_id}/achievements": INSTITUTION,
     "GET /learners/{learner_id}/account": ADMIN_OR_SELF,
+    # back office lists: the operator sees all, an institution its own scope
+    "GET /learners": ADMIN_OR_INSTITUTION,
+    "POST /learners/search": ADMIN_OR_INSTITUTION,
+    "GET /credentials": ADMIN_OR_INSTITUTION,
+    "GET /transfers": ADMIN_OR_INSTITUTION,
     "PUT /learners/{learner_id}/password": ADMIN,
     "POST /auth/token": PUBLIC,
     # a learner's own account: opened online, password changed, reset
@@ -92,6 +98,10 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     # standards lifecycle
     "POST /standards": ADMIN,
     "POST /standards/{standard_id}/versions/{version}/submit": ADMIN,
+    "POST /standards/{standard_id}/versions/{version}/draft": ADMIN,
+    "PUT /standards/{standard_id}/versions/{version}/effective-from": ADMIN,
+    "GET /standards/{standard_id}/versions/{version}/diff": PUBLIC,
+    "POST /standards/{standard_id}/versions/{version}/preview": ADMIN,
     # committee
     "POST /committee/members": ADMIN,
     "GET /committee/members": ADMIN_OR_COMMITTEE,
@@ -103,6 +113,11 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /committee/cases/{case_id}": ADMIN_OR_COMMITTEE,
     "POST /committee/cases/{case_id}/votes": COMMITTEE,
     "GET /audit": ADMIN,
+    "GET /audit.csv": ADMIN,
+    # statistics
+    "GET /statistics": ADMIN,
+    "GET /statistics.csv": ADMIN,
+    "GET /statistics/charts/{name}.svg": ADMIN,
     # disputes
     "POST /learners/{learner_id}/disputes": SELF,
     "GET /learners/{learner_id}/disputes": ADMIN_OR_SELF,

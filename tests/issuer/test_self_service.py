@@ -79,7 +79,10 @@ def test_an_account_opened_online_signs_in_and_keeps_no_clear_id(
         events = session.exec(
             select(AuditEvent).where(col(AuditEvent.subject) == f"learner:{body['id']}")
         ).all()
-        assert [e.action for e in events] == ["learner.registered"]
+        assert [(e.actor, e.action) for e in events] == [
+            ("learner:online", "learner.create"),
+            (f"learner:{body['id']}", "learner.privacy_accepted"),
+        ]
 
 
 def test_a_second_account_for_the_same_id_names_only_the_masked_id(own: TestClient) -> None:

@@ -316,7 +316,12 @@ def test_revoke_suspend_reinstate(
             .where(AuditEvent.subject == f"credential:{badge['jti']}")
             .order_by(col(AuditEvent.id))
         ).all()
-    assert list(actions) == ["credential.suspended", "credential.active", "credential.revoked"]
+    assert list(actions) == [
+        "credential.issue",
+        "credential.suspended",
+        "credential.active",
+        "credential.revoked",
+    ]
 
 
 def test_status_change_needs_admin_and_a_known_credential(

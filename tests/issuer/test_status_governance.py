@@ -155,9 +155,11 @@ def test_the_operator_revokes_with_a_reason_and_no_case(
     assert (entry["actor"], entry["reason"], entry["case_id"]) == ("admin", "test: revoked", None)
     with Session(engine) as session:
         actions = session.exec(
-            select(AuditEvent.action).where(col(AuditEvent.subject) == f"credential:{jti}")
+            select(AuditEvent.action)
+            .where(col(AuditEvent.subject) == f"credential:{jti}")
+            .order_by(col(AuditEvent.id))
         ).all()
-    assert list(actions) == ["credential.revoked"]
+    assert list(actions) == ["credential.issue", "credential.revoked"]
 
 
 def test_a_modified_dispute_revokes_citing_its_case(

@@ -64,12 +64,22 @@ def _issue(
     configuration_id: str,
     holder: dict[str, Any] | None,
 ) -> Credential:
+    # The learner's wallet redeems the offer the learner (or the operator) made.
+    actor = f"learner:{offer.learner_id}"
     if configuration_id == SD_JWT_CONFIGURATION:
         assert holder is not None
         return vc_issuance.issue_sd_jwt(
-            session, settings, keystore, offer.learner_id, list(offer.entry_ids), holder
+            session,
+            settings,
+            keystore,
+            offer.learner_id,
+            list(offer.entry_ids),
+            holder,
+            actor=actor,
         )
-    return vc_issuance.issue_ob3(session, settings, keystore, offer.learner_id, offer.entry_ids[0])
+    return vc_issuance.issue_ob3(
+        session, settings, keystore, offer.learner_id, offer.entry_ids[0], actor=actor
+    )
 
 
 def handle_credential_request(

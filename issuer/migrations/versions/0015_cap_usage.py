@@ -2,7 +2,7 @@
 an index the balances are summed from.
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0013
 
 A decision used to read every recognition of the account to know how much of a yearly,
 per-kind or per-source cap was used: each deposit cost more than the one before (10,000
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0015"
-down_revision: str | None = "0010"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
