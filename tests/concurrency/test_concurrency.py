@@ -321,7 +321,9 @@ def test_two_concurrent_imports_of_one_file(server: Server, tmp_path: Path) -> N
     ]
     results = [p.communicate(timeout=120) for p in imports]
     assert [p.returncode for p in imports] == [0, 0], results
-    statuses = Counter(row["status"] for out, _ in results for row in json.loads(out))
+    statuses = Counter(
+        json.loads(line)["status"] for out, _ in results for line in out.splitlines()
+    )
     assert statuses == {"recorded": 12, "skipped": 12}, statuses
     sql = "SELECT count(*) FROM achievement WHERE institution_id = :id"
     assert server.count(sql, id=inst["id"]) == 12
