@@ -7,10 +7,11 @@ Layout of the directory (0700; every file 0600)::
                      derives from the store passphrase (see _key_files.py)
     <kid>.pem        a private key written before, PKCS#8 PEM (still read)
 
-Keys have a purpose, ``signing`` (credentials) or ``anchor`` (trust bundles), and a
-state: ``pending`` (published, not yet signing), ``active`` (signs), ``retired``
-(verifies what it signed before retirement) or ``compromised`` (with the moment
-since when its signatures are not to be trusted). Private keys never leave this
+Keys have a purpose, ``signing`` (JOSE credentials), ``proof`` (Ed25519 keys of W3C Data
+Integrity proofs, ``eddsa-rdfc-2022``) or ``anchor`` (trust bundles), and a state:
+``pending`` (published, not yet signing), ``active`` (signs), ``retired`` (verifies what
+it signed before retirement) or ``compromised`` (with the moment since when its
+signatures are not to be trusted). Private keys never leave this
 module except wrapped in a :class:`Signer`, which cannot export them.
 """
 
@@ -30,9 +31,11 @@ from keys._errors import BadPassphrase, KeyNotFound, KeyStateError
 from keys._jwk import PrivateKey, generate_private_key, public_jwk, signing_function
 from keys._key_files import read_private_key, write_private_key
 
-Purpose = Literal["signing", "anchor"]
+Purpose = Literal["signing", "proof", "anchor"]
 State = Literal["pending", "active", "retired", "compromised"]
 _METADATA = "keys.json"
+#: The algorithm of every ``proof`` key (eddsa-rdfc-2022 signs with Ed25519).
+PROOF_ALG = "EdDSA"
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,19 @@ class KeyStore:
     def signer(self) -> Signer:
         """The active signing key."""
         return self._active("signing")
+
+    def proof_signer(self) -> Signer:
+        """The active Data Integrity key (Ed25519), created on first use.
+
+        Created lazily rather than by :meth:`ensure_initialized`, so key stores made
+        before Data Integrity proofs existed get one the first time they need it.
+        """
+        if not any(r.purpose == "proof" and r.state == "active" for r in self.records()):
+            with self._locked():
+                # Re-read under the lock: another worker may have just created it.
+                if not any(r.purpose == "proof" and r.state == "active" for r in self.records()):
+                    self._generate_locked(PROOF_ALG, "proof")
+        return self._active("proof")
 
     def anchor_signer(self) -> Signer:
         """The trust-anchor key that signs trust bundles."""

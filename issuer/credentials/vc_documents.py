@@ -2,7 +2,7 @@
 
 Pure functions: :mod:`issuer.credentials.vc_issuance` reads the rows, allocates the status
 slot, signs and stores. Every term used here is defined by the VC 2.0, OB 3.0.3 and
-CLR 2.0.1 contexts or by our own context (issuer/credentials/contexts/creditbank-v1.jsonld);
+CLR 2.0.1 contexts or by our own context (verifier/formats/contexts/creditbank-v1.jsonld);
 tests/issuer/test_standard_credentials_jsonld.py expands each document to prove it.
 """
 
