@@ -10,6 +10,7 @@ from issuer.api import achievements as achievements_api
 from issuer.api import auth as auth_api
 from issuer.api import committee as committee_api
 from issuer.api import credentials, institutions, learners, oid4vci, problems, public, verify_page
+from issuer.api import data_integrity as data_integrity_api
 from issuer.api import disputes as disputes_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(transfers_api.router)
     app.include_router(standard_credentials_api.router)
     app.include_router(status_api.router)
+    app.include_router(data_integrity_api.router)
     app.include_router(portal_api.router)
     app.include_router(portal_pages.router)
     app.include_router(portal_pages.home)

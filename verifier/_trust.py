@@ -24,6 +24,8 @@ class TrustedKey:
     status: str
     retired_at: datetime | None
     compromised_since: datetime | None
+    #: For a Data Integrity key: the ``issuer.id`` its proofs must name.
+    controller: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +76,8 @@ class TrustBundle:
             self.next_update = _time(document["next_update"], "next_update")
             self.issuers: dict[str, Issuer] = {}
             self.keys: list[TrustedKey] = []
+            #: Data Integrity keys by their ``verificationMethod`` URL; never used for JOSE.
+            self.proof_keys: dict[str, TrustedKey] = {}
             for item in document["issuers"]:
                 self._add_issuer(item)
             self.status_lists: dict[tuple[str, str], StatusList] = {}
@@ -101,17 +105,26 @@ class TrustBundle:
             except InvalidKey as exc:
                 raise MalformedTrustBundle(f"a key of issuer {issuer_id} is bad: {exc}") from None
             retired, since = jwk.get("retired_at"), jwk.get("compromised_since")
-            self.keys.append(
-                TrustedKey(
-                    kid=str(jwk["kid"]),
-                    alg=alg,
-                    public=public,
-                    issuer=issuer_id,
-                    status=str(jwk.get("status", "active")),
-                    retired_at=None if retired is None else _time(retired, "retired_at"),
-                    compromised_since=None if since is None else _time(since, "compromised_since"),
-                )
+            key = TrustedKey(
+                kid=str(jwk["kid"]),
+                alg=alg,
+                public=public,
+                issuer=issuer_id,
+                status=str(jwk.get("status", "active")),
+                retired_at=None if retired is None else _time(retired, "retired_at"),
+                compromised_since=None if since is None else _time(since, "compromised_since"),
+                controller=None if jwk.get("controller") is None else str(jwk["controller"]),
             )
+            if jwk.get("purpose", "signing") == "proof":
+                # A Data Integrity key vouches only for proofs naming its method, so a
+                # JWT or QR credential can never be checked against it.
+                if alg != "EdDSA" or not isinstance(jwk.get("verification_method"), str):
+                    raise MalformedTrustBundle(
+                        f"a proof key of issuer {issuer_id} needs EdDSA and a verification_method"
+                    )
+                self.proof_keys[jwk["verification_method"]] = key
+            else:
+                self.keys.append(key)
 
     # -- construction --------------------------------------------------------------------
 
@@ -150,6 +163,10 @@ class TrustBundle:
 
     def key(self, kid: str) -> TrustedKey | None:
         return self._by_kid.get(kid)
+
+    def proof_key(self, verification_method: str) -> TrustedKey | None:
+        """The Data Integrity key a proof's ``verificationMethod`` names, if trusted."""
+        return self.proof_keys.get(verification_method)
 
     def status_list(self, issuer: str, list_id: str) -> StatusList | None:
         return self.status_lists.get((issuer, list_id))

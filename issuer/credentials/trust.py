@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlmodel import Session
 
+from issuer.credentials import vc_proofs
+from issuer.credentials.vc_documents import issuer_uri
 from keys import KeyRecord, KeyStore
 from verifier.formats import status_list, trust_bundle
 
@@ -62,6 +64,17 @@ def trust_document(
     """The unsigned bundle document as of ``now``."""
     moment = now or datetime.now(UTC)
     signing = [r for r in keystore.records() if r.purpose == "signing"]
+    # Data Integrity keys, each with the verificationMethod its proofs name.
+    proof = [
+        {
+            **_key_entry(r),
+            "purpose": "proof",
+            "verification_method": vc_proofs.verification_method(settings, r.kid),
+            "controller": issuer_uri(settings),
+        }
+        for r in keystore.records()
+        if r.purpose == "proof"
+    ]
     return {
         "type": trust_bundle.DOCUMENT_TYPE,
         "version": trust_bundle.VERSION,
@@ -72,7 +85,7 @@ def trust_document(
                 "id": settings.issuer_id,
                 "name": {"zh": settings.issuer_name_zh, "en": settings.issuer_name_en},
                 "institutions": _institutions(session),
-                "keys": [_key_entry(r) for r in signing],
+                "keys": [_key_entry(r) for r in signing] + proof,
             }
         ],
         "status_lists": _status_lists(session, settings.issuer_id),

@@ -1,0 +1,213 @@
+"""OB 3.0 and CLR 2.0 with Data Integrity proofs: issued over HTTP, verified offline.
+
+Real keys (the key store's Ed25519 proof key), real canonicalization, the real trust
+bundle; the 1-bit status lists read back as the issuer publishes them.
+"""
+
+from __future__ import annotations
+
+import copy
+import gzip
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from tests.issuer.factories import course, create_learner
+from verifier import (
+    BadSignature,
+    TrustBundle,
+    UnknownIssuer,
+    UnknownKey,
+    VerificationError,
+    verify_clr_ldp,
+    verify_ob3_ldp,
+)
+from verifier._detect import detect
+from verifier.formats import data_integrity, jws
+
+pytestmark = pytest.mark.db
+
+BASE = "https://verify.creditbank.test"
+
+
+@pytest.fixture(scope="module")
+def account(client: TestClient, admin: dict[str, str], inst_a: dict[str, Any]) -> dict[str, Any]:
+    learner = create_learner(client, admin, name="韩梅梅")
+    entries = []
+    for title, hours in (("电工基础", 32), ("传感器技术", 48)):
+        response = client.post(
+            f"/learners/{learner['id']}/courses",
+            json=course(title=title, hours=hours),
+            headers=inst_a["headers"],
+        )
+        assert response.status_code == 201, response.text
+        entries.append(response.json()["entry"]["id"])
+    return {"learner": learner, "entries": entries}
+
+
+def _trust(app: FastAPI, client: TestClient) -> TrustBundle:
+    bundle = client.get("/trust-bundle")
+    assert bundle.status_code == 200
+    return TrustBundle.from_bytes(bundle.content, app.state.keystore.anchor_jwk())
+
+
+def _issue(client: TestClient, admin: dict[str, str], path: str, body: Any) -> dict[str, Any]:
+    response = client.post(path, json=body, headers=admin)
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def _ob3(client: TestClient, admin: dict[str, str], account: dict[str, Any]) -> dict[str, Any]:
+    path = f"/learners/{account['learner']['id']}/credentials/ob3-ldp"
+    return _issue(client, admin, path, {"entry_id": account["entries"][0]})
+
+
+def test_ob3_with_a_data_integrity_proof_verifies_offline(
+    app: FastAPI, client: TestClient, admin: dict[str, str], account: dict[str, Any]
+) -> None:
+    issued = _ob3(client, admin, account)
+    credential = issued["credential"]
+    assert issued["format"] == "ob3+ldp"
+    proof = credential["proof"]
+    assert proof["type"] == "DataIntegrityProof" and proof["cryptosuite"] == "eddsa-rdfc-2022"
+    assert proof["verificationMethod"].startswith(f"{BASE}/issuer/keys/")
+    assert [e["statusPurpose"] for e in credential["credentialStatus"]] == [
+        "revocation",
+        "suspension",
+    ]
+    verified = verify_ob3_ldp(credential, _trust(app, client))
+    assert verified.format == "ob3+ldp" and verified.credential["id"] == f"urn:uuid:{issued['jti']}"
+    # The text form (as stored, as a wallet holds it) is detected and verified the same way.
+    stored = app.state.keystore  # the proof key is the store's, never exported
+    assert stored.proof_signer().alg == "EdDSA"
+
+
+def test_every_signed_change_breaks_the_proof(
+    app: FastAPI, client: TestClient, admin: dict[str, str], account: dict[str, Any]
+) -> None:
+    credential = _ob3(client, admin, account)["credential"]
+    trust = _trust(app, client)
+    more = copy.deepcopy(credential)
+    more["credentialSubject"]["creditsEarned"] = 99
+    with pytest.raises(BadSignature):
+        verify_ob3_ldp(more, trust)
+    renamed = copy.deepcopy(credential)
+    renamed["credentialSubject"]["achievement"]["name"] = "伪造的课程"
+    with pytest.raises(BadSignature):
+        verify_ob3_ldp(renamed, trust)
+    stranger = copy.deepcopy(credential)
+    stranger["proof"]["verificationMethod"] = f"{BASE}/issuer/keys/unknown#multikey"
+    with pytest.raises(UnknownKey):
+        verify_ob3_ldp(stranger, trust)
+    other_issuer = copy.deepcopy(credential)
+    other_issuer["issuer"]["id"] = "https://elsewhere.example"
+    with pytest.raises(UnknownIssuer):
+        verify_ob3_ldp(other_issuer, trust)
+
+
+def test_multikey_and_controller_documents(
+    app: FastAPI, client: TestClient, admin: dict[str, str], account: dict[str, Any]
+) -> None:
+    credential = _ob3(client, admin, account)["credential"]
+    method = credential["proof"]["verificationMethod"]
+    response = client.get(method.removeprefix(BASE).split("#")[0])
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/ld+json"
+    multikey = response.json()
+    assert multikey["id"] == method and multikey["type"] == "Multikey"
+    assert multikey["controller"] == credential["issuer"]["id"]
+    # The published key verifies the proof by itself, as a wallet online would use it.
+    public = data_integrity.multikey_public_key(multikey["publicKeyMultibase"])
+    data_integrity.verify(credential, public)
+    controller = client.get("/issuer/keys").json()
+    assert controller["id"] == credential["issuer"]["id"]
+    assert method in controller["assertionMethod"]
+    missing = client.get("/issuer/keys/" + app.state.keystore.signer().kid)
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    # The JOSE keys and the proof key never stand in for each other.
+    assert app.state.keystore.proof_signer().kid not in {
+        k["kid"] for k in client.get("/.well-known/jwks.json").json()["keys"]
+    }
+
+
+def _bit(credential_url: str, client: TestClient, index: int, purpose: str) -> int:
+    response = client.get(credential_url.removeprefix(BASE))
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/vc+ld+json"
+    listed = response.json()
+    assert listed["credentialSubject"]["statusPurpose"] == purpose
+    assert listed["proof"]["cryptosuite"] == "eddsa-rdfc-2022"
+    bits = gzip.decompress(jws.strict_b64url(listed["credentialSubject"]["encodedList"][1:]))
+    assert len(bits) * 8 >= 131_072
+    return (bits[index // 8] >> (7 - index % 8)) & 1
+
+
+def test_revocation_and_suspension_read_from_the_1_bit_lists_and_offline(
+    app: FastAPI, client: TestClient, admin: dict[str, str], account: dict[str, Any]
+) -> None:
+    issued = _ob3(client, admin, account)
+    credential = issued["credential"]
+    revocation, suspension = credential["credentialStatus"]
+    index = int(revocation["statusListIndex"])
+
+    def bits() -> tuple[int, int]:
+        return (
+            _bit(revocation["statusListCredential"], client, index, "revocation"),
+            _bit(suspension["statusListCredential"], client, index, "suspension"),
+        )
+
+    def offline() -> str:
+        try:
+            verify_ob3_ldp(credential, _trust(app, client))
+        except VerificationError as error:
+            return error.code
+        return "valid"
+
+    def change(status: str) -> None:
+        response = client.post(
+            f"/credentials/{issued['jti']}/status",
+            json={"status": status, "reason": "test"},
+            headers=admin,
+        )
+        assert response.status_code == 200, response.text
+
+    assert bits() == (0, 0) and offline() == "valid"
+    change("suspended")
+    assert bits() == (0, 1) and offline() == "suspended"
+    change("active")
+    assert bits() == (0, 0) and offline() == "valid"
+    change("revoked")
+    assert bits() == (1, 0) and offline() == "revoked"
+
+
+def test_unknown_purpose_is_a_validation_problem(client: TestClient) -> None:
+    response = client.get("/status-lists/1/refresh")
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_clr_with_a_data_integrity_proof_embeds_each_secured_badge(
+    app: FastAPI, client: TestClient, admin: dict[str, str], account: dict[str, Any]
+) -> None:
+    issued = _issue(client, admin, f"/learners/{account['learner']['id']}/credentials/clr-ldp", {})
+    credential = issued["credential"]
+    assert issued["format"] == "clr+ldp"
+    held = credential["credentialSubject"]["verifiableCredential"]
+    assert len(held) == len(account["entries"])
+    assert all(item["proof"]["cryptosuite"] == "eddsa-rdfc-2022" for item in held)
+    verified = verify_clr_ldp(credential, _trust(app, client))
+    assert verified.format == "clr+ldp"
+    # A badge inside changed: the transcript's own proof fails first.
+    tampered = copy.deepcopy(credential)
+    tampered["credentialSubject"]["verifiableCredential"][0]["credentialSubject"][
+        "creditsEarned"
+    ] = 40
+    with pytest.raises(BadSignature):
+        verify_clr_ldp(tampered, _trust(app, client))
+    import json
+
+    assert detect(json.dumps(credential)) == "clr-ldp"
+    assert detect(json.dumps(held[0])) == "ob3-ldp"
