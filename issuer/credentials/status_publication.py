@@ -101,7 +101,9 @@ def purpose_credential(
     )
     now = int(utcnow().timestamp())
     document = bitstring_status.purpose_list_credential(
-        {"id": issuer_uri(settings), "type": ["Profile"], "name": settings.issuer_name_zh},
+        # No "type": the list credential names the VC 2.0 context only, which does not
+        # define Profile, and JSON-LD safe mode (Digital Bazaar's) refuses undefined terms.
+        {"id": issuer_uri(settings), "name": settings.issuer_name_zh},
         status_list_url(settings, list_id),
         purpose,
         bits,
