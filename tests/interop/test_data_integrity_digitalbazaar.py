@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import secrets
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,13 +18,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from keys import b64url, thumbprint
-from tests.interop.digitalbazaar import node_stack, run  # noqa: F401  (fixture)
+from tests.interop.digitalbazaar import run
 from tests.issuer.factories import course, create_learner
 from verifier import BadSignature, TrustBundle, verify_ob3_ldp
 from verifier.formats import data_integrity, trust_bundle
 from verifier.formats.jws import strict_b64url
 
-pytestmark = pytest.mark.db
+pytestmark = [pytest.mark.db, pytest.mark.usefixtures("node_stack")]
 
 BASE = "https://verify.creditbank.test"
 
@@ -84,7 +83,7 @@ def _change(client: TestClient, admin: dict[str, str], jti: str, status: str) ->
 
 
 def test_digital_bazaar_verifies_our_badge_and_reads_its_status(
-    node_stack: Path, client: TestClient, admin: dict[str, str], account: dict[str, Any]
+    client: TestClient, admin: dict[str, str], account: dict[str, Any]
 ) -> None:
     base = f"/learners/{account['learner']['id']}/credentials/ob3-ldp"
     revoked = _issue(client, admin, base, {"entry_id": account["entries"][0]})
@@ -108,7 +107,7 @@ def test_digital_bazaar_verifies_our_badge_and_reads_its_status(
 
 
 def test_digital_bazaar_refuses_a_changed_badge(
-    node_stack: Path, client: TestClient, admin: dict[str, str], account: dict[str, Any]
+    client: TestClient, admin: dict[str, str], account: dict[str, Any]
 ) -> None:
     path = f"/learners/{account['learner']['id']}/credentials/ob3-ldp"
     credential = _issue(client, admin, path, {"entry_id": account["entries"][0]})["credential"]
@@ -119,7 +118,7 @@ def test_digital_bazaar_refuses_a_changed_badge(
 
 
 def test_digital_bazaar_verifies_our_transcript(
-    node_stack: Path, client: TestClient, admin: dict[str, str], account: dict[str, Any]
+    client: TestClient, admin: dict[str, str], account: dict[str, Any]
 ) -> None:
     path = f"/learners/{account['learner']['id']}/credentials/clr-ldp"
     credential = _issue(client, admin, path, {})["credential"]
@@ -131,7 +130,6 @@ def test_digital_bazaar_verifies_our_transcript(
 
 
 def test_our_verifier_checks_a_proof_digital_bazaar_made(
-    node_stack: Path,
     app: FastAPI,
     client: TestClient,
     admin: dict[str, str],
