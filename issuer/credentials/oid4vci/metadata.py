@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any, Final
 
 from issuer.core.settings import Settings
+from verifier.formats import data_integrity, vc_jwt
 from verifier.formats.sd_jwt import VCT
 
 __all__ = [
     "CONFIGURATIONS",
     "OB3_CONFIGURATION",
+    "OB3_LDP_CONFIGURATION",
     "PRE_AUTHORIZED_GRANT",
     "PROOF_TYP",
     "SD_JWT_CONFIGURATION",
@@ -33,6 +35,8 @@ PROOF_TYP: Final = "openid4vci-proof+jwt"
 SD_JWT_CONFIGURATION: Final = "creditbank_credit_sd_jwt"
 #: Configuration id of the Open Badges 3.0 AchievementCredential (JWT) over one deposit.
 OB3_CONFIGURATION: Final = "creditbank_ob3_jwt"
+#: Configuration id of the same AchievementCredential secured with a Data Integrity proof.
+OB3_LDP_CONFIGURATION: Final = "creditbank_ob3_ldp"
 
 _DISPLAY_ZH_EN = (("zh-CN", "学分证书"), ("en", "Credit certificate"))
 
@@ -65,6 +69,21 @@ CONFIGURATIONS: Final[dict[str, dict[str, Any]]] = {
         "credential_definition": {"type": ["VerifiableCredential", "OpenBadgeCredential"]},
         # The Open Badge names the learner by a hashed identity, not by a holder key:
         # no cryptographic binding, so the wallet sends no key proof for it.
+        "credential_metadata": {
+            "display": _display((("zh-CN", "开放徽章"), ("en", "Open Badge"))),
+        },
+    },
+    OB3_LDP_CONFIGURATION: {
+        # OpenID4VCI 1.0 Appendix A.1.2: a W3C credential secured with a Data Integrity
+        # proof; the signing values are cryptosuite names. Offered only when asked for
+        # (credential_configuration_ids), like any wallet that reads JSON-LD needs it.
+        "format": "ldp_vc",
+        "scope": "open_badge_ldp",
+        "credential_signing_alg_values_supported": [data_integrity.CRYPTOSUITE],
+        "credential_definition": {
+            "@context": [vc_jwt.VC_CONTEXT, vc_jwt.OB_CONTEXT],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        },
         "credential_metadata": {
             "display": _display((("zh-CN", "开放徽章"), ("en", "Open Badge"))),
         },
