@@ -144,3 +144,26 @@ def test_bad_multikeys_are_bad_encoding() -> None:
     for text in ("u123", "z0OIl", "z" + base58.b58encode(b"\x12\x00" + bytes(32)).decode()):
         with pytest.raises(BadEncoding):
             data_integrity.multikey_public_key(text)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"credentialSubject": {"id": "did:example:abcdefgh", "grade": "A+"}},
+        {"homepage": "not signed"},
+    ],
+)
+def test_values_outside_the_signature_are_refused(extra: dict[str, Any]) -> None:
+    # The examples context has @vocab, so use the bare VC 2.0 context: an undefined member
+    # would be dropped from the canonical form and pass the signature unseen.
+    document = {**SIGNED, "@context": ["https://www.w3.org/ns/credentials/v2"]}
+    document.pop("proof")
+    signed = data_integrity.sign(
+        {k: v for k, v in document.items() if k != "credentialSubject"}
+        | {"credentialSubject": {"id": "did:example:abcdefgh"}},
+        _vector_signer(),
+        "https://vc.example/issuers/5678#key",
+    )
+    data_integrity.verify(signed, _public())
+    with pytest.raises(MalformedCredential, match="not defined"):
+        data_integrity.verify({**signed, **extra}, _public())

@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from pyld import jsonld
 
 from verifier._errors import BadEncoding, BadSignature, MalformedCredential, UnsupportedAlgorithm
-from verifier.formats import jsonld_contexts
+from verifier.formats import jsonld_contexts, jsonld_strict
 from verifier.formats.jsonld_contexts import DocumentLoader
 from verifier.formats.jws import SignerLike
 
@@ -97,12 +97,7 @@ def canonical_nquads(document: dict[str, Any], loader: DocumentLoader | None = N
     try:
         result = jsonld.normalize(document, options)
     except jsonld.JsonLdError as exc:
-        cause: BaseException | None = exc
-        while cause is not None:
-            if isinstance(cause, MalformedCredential):
-                raise MalformedCredential(cause.detail) from None
-            cause = cause.__cause__ or cause.__context__
-        raise MalformedCredential(f"the document is not valid JSON-LD: {exc.code}") from None
+        raise jsonld_contexts.failure(exc) from None
     except RecursionError:
         raise MalformedCredential("the document nests too deeply") from None
     return str(result)
@@ -189,7 +184,8 @@ def verify(
 
     :class:`BadSignature` when the signature does not match the canonical document (any
     change to a signed value), :class:`BadEncoding` for a proof value that is not a
-    base58btc Ed25519 signature.
+    base58btc Ed25519 signature, :class:`MalformedCredential` for a member no context
+    defines (it would be outside the signature, :mod:`verifier.formats.jsonld_strict`).
     """
     proof = the_proof(secured)
     value = proof["proofValue"]
@@ -203,8 +199,11 @@ def verify(
         raise BadEncoding("proofValue is not an Ed25519 signature")
     document = {k: v for k, v in secured.items() if k != "proof"}
     options = {k: v for k, v in proof.items() if k != "proofValue"}
+    load = loader or jsonld_contexts.loader()
+    # What canonicalization would drop is not signed: refuse it rather than show it.
+    jsonld_strict.assert_fully_defined(document, load)
     try:
-        public.verify(signature, hash_data(document, options, loader))
+        public.verify(signature, hash_data(document, options, load))
     except InvalidSignature:
         raise BadSignature("the Data Integrity proof does not match the credential") from None
     return proof

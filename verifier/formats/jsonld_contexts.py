@@ -25,6 +25,7 @@ __all__ = [
     "CREDITBANK_CONTEXT_FILE",
     "DocumentLoader",
     "bundled_document",
+    "failure",
     "loader",
 ]
 
@@ -77,3 +78,13 @@ def loader(extra: Mapping[str, dict[str, Any]] | None = None) -> DocumentLoader:
         }
 
     return load
+
+
+def failure(exc: BaseException) -> MalformedCredential:
+    """The :class:`MalformedCredential` for a PyLD error: ours when a loader refused."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, MalformedCredential):
+            return MalformedCredential(cause.detail)
+        cause = getattr(cause, "cause", None) or cause.__cause__ or cause.__context__
+    return MalformedCredential(f"the document is not valid JSON-LD: {getattr(exc, 'code', exc)}")
