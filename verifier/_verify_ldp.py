@@ -19,7 +19,7 @@ from verifier._errors import MalformedCredential, TooLarge, UnknownIssuer, Unkno
 from verifier._trust import TrustBundle
 from verifier._verify_vc import VerifiedVC, verify_ob3
 from verifier.formats import data_integrity, vc_jwt
-from verifier.formats.bitstring_status import PURPOSE, PURPOSES
+from verifier.formats.bitstring_status import entry_slots
 from verifier.rules import (
     DEFAULT_LEEWAY,
     check_dates,
@@ -28,9 +28,7 @@ from verifier.rules import (
     list_id_from_uri,
 )
 
-__all__ = ["parse_secured", "status_slots", "verify_clr_ldp", "verify_ob3_ldp"]
-
-_PURPOSES = (*PURPOSES, PURPOSE)
+__all__ = ["parse_secured", "verify_clr_ldp", "verify_ob3_ldp"]
 
 
 def parse_secured(secured: str | dict[str, Any]) -> dict[str, Any]:
@@ -56,26 +54,6 @@ def _timestamp(value: Any, what: str) -> int:
     if moment.tzinfo is None:
         raise MalformedCredential(f"{what} lacks a time zone")
     return int(moment.timestamp())
-
-
-def status_slots(credential: dict[str, Any]) -> list[tuple[str, int]]:
-    """``(statusListCredential, index)`` of each status entry (one or a list of entries)."""
-    entries: Any = credential.get("credentialStatus")
-    if isinstance(entries, dict):
-        entries = [entries]
-    if not isinstance(entries, list) or not entries:
-        raise MalformedCredential("the credential has no usable credentialStatus")
-    slots = []
-    for entry in entries:
-        if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
-            raise MalformedCredential("credentialStatus entries must be BitstringStatusListEntry")
-        if entry.get("statusPurpose") not in _PURPOSES:
-            raise MalformedCredential(f"unknown statusPurpose {entry.get('statusPurpose')!r}")
-        index = entry.get("statusListIndex")
-        if not isinstance(index, str) or not index.isdigit():
-            raise MalformedCredential("statusListIndex must be a string of digits")
-        slots.append((str(entry.get("statusListCredential")), int(index)))
-    return slots
 
 
 def _verify(
@@ -107,7 +85,7 @@ def _verify(
     exp = credential.get("validUntil")
     check_key_state(key, nbf)
     check_dates(nbf, None if exp is None else _timestamp(exp, "validUntil"), moment, leeway)
-    for uri, index in dict.fromkeys(status_slots(credential)):
+    for uri, index in dict.fromkeys(entry_slots(credential)):
         check_status(trust, key.issuer, list_id_from_uri(uri), index)
     fmt = "clr+ldp" if "ClrCredential" in kinds else "ob3+ldp"
     return VerifiedVC(fmt, credential, issuer, key.kid, int(trust.age(moment).total_seconds()))

@@ -115,3 +115,14 @@ def test_unknown_status_value_is_status_unavailable() -> None:
     token = vc_jwt.encode(badge(), fx.ISSUER)
     assert _code(token, {5: 3}) == "status_unavailable"
     assert verify_ob3(token, fx.trust({4: 3, 6: 3}), now=fx.NOW).format == "ob3+jwt"
+
+
+def test_1_bit_revocation_and_suspension_entries_read_from_the_bundle() -> None:
+    entries = bitstring_status.purpose_entries(f"{fx.BASE}/status-lists/{fx.LIST_ID}", 5)
+    token = vc_jwt.encode(badge(credentialStatus=entries), fx.ISSUER)
+    assert verify_ob3(token, fx.trust(), now=fx.NOW).credential["credentialStatus"] == entries
+    assert _code(token, {5: REVOKED}) == "revoked"
+    assert _code(token, {5: SUSPENDED}) == "suspended"
+    unknown = [{**entries[0], "statusPurpose": "refresh"}]
+    assert _code(vc_jwt.encode(badge(credentialStatus=unknown), fx.ISSUER)) == "malformed"
+    assert _code(vc_jwt.encode(badge(credentialStatus=[]), fx.ISSUER)) == "malformed"

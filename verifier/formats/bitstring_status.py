@@ -26,7 +26,7 @@ import zlib
 from typing import Any
 
 from keys import b64url
-from verifier._errors import BadEncoding, TooLarge
+from verifier._errors import BadEncoding, MalformedCredential, TooLarge
 from verifier.formats import jws, vc_jwt
 from verifier.formats.status_list import REVOKED, SUSPENDED, VALID
 
@@ -161,3 +161,23 @@ def list_credential(
             "encodedList": encode_list(bitstring),
         },
     }
+
+
+def entry_slots(credential: dict[str, Any]) -> list[tuple[str, int]]:
+    """``(statusListCredential, index)`` of each status entry (one or a list of entries)."""
+    entries: Any = credential.get("credentialStatus")
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not isinstance(entries, list) or not entries:
+        raise MalformedCredential("the credential has no usable credentialStatus")
+    slots = []
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
+            raise MalformedCredential("credentialStatus entries must be BitstringStatusListEntry")
+        if entry.get("statusPurpose") not in (*PURPOSES, PURPOSE):
+            raise MalformedCredential(f"unknown statusPurpose {entry.get('statusPurpose')!r}")
+        index = entry.get("statusListIndex")
+        if not isinstance(index, str) or not index.isdigit():
+            raise MalformedCredential("statusListIndex must be a string of digits")
+        slots.append((str(entry.get("statusListCredential")), int(index)))
+    return slots
