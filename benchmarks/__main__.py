@@ -25,6 +25,7 @@ BENCHMARKS = (
     "engine",
     "ledger_verify",
     "sd_jwt",
+    "data_integrity",
     "status_list",
     "transfer",
     "verify_page",
