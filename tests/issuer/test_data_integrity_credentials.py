@@ -9,6 +9,10 @@ from __future__ import annotations
 import copy
 import gzip
 import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -243,3 +247,28 @@ def test_a_jwt_badge_issued_before_reads_the_same_on_every_list(
     with pytest.raises(VerificationError) as caught:
         verify_ob3(issued["token"], _trust(app, client))
     assert caught.value.code == "suspended"
+
+
+def test_creditbank_verify_reads_a_data_integrity_badge_file(
+    app: FastAPI,
+    client: TestClient,
+    admin: dict[str, str],
+    account: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    credential = _ob3(client, admin, account)["credential"]
+    (tmp_path / "badge.json").write_text(json.dumps(credential, ensure_ascii=False), "utf-8")
+    (tmp_path / "bundle.json").write_bytes(client.get("/trust-bundle").content)
+    anchor = json.dumps(app.state.keystore.anchor_jwk())
+    (tmp_path / "anchor.jwk").write_text(anchor, "utf-8")
+    args = ["--trust", str(tmp_path / "bundle.json"), "--anchor", str(tmp_path / "anchor.jwk")]
+    script = shutil.which("creditbank-verify", path=str(Path(sys.executable).parent))
+    assert script is not None
+    cli = [script, str(tmp_path / "badge.json"), *args, "--json"]
+    done = subprocess.run(cli, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["format"] == "ob3+ldp"
+    credential["credentialSubject"]["creditsEarned"] = 12
+    (tmp_path / "badge.json").write_text(json.dumps(credential, ensure_ascii=False), "utf-8")
+    done = subprocess.run(cli, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1 and json.loads(done.stdout)["error"] == "bad_signature"
