@@ -24,7 +24,6 @@ import base58
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-from pyld import jsonld
 
 from verifier._errors import BadEncoding, BadSignature, MalformedCredential, UnsupportedAlgorithm
 from verifier.formats import jsonld_contexts, jsonld_strict
@@ -89,6 +88,9 @@ def multikey_document(
 
 def canonical_nquads(document: dict[str, Any], loader: DocumentLoader | None = None) -> str:
     """RDFC-1.0 canonical N-Quads of ``document``, contexts from ``loader`` (bundled only)."""
+    # PyLD (and the lxml it loads) costs half a second to import: only when needed.
+    from pyld import jsonld
+
     options = {
         "algorithm": "URDNA2015",
         "format": "application/n-quads",

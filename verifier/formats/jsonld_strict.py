@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyld import jsonld
-
 from verifier._errors import MalformedCredential
 from verifier.formats import jsonld_contexts
 from verifier.formats.jsonld_contexts import DocumentLoader
@@ -65,6 +63,9 @@ def expanded_values(node: Any) -> int:
 
 def assert_fully_defined(document: dict[str, Any], loader: DocumentLoader) -> None:
     """Raise :class:`MalformedCredential` unless every value of ``document`` is defined."""
+    # PyLD (and the lxml it loads) costs half a second to import: only when needed.
+    from pyld import jsonld
+
     try:
         expanded = jsonld.expand(document, {"documentLoader": loader})
     except jsonld.JsonLdError as exc:
