@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from keys._errors import BadPassphrase, KeyNotFound, KeyStateError
+from keys._errors import BadPassphrase, KeyNotFound, KeyStateError, UnsupportedAlgorithm
 from keys._jwk import PrivateKey, generate_private_key, public_jwk, signing_function
 from keys._key_files import read_private_key, write_private_key
 
@@ -178,7 +178,13 @@ class KeyStore:
                 self._generate_locked("ES256", "anchor")
 
     def generate(self, alg: str = "ES256", purpose: Purpose = "signing") -> KeyRecord:
-        """A new key: active when its purpose has no active key yet, else pending."""
+        """A new key: active when its purpose has no active key yet, else pending.
+
+        A ``proof`` key is always Ed25519 (:data:`PROOF_ALG`); another ``alg`` for it is
+        :class:`~keys.UnsupportedAlgorithm`.
+        """
+        if purpose == "proof" and alg != PROOF_ALG:
+            raise UnsupportedAlgorithm(f"Data Integrity proof keys are {PROOF_ALG}, not {alg}")
         with self._locked():
             return self._generate_locked(alg, purpose)
 

@@ -16,8 +16,8 @@ def add_parser(sub: Any) -> None:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
 
     gen = keys_sub.add_parser("generate", help="create a key (pending if one is active)")
-    gen.add_argument("--alg", choices=ALGORITHMS, default="ES256")
-    gen.add_argument("--purpose", choices=("signing", "anchor"), default="signing")
+    gen.add_argument("--alg", choices=ALGORITHMS, help="default: ES256 (EdDSA for proof keys)")
+    gen.add_argument("--purpose", choices=("signing", "proof", "anchor"), default="signing")
     gen.set_defaults(handler=cmd_generate)
 
     lst = keys_sub.add_parser("list", help="list keys and their states")
@@ -48,7 +48,8 @@ def _show(record: KeyRecord) -> str:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    record = open_installed_keystore(load_settings()).generate(args.alg, args.purpose)
+    alg = args.alg or ("EdDSA" if args.purpose == "proof" else "ES256")
+    record = open_installed_keystore(load_settings()).generate(alg, args.purpose)
     print(_show(record))
     return 0
 
