@@ -118,9 +118,12 @@ class TrustBundle:
             if jwk.get("purpose", "signing") == "proof":
                 # A Data Integrity key vouches only for proofs naming its method, so a
                 # JWT or QR credential can never be checked against it.
-                if alg != "EdDSA" or not isinstance(jwk.get("verification_method"), str):
+                if alg != "EdDSA" or not all(
+                    isinstance(jwk.get(m), str) for m in ("verification_method", "controller")
+                ):
                     raise MalformedTrustBundle(
-                        f"a proof key of issuer {issuer_id} needs EdDSA and a verification_method"
+                        f"a proof key of issuer {issuer_id} needs EdDSA, a verification_method"
+                        " and a controller"
                     )
                 self.proof_keys[jwk["verification_method"]] = key
             else:

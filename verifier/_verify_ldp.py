@@ -76,7 +76,7 @@ def _verify(
         raise UnknownIssuer(f"issuer {key.issuer!r} is not in the trust bundle")
     issuer_field = credential.get("issuer")
     issuer_id = issuer_field.get("id") if isinstance(issuer_field, dict) else issuer_field
-    if key.controller is not None and issuer_id != key.controller:
+    if issuer_id != key.controller:
         raise UnknownIssuer("the credential's issuer does not control the proof's key")
     # The bundle admits only EdDSA proof keys (verifier/_trust.py).
     assert isinstance(key.public, ed25519.Ed25519PublicKey)

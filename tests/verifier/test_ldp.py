@@ -96,11 +96,26 @@ def test_a_proof_key_never_verifies_a_jwt() -> None:
     assert caught.value.code == "unknown_key"
 
 
+def test_a_proof_key_without_its_method_or_controller_is_a_bad_bundle() -> None:
+    for member in ("verification_method", "controller"):
+        document = fx.bundle_document()
+        entry = _proof_entry()
+        del entry[member]
+        document["issuers"][0]["keys"].append(entry)
+        with pytest.raises(MalformedTrustBundle):
+            TrustBundle(document)
+
+
 def test_a_signing_key_never_verifies_a_proof() -> None:
     document = fx.bundle_document()
     # The ES256 signing key's JWK under the proof method is refused outright.
     document["issuers"][0]["keys"].append(
-        {**document["issuers"][0]["keys"][0], "purpose": "proof", "verification_method": METHOD}
+        {
+            **document["issuers"][0]["keys"][0],
+            "purpose": "proof",
+            "verification_method": METHOD,
+            "controller": fx.BASE,
+        }
     )
     with pytest.raises(MalformedTrustBundle):
         TrustBundle(document)
