@@ -57,6 +57,8 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /learners/{learner_id}/credentials/ob3": ADMIN_OR_SELF,
     "POST /learners/{learner_id}/credentials/clr": ADMIN_OR_SELF,
     "POST /learners/{learner_id}/credentials/sd-jwt": ADMIN_OR_SELF,
+    "POST /learners/{learner_id}/credentials/ob3-ldp": ADMIN_OR_SELF,
+    "POST /learners/{learner_id}/credentials/clr-ldp": ADMIN_OR_SELF,
     "POST /credentials/{jti}/status": ADMIN_OR_COMMITTEE,
     "GET /credentials/{jti}/status": ADMIN_OR_COMMITTEE,
     # Ownership of the credential is checked once it is found (tests of the PDF route).
@@ -73,6 +75,9 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /v1/{asset:path}": PUBLIC,
     "GET /status-lists/{list_id}": PUBLIC,
     "GET /status-lists/{list_id}/bitstring": PUBLIC,
+    "GET /status-lists/{list_id}/{purpose}": PUBLIC,
+    "GET /issuer/keys": PUBLIC,
+    "GET /issuer/keys/{kid}": PUBLIC,
     "GET /contexts/creditbank-v1.jsonld": PUBLIC,
     "GET /standards": PUBLIC,
     "GET /standards/{standard_id}/versions/{version}": PUBLIC,
