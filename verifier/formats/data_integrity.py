@@ -106,17 +106,24 @@ def canonical_nquads(document: dict[str, Any], loader: DocumentLoader | None = N
 
 
 def hash_data(
-    document: dict[str, Any], proof_options: dict[str, Any], loader: DocumentLoader | None = None
+    document: dict[str, Any],
+    proof_options: dict[str, Any],
+    loader: DocumentLoader | None = None,
+    *,
+    expanded: Any = None,
 ) -> bytes:
     """hashData of the cryptosuite: SHA-256 of the proof configuration, then of the document.
 
     ``document`` is the unsecured document (no ``proof``), ``proof_options`` the proof
     without ``proofValue``; the configuration takes the document's ``@context``.
+    ``expanded``, the document already expanded, saves expanding it again (expansion is
+    idempotent, so the canonical form is the same).
     """
     config = {**proof_options, "@context": document.get("@context")}
     config.pop("proofValue", None)
     config_hash = hashlib.sha256(canonical_nquads(config, loader).encode("utf-8")).digest()
-    doc_hash = hashlib.sha256(canonical_nquads(document, loader).encode("utf-8")).digest()
+    source = document if expanded is None else expanded
+    doc_hash = hashlib.sha256(canonical_nquads(source, loader).encode("utf-8")).digest()
     return config_hash + doc_hash
 
 
@@ -203,9 +210,9 @@ def verify(
     options = {k: v for k, v in proof.items() if k != "proofValue"}
     load = loader or jsonld_contexts.loader()
     # What canonicalization would drop is not signed: refuse it rather than show it.
-    jsonld_strict.assert_fully_defined(document, load)
+    expanded = jsonld_strict.assert_fully_defined(document, load)
     try:
-        public.verify(signature, hash_data(document, options, load))
+        public.verify(signature, hash_data(document, options, load, expanded=expanded))
     except InvalidSignature:
         raise BadSignature("the Data Integrity proof does not match the credential") from None
     return proof

@@ -61,8 +61,11 @@ def expanded_values(node: Any) -> int:
     return count
 
 
-def assert_fully_defined(document: dict[str, Any], loader: DocumentLoader) -> None:
-    """Raise :class:`MalformedCredential` unless every value of ``document`` is defined."""
+def assert_fully_defined(document: dict[str, Any], loader: DocumentLoader) -> Any:
+    """Raise :class:`MalformedCredential` unless every value of ``document`` is defined.
+
+    Returns the expanded document (canonicalization can start from it).
+    """
     # PyLD (and the lxml it loads) costs half a second to import: only when needed.
     from pyld import jsonld
 
@@ -74,3 +77,4 @@ def assert_fully_defined(document: dict[str, Any], loader: DocumentLoader) -> No
         raise MalformedCredential("the document nests too deeply") from None
     if expanded_values(expanded) != compact_values(document):
         raise MalformedCredential("a member of the credential is not defined by its contexts")
+    return expanded
