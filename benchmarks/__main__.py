@@ -27,6 +27,7 @@ BENCHMARKS = (
     "ledger_verify",
     "sd_jwt",
     "badge_jwt",
+    "data_integrity",
     "status_list",
     "transfer",
     "verify_page",

@@ -23,6 +23,7 @@ from issuer.api import (
     public,
     verify_page,
 )
+from issuer.api import data_integrity as data_integrity_api
 from issuer.api import disputes as disputes_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
@@ -132,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(statistics_api.router)
     app.include_router(standard_credentials_api.router)
     app.include_router(status_api.router)
+    app.include_router(data_integrity_api.router)
     app.include_router(portal_api.router)
     app.include_router(portal_pages.router)
     app.include_router(portal_self_service.router)

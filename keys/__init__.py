@@ -24,12 +24,13 @@ from keys._jwk import (
     thumbprint,
     verify_signature,
 )
-from keys._store import BADGE_ALG, CREDENTIAL_PURPOSES, KeyRecord, KeyStore, Signer
+from keys._store import BADGE_ALG, CREDENTIAL_PURPOSES, PROOF_ALG, KeyRecord, KeyStore, Signer
 
 __all__ = [
     "ALGORITHMS",
     "BADGE_ALG",
     "CREDENTIAL_PURPOSES",
+    "PROOF_ALG",
     "BadPassphrase",
     "InvalidKey",
     "KeyNotFound",

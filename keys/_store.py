@@ -9,8 +9,9 @@ Layout of the directory (0700; every file 0600)::
 
 Keys have a purpose, ``signing`` (QR credentials, SD-JWT VCs, status lists), ``badge``
 (the Open Badges 3.0 / CLR 2.0 JWTs, RS256 by default because OB 3.0 §8.2 makes RS256
-the one algorithm every verifier supports) or ``anchor`` (trust bundles), each rotated
-on its own, and a state: ``pending`` (published, not yet signing), ``active`` (signs), ``retired``
+the one algorithm every verifier supports), ``proof`` (Ed25519 keys of W3C Data Integrity
+proofs, ``eddsa-rdfc-2022``) or ``anchor`` (trust bundles), each rotated on its own, and
+a state: ``pending`` (published, not yet signing), ``active`` (signs), ``retired``
 (verifies what it signed before retirement) or ``compromised`` (with the moment
 since when its signatures are not to be trusted). Private keys never leave this
 module except wrapped in a :class:`Signer`, which cannot export them.
@@ -28,17 +29,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from keys._errors import BadPassphrase, KeyNotFound, KeyStateError
+from keys._errors import BadPassphrase, KeyNotFound, KeyStateError, UnsupportedAlgorithm
 from keys._jwk import PrivateKey, generate_private_key, public_jwk, signing_function
 from keys._key_files import read_private_key, write_private_key
 
-Purpose = Literal["signing", "badge", "anchor"]
+Purpose = Literal["signing", "badge", "proof", "anchor"]
 #: Purposes of keys that sign credentials (published in the JWKS and the trust bundle).
 CREDENTIAL_PURPOSES: tuple[Purpose, ...] = ("signing", "badge")
 #: The algorithm a new badge key gets unless told otherwise (docs/formats.md, algorithms).
 BADGE_ALG = "RS256"
 State = Literal["pending", "active", "retired", "compromised"]
 _METADATA = "keys.json"
+#: The algorithm of every ``proof`` key (eddsa-rdfc-2022 signs with Ed25519).
+PROOF_ALG = "EdDSA"
 
 
 @dataclass(frozen=True)
@@ -149,6 +152,19 @@ class KeyStore:
         """The active key of the Open Badges / CLR JWTs."""
         return self._active("badge")
 
+    def proof_signer(self) -> Signer:
+        """The active Data Integrity key (Ed25519), created on first use.
+
+        Created lazily rather than by :meth:`ensure_initialized`, so key stores made
+        before Data Integrity proofs existed get one the first time they need it.
+        """
+        if not any(r.purpose == "proof" and r.state == "active" for r in self.records()):
+            with self._locked():
+                # Re-read under the lock: another worker may have just created it.
+                if not any(r.purpose == "proof" and r.state == "active" for r in self.records()):
+                    self._generate_locked(PROOF_ALG, "proof")
+        return self._active("proof")
+
     def anchor_signer(self) -> Signer:
         """The trust-anchor key that signs trust bundles."""
         return self._active("anchor")
@@ -174,7 +190,13 @@ class KeyStore:
                 self._generate_locked("ES256", "anchor")
 
     def generate(self, alg: str = "ES256", purpose: Purpose = "signing") -> KeyRecord:
-        """A new key: active when its purpose has no active key yet, else pending."""
+        """A new key: active when its purpose has no active key yet, else pending.
+
+        A ``proof`` key is always Ed25519 (:data:`PROOF_ALG`); another ``alg`` for it is
+        :class:`~keys.UnsupportedAlgorithm`.
+        """
+        if purpose == "proof" and alg != PROOF_ALG:
+            raise UnsupportedAlgorithm(f"Data Integrity proof keys are {PROOF_ALG}, not {alg}")
         with self._locked():
             return self._generate_locked(alg, purpose)
 

@@ -43,6 +43,7 @@ from verifier._errors import (
 )
 from verifier._trust import Institution, Issuer, TrustBundle, TrustedKey
 from verifier._verify import DEFAULT_LEEWAY, VerifiedCredential, verify
+from verifier._verify_ldp import verify_clr_ldp, verify_ob3_ldp
 from verifier._verify_sd_jwt import VerifiedPresentation, verify_sd_jwt_presentation
 from verifier._verify_vc import VerifiedVC, verify_clr, verify_ob3
 
@@ -89,6 +90,8 @@ __all__ = [
     "WrongNonce",
     "verify",
     "verify_clr",
+    "verify_clr_ldp",
     "verify_ob3",
+    "verify_ob3_ldp",
     "verify_sd_jwt_presentation",
 ]

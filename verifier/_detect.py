@@ -1,4 +1,5 @@
-"""Which verifier a piece of text needs: cbqr, an OB 3.0 / CLR JWT, or an SD-JWT presentation.
+"""Which verifier a piece of text needs: cbqr, an OB 3.0 / CLR JWT or Data Integrity
+credential, or an SD-JWT presentation.
 
 Used by ``creditbank-verify`` to accept every form from one argument.
 """
@@ -12,17 +13,26 @@ from typing import Any, Literal
 from verifier._errors import InputError, VerificationError
 from verifier._trust import TrustBundle, age_in_words
 from verifier._verify import VerifiedCredential, verify
+from verifier._verify_ldp import verify_clr_ldp, verify_ob3_ldp
 from verifier._verify_sd_jwt import VerifiedPresentation, verify_sd_jwt_presentation
 from verifier._verify_vc import VerifiedVC, verify_clr, verify_ob3
 from verifier.formats import jws, sd_jwt, vc_jwt
 
-Kind = Literal["cbqr", "ob3", "clr", "sd-jwt"]
+Kind = Literal["cbqr", "ob3", "clr", "ob3-ldp", "clr-ldp", "sd-jwt"]
 AnyVerified = VerifiedCredential | VerifiedVC | VerifiedPresentation
 
 
 def detect(text: str) -> Kind:
     """The kind of credential ``text`` holds, judged from its shape and unverified header."""
     text = text.strip()
+    if text.startswith("{"):
+        # A JSON credential with an embedded proof (Data Integrity); the verifier says
+        # what is wrong with any other JSON.
+        try:
+            types = json.loads(text).get("type", []) if len(text) <= vc_jwt.MAX_LENGTH else []
+        except (ValueError, AttributeError, RecursionError):
+            return "ob3-ldp"
+        return "clr-ldp" if isinstance(types, list) and "ClrCredential" in types else "ob3-ldp"
     if sd_jwt.looks_like_sd_jwt(text):
         return "sd-jwt"
     if text.count(".") != 2 or "#" in text:
@@ -62,6 +72,10 @@ def verify_detected(
             now=now,
             max_bundle_age=max_bundle_age,
         )
+    if kind == "ob3-ldp":
+        return verify_ob3_ldp(text, trust, now=now, max_bundle_age=max_bundle_age)
+    if kind == "clr-ldp":
+        return verify_clr_ldp(text, trust, now=now, max_bundle_age=max_bundle_age)
     if kind == "ob3":
         return verify_ob3(text, trust, now=now, max_bundle_age=max_bundle_age)
     if kind == "clr":

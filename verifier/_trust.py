@@ -26,6 +26,8 @@ class TrustedKey:
     compromised_since: datetime | None
     #: The URL that returns the key's JWK (the ``kid`` of OB/CLR JWTs), when the bundle says.
     url: str | None = None
+    #: For a Data Integrity key: the ``issuer.id`` its proofs must name.
+    controller: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +80,8 @@ class TrustBundle:
             self.next_update = _time(document["next_update"], "next_update")
             self.issuers: dict[str, Issuer] = {}
             self.keys: list[TrustedKey] = []
+            #: Data Integrity keys by their ``verificationMethod`` URL; never used for JOSE.
+            self.proof_keys: dict[str, TrustedKey] = {}
             for item in document["issuers"]:
                 self._add_issuer(item)
             self.status_lists: dict[tuple[str, str], StatusList] = {}
@@ -110,18 +114,30 @@ class TrustBundle:
                 raise MalformedTrustBundle(f"a key of issuer {issuer_id} is bad: {exc}") from None
             retired, since = jwk.get("retired_at"), jwk.get("compromised_since")
             url = jwk.get("id")
-            self.keys.append(
-                TrustedKey(
-                    kid=str(jwk["kid"]),
-                    alg=alg,
-                    public=public,
-                    issuer=issuer_id,
-                    status=str(jwk.get("status", "active")),
-                    retired_at=None if retired is None else _time(retired, "retired_at"),
-                    compromised_since=None if since is None else _time(since, "compromised_since"),
-                    url=None if url is None else str(url),
-                )
+            key = TrustedKey(
+                kid=str(jwk["kid"]),
+                alg=alg,
+                public=public,
+                issuer=issuer_id,
+                status=str(jwk.get("status", "active")),
+                retired_at=None if retired is None else _time(retired, "retired_at"),
+                compromised_since=None if since is None else _time(since, "compromised_since"),
+                url=None if url is None else str(url),
+                controller=None if jwk.get("controller") is None else str(jwk["controller"]),
             )
+            if jwk.get("purpose", "signing") == "proof":
+                # A Data Integrity key vouches only for proofs naming its method, so a
+                # JWT or QR credential can never be checked against it.
+                if alg != "EdDSA" or not all(
+                    isinstance(jwk.get(m), str) for m in ("verification_method", "controller")
+                ):
+                    raise MalformedTrustBundle(
+                        f"a proof key of issuer {issuer_id} needs EdDSA, a verification_method"
+                        " and a controller"
+                    )
+                self.proof_keys[jwk["verification_method"]] = key
+            else:
+                self.keys.append(key)
 
     # -- construction --------------------------------------------------------------------
 
@@ -165,6 +181,10 @@ class TrustBundle:
         and never taken apart: a kid naming another host finds nothing.
         """
         return self._by_kid.get(kid) or self._by_url.get(kid)
+
+    def proof_key(self, verification_method: str) -> TrustedKey | None:
+        """The Data Integrity key a proof's ``verificationMethod`` names, if trusted."""
+        return self.proof_keys.get(verification_method)
 
     def status_list(self, issuer: str, list_id: str) -> StatusList | None:
         return self.status_lists.get((issuer, list_id))

@@ -15,7 +15,7 @@ from verifier._errors import (
 )
 from verifier._trust import Issuer, TrustBundle, TrustedKey
 from verifier._verify import find_key
-from verifier.formats import vc_jwt
+from verifier.formats import bitstring_status, vc_jwt
 from verifier.formats.jws import CompactJWS
 from verifier.rules import (
     DEFAULT_LEEWAY,
@@ -91,8 +91,10 @@ def _verify(
         raise UnknownIssuer(f"issuer {key.issuer!r} is not in the trust bundle")
     check_key_state(key, claims["nbf"])
     check_dates(claims["nbf"], claims.get("exp"), moment, leeway)
-    uri, index = vc_jwt.status_entry(claims)
-    check_status(trust, key.issuer, list_id_from_uri(uri), index)
+    # The 2-bit message entry, or the 1-bit revocation and suspension entries: each slot
+    # is read from the bundle's snapshot of its list.
+    for uri, index in dict.fromkeys(bitstring_status.entry_slots(claims)):
+        check_status(trust, key.issuer, list_id_from_uri(uri), index)
     return claims, key, issuer, moment
 
 

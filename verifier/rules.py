@@ -90,9 +90,12 @@ def check_status(trust: TrustBundle, issuer: str, list_id: str, index: int) -> N
 
 
 def list_id_from_uri(uri: str) -> str:
-    """The list id of a status-list URL ``…/status-lists/{id}[/bitstring]``."""
+    """The list id of a status-list URL ``…/status-lists/{id}[/bitstring|/revocation|/suspension]``.
+
+    The three list credentials of one id are views of the same slots (docs/formats.md).
+    """
     parts = [p for p in uri.split("#", 1)[0].split("/") if p]
-    if parts and parts[-1] == "bitstring":
+    if parts and parts[-1] in ("bitstring", "revocation", "suspension"):
         parts.pop()
     if len(parts) < 2 or parts[-2] != "status-lists":
         raise StatusUnavailable(f"{uri!r} is not a creditbank status-list URL")

@@ -236,10 +236,12 @@ def _receive(
             headers={"Authorization": f"Bearer {access_token}"},
         )
         for item in body.get("credentials", []):
-            if isinstance(item, dict) and isinstance(item.get("credential"), str):
-                got = Received(
-                    configuration_id, str(config.get("format")), item["credential"], issuer
-                )
+            credential = item.get("credential") if isinstance(item, dict) else None
+            if isinstance(credential, dict):
+                # ldp_vc: a JSON-LD credential with an embedded proof, kept as its JSON text
+                credential = json.dumps(credential, ensure_ascii=False, separators=(",", ":"))
+            if isinstance(credential, str):
+                got = Received(configuration_id, str(config.get("format")), credential, issuer)
                 out.append(got)
                 if on_credential is not None:
                     on_credential(got)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Path, Response
 from fastapi.responses import JSONResponse
 
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.credentials import discovery, type_metadata
+from issuer.credentials import discovery, type_metadata, vc_proofs
 from verifier.formats import sd_jwt
 
 router = APIRouter(tags=["discovery"])
@@ -35,22 +35,26 @@ class _LdJson(JSONResponse):
     response_class=_LdJson,
     responses={200: {"content": {_LD_JSON: {}}, "description": "The issuer Profile."}},
 )
-def issuer_profile(session: SessionDep, settings: SettingsDep) -> _LdJson:
+def issuer_profile(session: SessionDep, settings: SettingsDep, keystore: KeyStoreDep) -> _LdJson:
     """The issuer Profile (OB 3.0, JSON-LD): the id of every Open Badge and CLR we issue.
 
     Names in Chinese and English and the accredited institutions.
     """
-    return _LdJson(discovery.issuer_profile(session, settings), headers=_PUBLIC)
+    return _LdJson(discovery.issuer_profile(session, settings, keystore), headers=_PUBLIC)
 
 
 @router.get(discovery.PROFILE_PATH + "/keys/{kid}")
 def issuer_key(kid: KeyId, keystore: KeyStoreDep, settings: SettingsDep) -> JSONResponse:
     """The public JWK of one credential key, in any state (``status``: active, pending,
-    retired, compromised, with ``retired_at`` / ``compromised_since``).
+    retired, compromised, with ``retired_at`` / ``compromised_since``); for a Data
+    Integrity proof key, its Multikey document (JSON-LD), which the ``verificationMethod``
+    ``…/keys/{kid}#multikey`` of its proofs names.
 
     The URL is the ``kid`` of the Open Badges and CLR JWTs. A kid that names no credential
     key is ``unknown_key_id`` (404).
     """
+    if any(r.kid == kid for r in discovery.proof_records(keystore)):
+        return _LdJson(vc_proofs.multikey_of(settings, keystore, kid), headers=_PUBLIC)
     record = discovery.published_key(keystore, kid)
     return JSONResponse(discovery.key_document(record, settings), headers=_PUBLIC)
 

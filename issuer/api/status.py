@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter, Response
@@ -14,12 +13,11 @@ from issuer.committee import status_governance
 from issuer.credentials import status_publication
 from issuer.models import StatusChangePublic, StatusHistoryPublic
 from issuer.models.input import RequestModel, RowId
+from verifier.formats import jsonld_contexts
 
 router = APIRouter(tags=["status"])
 
-_CONTEXT_FILE = (
-    Path(__file__).resolve().parent.parent / "credentials" / "contexts" / "creditbank-v1.jsonld"
-)
+_CONTEXT_FILE = jsonld_contexts.CREDITBANK_CONTEXT_FILE
 
 
 class StatusChange(RequestModel):

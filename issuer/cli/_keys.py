@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from issuer.cli._settings import ConfigError, load_settings, open_installed_keystore
-from keys import ALGORITHMS, BADGE_ALG, KeyRecord
+from keys import ALGORITHMS, BADGE_ALG, PROOF_ALG, KeyRecord
 
 
 def add_parser(sub: Any) -> None:
@@ -16,8 +16,12 @@ def add_parser(sub: Any) -> None:
     keys_sub = keys.add_subparsers(dest="keys_command", required=True)
 
     gen = keys_sub.add_parser("generate", help="create a key (pending if one is active)")
-    gen.add_argument("--alg", choices=ALGORITHMS, help="default: RS256 for badge, else ES256")
-    gen.add_argument("--purpose", choices=("signing", "badge", "anchor"), default="signing")
+    gen.add_argument(
+        "--alg", choices=ALGORITHMS, help="default: RS256 for badge, EdDSA for proof, else ES256"
+    )
+    gen.add_argument(
+        "--purpose", choices=("signing", "badge", "proof", "anchor"), default="signing"
+    )
     gen.set_defaults(handler=cmd_generate)
 
     lst = keys_sub.add_parser("list", help="list keys and their states")
@@ -55,7 +59,8 @@ def _show(record: KeyRecord) -> str:
 
 def _alg(args: argparse.Namespace) -> str:
     # Each purpose has its own default algorithm (docs/formats.md, algorithms).
-    return str(args.alg or (BADGE_ALG if args.purpose == "badge" else "ES256"))
+    defaults = {"badge": BADGE_ALG, "proof": PROOF_ALG}
+    return str(args.alg or defaults.get(args.purpose, "ES256"))
 
 
 def cmd_generate(args: argparse.Namespace) -> int:

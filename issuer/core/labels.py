@@ -53,6 +53,8 @@ CREDENTIAL_FORMATS: Final = {
     "ob3+jwt": N_("Open Badge"),
     "clr+jwt": N_("Transcript (CLR)"),
     "dc+sd-jwt": N_("Wallet credential (SD-JWT VC)"),
+    "ob3+ldp": N_("Open Badge (Data Integrity)"),
+    "clr+ldp": N_("Transcript (CLR, Data Integrity)"),
 }
 CASE_STATUSES: Final = {
     "open": N_("Under review"),

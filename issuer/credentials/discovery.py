@@ -77,12 +77,24 @@ def _institutions(session: Session, settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
-def issuer_profile(session: Session, settings: Settings) -> dict[str, Any]:
+def proof_method(settings: Settings, kid: str) -> str:
+    """The ``verificationMethod`` of Data Integrity proofs by proof key ``kid``: the key's
+    URL (which returns its Multikey document) with the fragment ``#multikey``."""
+    return f"{key_url(settings, kid)}#multikey"
+
+
+def proof_records(keystore: KeyStore) -> list[KeyRecord]:
+    """Every proof key a verifier may still meet (not compromised), oldest first."""
+    return [r for r in keystore.records() if r.purpose == "proof" and r.state != "compromised"]
+
+
+def issuer_profile(session: Session, settings: Settings, keystore: KeyStore) -> dict[str, Any]:
     """The issuer Profile (JSON-LD) served at the issuer id.
 
     ``name`` is the Chinese name (OB 3.0 has one string), ``names`` a JSON-LD language map
     with both (our context), ``accreditedInstitution`` the institutions the bank accepts
-    achievements from.
+    achievements from. The issuer id is also the controller of the Data Integrity proof
+    keys: ``assertionMethod`` lists their methods, as a controller document does.
     """
     return {
         "@context": [
@@ -105,6 +117,7 @@ def issuer_profile(session: Session, settings: Settings) -> dict[str, Any]:
             }
         ],
         "accreditedInstitution": _institutions(session, settings),
+        "assertionMethod": [proof_method(settings, r.kid) for r in proof_records(keystore)],
     }
 
 

@@ -2,28 +2,43 @@
 credentials, built from the credentials' ``status`` column at request time.
 
 Both forms carry the same values (0 valid, 1 revoked, 2 suspended) for the same list;
-the token form serves SD-JWT VCs and the QR form, the Bitstring form OB 3.0 and CLR.
+the token form serves SD-JWT VCs and the QR form, the Bitstring form OB 3.0 and CLR JWTs.
+The credentials secured with Data Integrity proofs read two 1-bit lists of the same list
+id and index, ``revocation`` and ``suspension`` (:func:`purpose_credential`), as JSON
+secured with a Data Integrity proof. All of them are derived from the one ``status``
+column, so a credential issued before the 1-bit lists existed reads the same everywhere.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from issuer.core.errors import NotFound
 from issuer.core.settings import Settings
+from issuer.credentials import vc_proofs
 from issuer.credentials.discovery import key_url, profile_url
 from issuer.credentials.vc_issuance import status_list_url
 from issuer.models import Credential, StatusList, utcnow
 from keys import KeyStore
 from verifier.formats import bitstring_status, status_list, token_status_list, vc_jwt
+from verifier.formats.bitstring_status import PURPOSES
 
-__all__ = ["TTL_SECONDS", "bitstring_credential", "list_statuses", "status_list_token"]
+__all__ = [
+    "TTL_SECONDS",
+    "bitstring_credential",
+    "list_statuses",
+    "purpose_credential",
+    "status_list_token",
+]
 
 #: How long a verifier may cache a published list (seconds).
 TTL_SECONDS = 300
 _VALUES = {"revoked": status_list.REVOKED, "suspended": status_list.SUSPENDED}
+#: The value of each 1-bit purpose list's bit.
+_PURPOSE_VALUES = dict(zip(PURPOSES, (status_list.REVOKED, status_list.SUSPENDED), strict=True))
 
 
 def list_statuses(session: Session, list_id: str) -> tuple[int, dict[int, int]]:
@@ -72,3 +87,28 @@ def bitstring_credential(
     )
     signer = keystore.signer()
     return vc_jwt.encode(document, signer, kid=key_url(settings, signer.kid))
+
+
+def purpose_credential(
+    session: Session, settings: Settings, keystore: KeyStore, list_id: str, purpose: str
+) -> dict[str, Any]:
+    """The 1-bit ``revocation``/``suspension`` list credential of ``list_id``, with its proof."""
+    if purpose not in _PURPOSE_VALUES:
+        raise NotFound(f"no status purpose {purpose!r}")
+    size, statuses = list_statuses(session, list_id)
+    wanted = _PURPOSE_VALUES[purpose]
+    bits = bitstring_status.build(
+        size, {i: 1 for i, value in statuses.items() if value == wanted}, status_size=1
+    )
+    now = int(utcnow().timestamp())
+    document = bitstring_status.purpose_list_credential(
+        # No "type": the list credential names the VC 2.0 context only, which does not
+        # define Profile, and JSON-LD safe mode (Digital Bazaar's) refuses undefined terms.
+        {"id": profile_url(settings), "name": settings.issuer_name_zh},
+        status_list_url(settings, list_id),
+        purpose,
+        bits,
+        now,
+        now + settings.trust_bundle_validity_hours * 3600,
+    )
+    return vc_proofs.secure(document, settings, keystore)

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import text
 from sqlmodel import Session
 
-from issuer.credentials.discovery import issuer_profile, key_url
+from issuer.credentials.discovery import issuer_profile, key_url, profile_url, proof_method
 from keys import CREDENTIAL_PURPOSES, KeyRecord, KeyStore
 from verifier.formats import status_list, trust_bundle
 
@@ -65,6 +65,17 @@ def trust_document(
     """The unsigned bundle document as of ``now``."""
     moment = now or datetime.now(UTC)
     signing = [r for r in keystore.records() if r.purpose in CREDENTIAL_PURPOSES]
+    # Data Integrity keys, each with the verificationMethod its proofs name.
+    proof = [
+        {
+            **_key_entry(r, settings),
+            "purpose": "proof",
+            "verification_method": proof_method(settings, r.kid),
+            "controller": profile_url(settings),
+        }
+        for r in keystore.records()
+        if r.purpose == "proof"
+    ]
     return {
         "type": trust_bundle.DOCUMENT_TYPE,
         "version": trust_bundle.VERSION,
@@ -75,9 +86,9 @@ def trust_document(
                 "id": settings.issuer_id,
                 "name": {"zh": settings.issuer_name_zh, "en": settings.issuer_name_en},
                 "institutions": _institutions(session),
-                "keys": [_key_entry(r, settings) for r in signing],
+                "keys": [_key_entry(r, settings) for r in signing] + proof,
                 # The Profile the issuer id returns, so nothing needs to be fetched.
-                "profile": issuer_profile(session, settings),
+                "profile": issuer_profile(session, settings, keystore),
             }
         ],
         "status_lists": _status_lists(session, settings.issuer_id),

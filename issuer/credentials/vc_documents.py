@@ -2,7 +2,7 @@
 
 Pure functions: :mod:`issuer.credentials.vc_issuance` reads the rows, allocates the status
 slot, signs and stores. Every term used here is defined by the VC 2.0, OB 3.0.3 and
-CLR 2.0.1 contexts or by our own context (issuer/credentials/contexts/creditbank-v1.jsonld);
+CLR 2.0.1 contexts or by our own context (verifier/formats/contexts/creditbank-v1.jsonld);
 tests/issuer/test_standard_credentials_jsonld.py expands each document to prove it.
 """
 
@@ -181,8 +181,13 @@ def achievement_credential(
     status_index: int,
     valid_from: str,
     valid_until: str | None,
+    credential_status: Any = None,
 ) -> dict[str, Any]:
-    """The OB 3.0 AchievementCredential of one deposit."""
+    """The OB 3.0 AchievementCredential of one deposit.
+
+    ``credential_status`` replaces the 2-bit entry at ``status_url`` (the Data Integrity
+    form carries 1-bit revocation and suspension entries instead).
+    """
     return {
         "@context": _contexts(settings),
         "id": f"urn:uuid:{jti}",
@@ -204,7 +209,7 @@ def achievement_credential(
                 **({"studyHours": fact.hours} if fact.hours is not None else {}),
             },
         },
-        "credentialStatus": bitstring_status.entry(status_url, status_index),
+        "credentialStatus": credential_status or bitstring_status.entry(status_url, status_index),
     }
 
 
@@ -219,8 +224,14 @@ def clr_credential(
     status_index: int,
     valid_from: str,
     valid_until: str | None,
+    credential_status: Any = None,
+    embedded: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The CLR 2.0 ClrCredential transcript: the deposits' OB JWTs, enveloped."""
+    """The CLR 2.0 ClrCredential transcript: the deposits' OB JWTs, enveloped.
+
+    The Data Integrity form passes its secured OB credentials as ``embedded`` (and no
+    ``enveloped``), with its own ``credential_status``.
+    """
     total = sum(f.half_credits for f in facts)
     return {
         "@context": _contexts(settings, clr=True),
@@ -244,9 +255,10 @@ def clr_credential(
                     "type": "EnvelopedVerifiableCredential",
                 }
                 for token in enveloped
-            ],
+            ]
+            + (embedded or []),
         },
-        "credentialStatus": bitstring_status.entry(status_url, status_index),
+        "credentialStatus": credential_status or bitstring_status.entry(status_url, status_index),
     }
 
 

@@ -21,7 +21,7 @@ __all__ = [
     "StatusList",
 ]
 
-CredentialFormat = Literal["cbqr", "ob3+jwt", "clr+jwt", "dc+sd-jwt"]
+CredentialFormat = Literal["cbqr", "ob3+jwt", "clr+jwt", "dc+sd-jwt", "ob3+ldp", "clr+ldp"]
 CredentialStatus = Literal["active", "revoked", "suspended"]
 
 

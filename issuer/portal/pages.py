@@ -88,6 +88,8 @@ _HEADERS = {
 }
 #: Credential formats downloadable as their token (a JWT file).
 TOKEN_FORMATS = frozenset({"ob3+jwt", "clr+jwt"})
+#: Formats downloadable as a JSON-LD file (the credential with its Data Integrity proof).
+LD_FORMATS = frozenset({"ob3+ldp", "clr+ldp"})
 
 
 def _credits(half: int) -> str:
@@ -250,6 +252,7 @@ def account_page(
         disputes=items,
         credentials=_credentials(session, learner.id),
         token_formats=TOKEN_FORMATS,
+        ld_formats=LD_FORMATS,
         wallet=True,
     )
 
@@ -309,13 +312,17 @@ def portal_token(
     credential = _own_credential(request, session, settings, jti)
     if credential is None:
         return _to_sign_in()
-    if credential.format not in TOKEN_FORMATS:
+    if credential.format not in TOKEN_FORMATS | LD_FORMATS:
         raise NotFound(f"credential {jti} has no downloadable token")
-    disposition = f'attachment; filename="{credential.format.split("+")[0]}-{credential.jti}.jwt"'
+    ld = credential.format in LD_FORMATS
+    name = f"{credential.format.split('+')[0]}-{credential.jti}.{'json' if ld else 'jwt'}"
     return Response(
         credential.token,
-        media_type="application/jwt",
-        headers={"Content-Disposition": disposition, "Cache-Control": "no-store"},
+        media_type="application/vc+ld+json" if ld else "application/jwt",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
     )
 
 

@@ -25,7 +25,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import DemoInstallation
-from verifier import TrustBundle, verify
+from verifier import TrustBundle, verify, verify_ob3_ldp
 from verifier._input import read_qr_image
 
 PASSWORD = "demo learner password"
@@ -124,6 +124,37 @@ def test_sign_in_overview_and_pdf_download(
         bundle = api.get("/trust-bundle").text
     anchor = demo_server.server.app.state.keystore.anchor_jwk()
     assert verify(qr_text, TrustBundle.from_bytes(bundle, anchor)).credential.jti == jti
+
+
+def test_data_integrity_badge_downloads_as_json_ld(
+    demo_server: DemoInstallation,
+    signed_up: int,
+    browser: WebDriver,
+    tmp_path: Path,
+) -> None:
+    # Runs before the width and language screenshots below, so they show its link.
+    with TestClient(demo_server.server.app) as api:
+        response = api.post(
+            f"/learners/{signed_up}/credentials/ob3-ldp",
+            json={"entry_id": demo_server.result.entry_ids[0]},
+            headers=demo_server.admin_headers,
+        )
+        assert response.status_code == 201, response.text
+        bundle = api.get("/trust-bundle").text
+    jti = response.json()["jti"]
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    browser.execute_cdp_cmd(
+        "Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    _sign_in(browser, demo_server.url, signed_up, PASSWORD)
+    WebDriverWait(browser, 10).until(lambda d: d.find_elements(By.ID, "overview"))
+    browser.find_element(By.CSS_SELECTOR, f'a.ld[href$="/{jti}/token"]').click()
+    downloaded = _wait_for_file(downloads, ".json")
+    assert downloaded.name == f"ob3-{jti}.json"
+    anchor = demo_server.server.app.state.keystore.anchor_jwk()
+    verified = verify_ob3_ldp(downloaded.read_text("utf-8"), TrustBundle.from_bytes(bundle, anchor))
+    assert verified.credential["id"] == f"urn:uuid:{jti}"
 
 
 def _fits(browser: WebDriver) -> tuple[int, int]:

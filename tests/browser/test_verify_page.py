@@ -306,3 +306,24 @@ def test_page_and_python_agree_on_damaged_credentials(
     )
     assert sum(code is None for code in expected) < len(inputs) // 2, "the damage is too mild"
     assert got == expected
+
+
+def test_a_bundle_with_a_data_integrity_key_still_verifies_the_qr(
+    demo_server: DemoInstallation, browser: WebDriver
+) -> None:
+    # The proof key (Ed25519, purpose "proof") sits in the embedded bundle beside the
+    # signing keys; the page skips it, as the Python verifier does, and the QR still reads.
+    app = create_app(demo_server.settings)
+    proof = app.state.keystore.proof_signer()
+    server = start_server(app)
+    try:
+        with urllib.request.urlopen(f"{server.url}/trust-bundle") as response:
+            bundle = TrustBundle.from_bytes(response.read(), app.state.keystore.anchor_jwk())
+        assert any(k.kid == proof.kid for k in bundle.proof_keys.values())
+        assert all(k.kid != proof.kid for k in bundle.keys)
+        _, _, digits = demo_server.qr_text.rpartition("#")
+        open_fresh(browser, f"{server.url}/v1#{digits}")
+        assert verdict(browser) == ("valid", "")
+    finally:
+        server.stop()
+        app.state.engine.dispose()

@@ -30,7 +30,7 @@ from issuer.core import migrate
 from issuer.core.settings import Settings
 from tests.issuer.conftest import _create_pg_database, _drop_pg_database
 from tests.issuer.factories import course, new_code, new_national_id
-from verifier import TrustBundle, verify_sd_jwt_presentation
+from verifier import TrustBundle, verify_ob3_ldp, verify_sd_jwt_presentation
 from wallet import IssuerRefused, WalletStore, present_credential, receive_into
 
 pytestmark = pytest.mark.db
@@ -99,8 +99,8 @@ def http(service: Service) -> Iterator[httpx2.Client]:
         yield client
 
 
-def _offer(http: httpx2.Client) -> dict[str, Any]:
-    """A learner with one deposit, and an operator's offer of it."""
+def _offer(http: httpx2.Client, body: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A learner with one deposit, and an operator's offer of it (``body`` of the offer)."""
     code = new_code("U")
     institution = http.post(
         "/institutions",
@@ -119,7 +119,9 @@ def _offer(http: httpx2.Client) -> dict[str, Any]:
     ).json()
     recorded = http.post(f"/learners/{learner['id']}/courses", json=course(), headers=inst)
     assert recorded.status_code == 201, recorded.text
-    offer = http.post(f"/learners/{learner['id']}/credential-offers", json={}, headers=ADMIN)
+    offer = http.post(
+        f"/learners/{learner['id']}/credential-offers", json=body or {}, headers=ADMIN
+    )
     assert offer.status_code == 201, offer.text
     result: dict[str, Any] = offer.json()
     return result
@@ -248,3 +250,17 @@ def test_cli_receives_lists_and_presents(
     again = _cli(home, "receive", offer["offer_uri"], "--pin", offer["tx_code"])
     assert again.returncode == 1
     assert "invalid_grant/code_used" in again.stderr and "Traceback" not in again.stderr
+
+
+def test_wallet_receives_the_ldp_vc_badge(
+    service: Service, http: httpx2.Client, tmp_path: Path
+) -> None:
+    offer = _offer(http, {"credential_configuration_ids": ["creditbank_ob3_ldp"]})
+    store = WalletStore(tmp_path / "wallet", b"holder pass", scrypt_n=2**10)
+    received = receive_into(
+        store, offer["offer_uri"], tx_code=offer["tx_code"], now=datetime.now(UTC)
+    )
+    assert [c.format for c in received] == ["ldp_vc"]
+    trust = TrustBundle.from_bytes(http.get("/trust-bundle").content, service.anchor_jwk)
+    kept = WalletStore(tmp_path / "wallet", b"holder pass").credentials[0].credential
+    assert verify_ob3_ldp(kept, trust).format == "ob3+ldp"

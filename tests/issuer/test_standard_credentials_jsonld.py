@@ -35,7 +35,7 @@ _FILES = {
     vc_jwt.OB_CONTEXT: "ob-v3p0-3.0.3.json",
     vc_jwt.CLR_CONTEXT: "clr-v2p0-2.0.1.json",
 }
-_OWN = _ROOT / "issuer" / "credentials" / "contexts" / "creditbank-v1.jsonld"
+_OWN = _ROOT / "verifier" / "formats" / "contexts" / "creditbank-v1.jsonld"
 
 
 def _context_file(name: str) -> Path:

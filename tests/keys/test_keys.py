@@ -388,3 +388,17 @@ def test_metadata_survives_a_new_store_object(store: KeyStore) -> None:
 def test_store_directory_is_private(store: KeyStore) -> None:
     store.ensure_initialized()
     assert stat.S_IMODE(os.stat(store.directory).st_mode) & 0o077 == 0
+
+
+def test_proof_key_is_ed25519_created_on_first_use_and_apart_from_signing(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path, b"pass")
+    store.ensure_initialized()
+    assert {r.purpose for r in store.records()} == {"signing", "badge", "anchor"}
+    proof = store.proof_signer()
+    assert proof.alg == "EdDSA" and proof.kid != store.signer().kid
+    assert store.proof_signer().kid == proof.kid  # created once
+    assert proof.kid not in {k["kid"] for k in store.jwks()["keys"]}
+    with pytest.raises(UnsupportedAlgorithm):
+        store.generate("ES256", "proof")
+    store.retire(proof.kid)
+    assert store.proof_signer().kid != proof.kid  # a retired proof key is replaced on use

@@ -162,3 +162,14 @@ def test_enveloped_credentials_with_and_without_context() -> None:
     with pytest.raises(VerificationError) as caught:
         verify_clr(wrong, _trust_with_key_urls(), now=fx.NOW)
     assert caught.value.code == "malformed"
+
+
+def test_1_bit_revocation_and_suspension_entries_read_from_the_bundle() -> None:
+    entries = bitstring_status.purpose_entries(f"{fx.BASE}/status-lists/{fx.LIST_ID}", 5)
+    token = vc_jwt.encode(badge(credentialStatus=entries), fx.ISSUER)
+    assert verify_ob3(token, fx.trust(), now=fx.NOW).credential["credentialStatus"] == entries
+    assert _code(token, {5: REVOKED}) == "revoked"
+    assert _code(token, {5: SUSPENDED}) == "suspended"
+    unknown = [{**entries[0], "statusPurpose": "refresh"}]
+    assert _code(vc_jwt.encode(badge(credentialStatus=unknown), fx.ISSUER)) == "malformed"
+    assert _code(vc_jwt.encode(badge(credentialStatus=[]), fx.ISSUER)) == "malformed"

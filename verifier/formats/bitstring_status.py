@@ -9,6 +9,13 @@ prefix). creditbank lists use ``statusPurpose: "message"`` with ``statusSize: 2`
 (0 valid, 1 revoked, 2 suspended — the values of :mod:`verifier.formats.status_list`)
 and hold ≥ 131,072 entries. The list credential is a VC JWT (:mod:`vc_jwt`) served at
 ``GET /status-lists/{id}/bitstring``.
+
+Credentials secured with Data Integrity proofs carry two 1-bit entries instead, which
+every Bitstring Status List checker reads (some ignore ``statusSize`` and would misread the
+2-bit list): ``statusPurpose: "revocation"`` at ``GET /status-lists/{id}/revocation`` and
+``"suspension"`` at ``GET /status-lists/{id}/suspension`` (:func:`purpose_entries`), the
+same list id and index as the 2-bit list; their list credentials carry a Data Integrity
+proof (:func:`purpose_list_credential`).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import zlib
 from typing import Any
 
 from keys import b64url
-from verifier._errors import BadEncoding, TooLarge
+from verifier._errors import BadEncoding, MalformedCredential, TooLarge
 from verifier.formats import jws, vc_jwt
 from verifier.formats.status_list import REVOKED, SUSPENDED, VALID
 
@@ -93,6 +100,49 @@ def entry(list_url: str, index: int) -> dict[str, Any]:
     }
 
 
+#: The 1-bit purposes of Data Integrity credentials, each its own list.
+PURPOSES = ("revocation", "suspension")
+
+
+def purpose_url(list_url: str, purpose: str) -> str:
+    """The URL of the ``purpose`` list beside list ``list_url`` (``…/status-lists/{id}``)."""
+    if purpose not in PURPOSES:
+        raise ValueError(f"unknown status purpose {purpose!r}")
+    return f"{list_url}/{purpose}"
+
+
+def purpose_entries(list_url: str, index: int) -> list[dict[str, Any]]:
+    """The ``credentialStatus`` of a Data Integrity credential: a revocation and a suspension entry.
+
+    ``list_url`` is the list's base URL ``…/status-lists/{id}``.
+    """
+    return [
+        {
+            "id": f"{purpose_url(list_url, purpose)}#{index}",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": purpose,
+            "statusListIndex": str(index),
+            "statusListCredential": purpose_url(list_url, purpose),
+        }
+        for purpose in PURPOSES
+    ]
+
+
+def purpose_list_credential(
+    issuer: dict[str, Any],
+    list_url: str,
+    purpose: str,
+    bitstring: bytes,
+    valid_from: int,
+    valid_until: int,
+) -> dict[str, Any]:
+    """The unsigned 1-bit BitstringStatusListCredential of ``purpose`` for list ``list_url``."""
+    url = purpose_url(list_url, purpose)
+    document = list_credential(issuer, url, bitstring, valid_from, valid_until)
+    document["credentialSubject"]["statusPurpose"] = purpose
+    return document
+
+
 def list_credential(
     issuer: dict[str, Any], list_url: str, bitstring: bytes, valid_from: int, valid_until: int
 ) -> dict[str, Any]:
@@ -111,3 +161,23 @@ def list_credential(
             "encodedList": encode_list(bitstring),
         },
     }
+
+
+def entry_slots(credential: dict[str, Any]) -> list[tuple[str, int]]:
+    """``(statusListCredential, index)`` of each status entry (one or a list of entries)."""
+    entries: Any = credential.get("credentialStatus")
+    if isinstance(entries, dict):
+        entries = [entries]
+    if not isinstance(entries, list) or not entries:
+        raise MalformedCredential("the credential has no usable credentialStatus")
+    slots = []
+    for entry in entries:
+        if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry":
+            raise MalformedCredential("credentialStatus entries must be BitstringStatusListEntry")
+        if entry.get("statusPurpose") not in (*PURPOSES, PURPOSE):
+            raise MalformedCredential(f"unknown statusPurpose {entry.get('statusPurpose')!r}")
+        index = entry.get("statusListIndex")
+        if not isinstance(index, str) or not index.isdigit():
+            raise MalformedCredential("statusListIndex must be a string of digits")
+        slots.append((str(entry.get("statusListCredential")), int(index)))
+    return slots

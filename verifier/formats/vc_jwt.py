@@ -96,17 +96,3 @@ def claims_of(parsed: jws.CompactJWS, types: tuple[str, ...]) -> dict[str, Any]:
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedCredential(f"the credential lacks or misspells a field: {exc}") from None
     return claims
-
-
-def status_entry(claims: dict[str, Any]) -> tuple[str, int]:
-    """``(statusListCredential, statusListIndex)`` of a BitstringStatusListEntry."""
-    entry: Any = claims.get("credentialStatus")
-    try:
-        if entry["type"] != "BitstringStatusListEntry":
-            raise MalformedCredential(f"unsupported credentialStatus type {entry['type']!r}")
-        index = entry["statusListIndex"]
-        if not isinstance(index, str) or not index.isdigit():
-            raise MalformedCredential("statusListIndex must be a string of digits")
-        return str(entry["statusListCredential"]), int(index)
-    except (KeyError, TypeError):
-        raise MalformedCredential("the credential has no usable credentialStatus") from None

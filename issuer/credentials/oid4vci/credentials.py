@@ -8,6 +8,7 @@ true when two workers race. Batch issuance is not offered: ``proofs.jwt`` holds 
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from issuer.core.errors import CreditBankError
 from issuer.core.settings import Settings
-from issuer.credentials import vc_issuance
+from issuer.credentials import vc_issuance, vc_ldp_issuance
 from issuer.credentials.oid4vci.errors import (
     CredentialRequestDenied,
     InvalidCredentialRequest,
@@ -25,6 +26,7 @@ from issuer.credentials.oid4vci.errors import (
 )
 from issuer.credentials.oid4vci.metadata import (
     CONFIGURATIONS,
+    OB3_LDP_CONFIGURATION,
     SD_JWT_CONFIGURATION,
     credential_issuer,
 )
@@ -76,6 +78,10 @@ def _issue(
             list(offer.entry_ids),
             holder,
             actor=actor,
+        )
+    if configuration_id == OB3_LDP_CONFIGURATION:
+        return vc_ldp_issuance.issue_ob3_ldp(
+            session, settings, keystore, offer.learner_id, offer.entry_ids[0], actor=actor
         )
     return vc_issuance.issue_ob3(
         session, settings, keystore, offer.learner_id, offer.entry_ids[0], actor=actor
@@ -154,4 +160,6 @@ def handle_credential_request(
             f"{configuration_id} has been issued for this access token already",
             reason="already_issued",
         ) from None
-    return {"credentials": [{"credential": issued.token}]}
+    # An ldp_vc credential is a JSON object on the wire, the JWT forms a string.
+    credential: Any = json.loads(issued.token) if issued.format.endswith("+ldp") else issued.token
+    return {"credentials": [{"credential": credential}]}

@@ -11,10 +11,12 @@ from typing import Any, Final
 
 from issuer.core.settings import Settings
 from issuer.credentials import type_metadata
+from verifier.formats import data_integrity, vc_jwt
 
 __all__ = [
     "CONFIGURATIONS",
     "OB3_CONFIGURATION",
+    "OB3_LDP_CONFIGURATION",
     "PRE_AUTHORIZED_GRANT",
     "PROOF_TYP",
     "SD_JWT_CONFIGURATION",
@@ -33,6 +35,8 @@ PROOF_TYP: Final = "openid4vci-proof+jwt"
 SD_JWT_CONFIGURATION: Final = "creditbank_credit_sd_jwt"
 #: Configuration id of the Open Badges 3.0 AchievementCredential (JWT) over one deposit.
 OB3_CONFIGURATION: Final = "creditbank_ob3_jwt"
+#: Configuration id of the same AchievementCredential secured with a Data Integrity proof.
+OB3_LDP_CONFIGURATION: Final = "creditbank_ob3_ldp"
 
 
 def _display(pairs: tuple[tuple[str, str], ...]) -> list[dict[str, str]]:
@@ -58,6 +62,18 @@ CONFIGURATIONS: Final[dict[str, dict[str, Any]]] = {
         # The Open Badge names the learner by a hashed identity, not by a holder key:
         # no cryptographic binding, so the wallet sends no key proof for it.
     },
+    OB3_LDP_CONFIGURATION: {
+        # OpenID4VCI 1.0 Appendix A.1.2: a W3C credential secured with a Data Integrity
+        # proof; the signing values are cryptosuite names. Offered only when asked for
+        # (credential_configuration_ids), like any wallet that reads JSON-LD needs it.
+        "format": "ldp_vc",
+        "scope": "open_badge_ldp",
+        "credential_signing_alg_values_supported": [data_integrity.CRYPTOSUITE],
+        "credential_definition": {
+            "@context": [vc_jwt.VC_CONTEXT, vc_jwt.OB_CONTEXT],
+            "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        },
+    },
 }
 
 #: (locale, name, description) of each configuration's display.
@@ -69,6 +85,10 @@ _DISPLAYS: Final[dict[str, tuple[tuple[str, str, str], ...]]] = {
     OB3_CONFIGURATION: (
         ("zh-CN", "开放徽章", "一项已认定的学习成果（Open Badges 3.0）"),
         ("en", "Open Badge", "One recognised achievement (Open Badges 3.0)"),
+    ),
+    OB3_LDP_CONFIGURATION: (
+        ("zh-CN", "开放徽章（JSON-LD）", "一项已认定的学习成果，带数据完整性证明"),
+        ("en", "Open Badge (JSON-LD)", "One recognised achievement, with a Data Integrity proof"),
     ),
 }
 
@@ -114,14 +134,18 @@ def configurations(settings: Settings) -> dict[str, dict[str, Any]]:
             for p, z, e in _SD_JWT_CLAIMS
         ],
     }
-    ob = dict(CONFIGURATIONS[OB3_CONFIGURATION])
-    ob["credential_metadata"] = {
-        "display": _localised(settings, OB3_CONFIGURATION),
-        "claims": [
-            {"path": p, "display": _display((("zh-CN", z), ("en", e)))} for p, z, e in _OB3_CLAIMS
-        ],
-    }
-    return {SD_JWT_CONFIGURATION: sd, OB3_CONFIGURATION: ob}
+    badges = {}
+    for configuration_id in (OB3_CONFIGURATION, OB3_LDP_CONFIGURATION):
+        badge = dict(CONFIGURATIONS[configuration_id])
+        badge["credential_metadata"] = {
+            "display": _localised(settings, configuration_id),
+            "claims": [
+                {"path": p, "display": _display((("zh-CN", z), ("en", e)))}
+                for p, z, e in _OB3_CLAIMS
+            ],
+        }
+        badges[configuration_id] = badge
+    return {SD_JWT_CONFIGURATION: sd, **badges}
 
 
 def credential_issuer(settings: Settings) -> str:

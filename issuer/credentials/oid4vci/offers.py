@@ -27,6 +27,7 @@ from issuer.credentials.oid4vci._hashing import secret_hash, tx_code_hash
 from issuer.credentials.oid4vci.metadata import (
     CONFIGURATIONS,
     OB3_CONFIGURATION,
+    OB3_LDP_CONFIGURATION,
     PRE_AUTHORIZED_GRANT,
     SD_JWT_CONFIGURATION,
     credential_issuer,
@@ -83,8 +84,9 @@ def _configurations(requested: list[str] | None, entry_ids: list[int]) -> list[s
     unknown = [cid for cid in requested if cid not in CONFIGURATIONS]
     if unknown:
         raise InvalidRequest(f"unknown credential configuration {unknown[0]!r}")
-    if OB3_CONFIGURATION in requested and len(entry_ids) != 1:
-        raise InvalidRequest(f"{OB3_CONFIGURATION} carries exactly one ledger entry")
+    for single in (OB3_CONFIGURATION, OB3_LDP_CONFIGURATION):
+        if single in requested and len(entry_ids) != 1:
+            raise InvalidRequest(f"{single} carries exactly one ledger entry")
     return requested
 
 

@@ -348,6 +348,9 @@
         for (const inst of item.institutions ?? []) institutions.set(String(inst.id), names(inst));
         trust.issuers.set(id, { id, ...names(item), institutions });
         for (const jwk of item.keys) {
+          // Data Integrity proof keys vouch for JSON-LD proofs only, never for a QR
+          // credential (verifier/_trust.py does the same).
+          if (jwk.purpose === "proof") continue;
           let pub;
           try {
             pub = await importJwk(jwk);
