@@ -16,6 +16,7 @@ from issuer.api import qualifications as qualifications_api
 from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
 from issuer.api import status as status_api
+from issuer.api import transfer_applications as transfer_applications_api
 from issuer.api import transfers as transfers_api
 from issuer.api.headers import SecurityHeaders
 from issuer.api.input_guard import InputGuard
@@ -95,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(achievements_api.router)
     app.include_router(standards_api.router)
     app.include_router(transfers_api.router)
+    app.include_router(transfer_applications_api.router)
     app.include_router(standard_credentials_api.router)
     app.include_router(status_api.router)
     app.include_router(portal_api.router)

@@ -12,11 +12,13 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── DisputeWindowClosed     422 dispute_window_closed
     │   ├── IdempotencyKeyReused    422 idempotency_key_reused
     │   ├── InvalidHolderKey        422 invalid_holder_key
-    │   └── CaseUnrelated           422 case_unrelated
+    │   ├── CaseUnrelated           422 case_unrelated
+    │   └── NotAUniversity          422 not_a_university
     ├── Unauthenticated             401 unauthenticated
     ├── Forbidden                   403 forbidden
     │   ├── CaseRequired            403 case_required
-    │   └── NotOnPanel              403 not_on_panel
+    │   ├── NotOnPanel              403 not_on_panel
+    │   └── ConsentRequired         403 consent_required
     ├── NotFound                    404 not_found
     ├── MethodNotAllowed            405 method_not_allowed
     ├── PayloadTooLarge             413 payload_too_large
@@ -38,7 +40,9 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── CredentialExpired       409 credential_expired
     │   ├── CaseNotDecided          409 case_not_decided
     │   ├── DecisionMismatch        409 decision_mismatch
-    │   └── RequestInProgress       409 request_in_progress
+    │   ├── RequestInProgress       409 request_in_progress
+    │   ├── ConsentUsed             409 consent_used
+    │   └── ExemptionExists         409 exemption_exists
     ├── LedgerCorrupt               500 ledger_corrupt
     ├── DatabaseNotMigrated         500 database_not_migrated
     ├── TooManyAttempts             429 too_many_attempts
@@ -48,6 +52,8 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "AchievementExists",
@@ -60,6 +66,8 @@ __all__ = [
     "CaseUnrelated",
     "Conflict",
     "ConflictOfInterest",
+    "ConsentRequired",
+    "ConsentUsed",
     "CredentialExpired",
     "CredentialRevoked",
     "CredentialSuspended",
@@ -71,6 +79,7 @@ __all__ = [
     "DecisionMismatch",
     "DisputeWindowClosed",
     "DuplicateCertificate",
+    "ExemptionExists",
     "Forbidden",
     "IdempotencyKeyReused",
     "InstitutionExists",
@@ -81,6 +90,7 @@ __all__ = [
     "LearnerExists",
     "LedgerCorrupt",
     "MethodNotAllowed",
+    "NotAUniversity",
     "NotFound",
     "NotOnPanel",
     "NotRecognised",
@@ -100,8 +110,12 @@ class CreditBankError(Exception):
     status: int = 500
     title: str = "Internal error"
 
-    def __init__(self, detail: str | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, errors: list[dict[str, Any]] | None = None
+    ) -> None:
         self.detail = detail or self.title
+        #: Per-item refusals (e.g. each entry of a transfer), shown as the problem's ``errors``.
+        self.errors = errors
         super().__init__(self.detail)
 
 
@@ -312,11 +326,25 @@ class NotOnPanel(Forbidden):
     title = "Not on the case's panel"
 
 
+class ConsentRequired(Forbidden):
+    """A transfer without the learner's consent for this institution (the detail says why)."""
+
+    code = "consent_required"
+    title = "The learner's consent is required"
+
+
 class CaseUnrelated(InvalidRequest):
     """The cited case concerns none of the credential's deposits."""
 
     code = "case_unrelated"
     title = "Case does not concern this credential"
+
+
+class NotAUniversity(InvalidRequest):
+    """Credits are transferred only to universities and colleges."""
+
+    code = "not_a_university"
+    title = "Not a university or college"
 
 
 class CaseNotDecided(Conflict):
@@ -349,6 +377,20 @@ class RequestInProgress(Conflict):
 
     code = "request_in_progress"
     title = "Request in progress"
+
+
+class ConsentUsed(Conflict):
+    """The application or presentation nonce was already used for a transfer."""
+
+    code = "consent_used"
+    title = "Consent already used"
+
+
+class ExemptionExists(Conflict):
+    """The institution already recorded an exemption of that course for this transfer."""
+
+    code = "exemption_exists"
+    title = "Exemption already recorded"
 
 
 class DatabaseBusy(CreditBankError):
