@@ -1,4 +1,4 @@
-"""POST /transfers: a university records the credits it accepted, once, with the learner's consent."""
+"""POST /transfers: a university records the credits it accepted, once, with consent."""
 
 from __future__ import annotations
 
