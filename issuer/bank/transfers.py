@@ -107,10 +107,10 @@ def record_transfer(
     # The account before its deposits are read, so concurrent transfers of one deposit queue.
     ledger.lock_account(session, learner_id)
     consent.recheck(session)
+    if consent.nonce is not None:  # before the deposits: a replay is a replay first
+        claim_nonce(session, consent.nonce, moment)
     available = _available(session, learner_id, picks, refusals)
     refusals.raise_if_any(len(data.items))
-    if consent.nonce is not None:
-        claim_nonce(session, consent.nonce, moment)
     assert institution.id is not None
     transfer = Transfer(
         institution_id=institution.id,
