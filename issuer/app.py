@@ -26,6 +26,7 @@ from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
 from issuer.models import Problem
 from issuer.portal import pages as portal_pages
+from issuer.portal import transfers as portal_transfers
 from keys import KeyStore
 
 __all__ = ["create_app", "create_app_from_environment"]
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(status_api.router)
     app.include_router(portal_api.router)
     app.include_router(portal_pages.router)
+    app.include_router(portal_transfers.router)
     app.include_router(portal_pages.home)
     return app
 

@@ -9,9 +9,11 @@ audit events of the learner's consents and their use.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlmodel import Session, col, select
 
-from issuer.bank import exemptions
+from issuer.bank import applications, exemptions
 from issuer.bank.transfer_items import carried_entries
 from issuer.models import (
     AuditEvent,
@@ -26,7 +28,7 @@ from issuer.models import (
     TransferItem,
 )
 
-__all__ = ["CONSENT_ACTIONS", "consent_events", "learner_transfers"]
+__all__ = ["CONSENT_ACTIONS", "account_context", "consent_events", "learner_transfers"]
 
 #: Audit actions about a learner's consent: given, withdrawn, used, converted.
 CONSENT_ACTIONS = (
@@ -114,3 +116,28 @@ def consent_events(session: Session, learner_id: int) -> list[AuditEvent]:
             .limit(200)
         )
     )
+
+
+def account_context(session: Session, learner_id: int) -> dict[str, Any]:
+    """What the portal's account page shows of transfers: applications, transfers, consents.
+
+    ``consent_events`` are ``(time, who, action)``: ``who`` is ``None`` for the learner
+    themself, else the institution (names from ``institution_names`` by code).
+    """
+    events = consent_events(session, learner_id)
+    codes = {e.actor.split(":", 1)[1] for e in events if e.actor.startswith("institution:")}
+    names = {
+        i.code: i for i in session.exec(select(Institution).where(col(Institution.code).in_(codes)))
+    }
+    return {
+        "applications": applications.list_for_learner(session, learner_id),
+        "transfers": learner_transfers(session, learner_id),
+        "consent_events": [
+            (
+                e.at,
+                names.get(e.actor.split(":", 1)[1]) if e.actor.startswith("institution:") else None,
+                e.action,
+            )
+            for e in events
+        ],
+    }

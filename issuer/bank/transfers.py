@@ -155,9 +155,12 @@ def record_transfer(
                 standard=deposit.standard,
                 rule=RULE,
                 explanation=(
-                    f"学分转出至{institution.name_zh}（转换 #{transfer.id}）; transferred to "
-                    f"{institution.name_en} (transfer #{transfer.id}): {title}"
-                )[:1000],
+                    f"学分转出至{institution.name_zh}（转换 #{transfer.id}）：{title}\n"
+                    f"transferred to {institution.name_en} (transfer #{transfer.id}): {title}"
+                )[
+                    # "<zh>\n<en>", the two-language form pages show one line of.
+                    :1000
+                ],
                 achievement_id=deposit.achievement_id,
                 now=moment,
             )
