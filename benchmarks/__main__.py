@@ -27,6 +27,7 @@ BENCHMARKS = (
     "sd_jwt",
     "status_list",
     "transfer",
+    "transfer_consent",
     "verify_page",
     "signin",
     "http_deposits",
