@@ -128,6 +128,9 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /portal/credentials/{jti}/qr.png": OWN,
     "GET /portal/credentials/{jti}/token": OWN,
     "POST /portal/wallet-offer": OWN,
+    "GET /portal/transfer-applications/new": OWN,
+    "POST /portal/transfer-applications": OWN,
+    "POST /portal/transfer-applications/{application_id}/withdraw": OWN,
 }
 
 
