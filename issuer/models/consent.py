@@ -67,7 +67,8 @@ class TransferApplication(SQLModel, table=True):
 class TransferApplicationItem(SQLModel, table=True):
     """One credential (``position`` null: all its entries) or one entry of it, applied for."""
 
-    __tablename__ = "transfer_application_item"
+    # Short: the foreign key's name must fit PostgreSQL's 63 characters.
+    __tablename__ = "application_item"
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="transfer_application.id", index=True)

@@ -53,26 +53,26 @@ def upgrade() -> None:
     )
 
     op.create_table(
-        "transfer_application_item",
+        "application_item",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("application_id", sa.Integer(), nullable=False),
         sa.Column("credential_id", sa.Integer(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=True),
-        sa.PrimaryKeyConstraint("id", name="pk_transfer_application_item"),
+        sa.PrimaryKeyConstraint("id", name="pk_application_item"),
         sa.ForeignKeyConstraint(
             ["application_id"],
             ["transfer_application.id"],
-            name="fk_transfer_application_item_application_id_transfer_application",
+            name="fk_application_item_application_id_transfer_application",
         ),
         sa.ForeignKeyConstraint(
             ["credential_id"],
             ["credential.id"],
-            name="fk_transfer_application_item_credential_id_credential",
+            name="fk_application_item_credential_id_credential",
         ),
     )
     op.create_index(
-        "ix_transfer_application_item_application_id",
-        "transfer_application_item",
+        "ix_application_item_application_id",
+        "application_item",
         ["application_id"],
     )
 
@@ -143,5 +143,5 @@ def downgrade() -> None:
     op.drop_table("transfer_exemption")
     op.drop_table("transfer_consent")
     op.drop_table("transfer_nonce")
-    op.drop_table("transfer_application_item")
+    op.drop_table("application_item")
     op.drop_table("transfer_application")
