@@ -30,6 +30,7 @@ BENCHMARKS = (
     "data_integrity",
     "status_list",
     "transfer",
+    "transfer_consent",
     "verify_page",
     "signin",
     "http_deposits",

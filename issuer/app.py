@@ -32,6 +32,7 @@ from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
 from issuer.api import statistics as statistics_api
 from issuer.api import status as status_api
+from issuer.api import transfer_applications as transfer_applications_api
 from issuer.api import transfers as transfers_api
 from issuer.api.headers import SecurityHeaders
 from issuer.api.input_guard import InputGuard
@@ -43,6 +44,7 @@ from issuer.credentials.certificate_font import check_font
 from issuer.models import Problem
 from issuer.portal import pages as portal_pages
 from issuer.portal import self_service as portal_self_service
+from issuer.portal import transfers as portal_transfers
 from keys import KeyStore
 
 __all__ = ["DOCS_ASSETS_URL", "create_app", "create_app_from_environment"]
@@ -131,12 +133,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(transfers_api.router)
     app.include_router(self_service_api.router)
     app.include_router(statistics_api.router)
+    app.include_router(transfer_applications_api.router)
     app.include_router(standard_credentials_api.router)
     app.include_router(status_api.router)
     app.include_router(data_integrity_api.router)
     app.include_router(portal_api.router)
     app.include_router(portal_pages.router)
     app.include_router(portal_self_service.router)
+    app.include_router(portal_transfers.router)
     app.include_router(portal_pages.home)
     return app
 

@@ -1,25 +1,31 @@
 """``creditbank-verify transfer``: a university's offline transfer check.
 
-    creditbank-verify transfer --policy P --trust BUNDLE --anchor ANCHOR [--json] FILE...
+    creditbank-verify transfer --policy P --trust BUNDLE --anchor ANCHOR [--json]
+        [--online URL [--api-key-file FILE]] FILE...
 
 Exit status: 0 every credential verified (the report says which entries the policy
 accepts — a policy refusal is a normal result); 1 at least one credential is not
 valid or not readable (the report names its error code, the others are still
 evaluated), or the trust bundle is stale or not signed by the anchor; 2 bad usage,
 an invalid policy (``invalid_policy``) or an unreadable trust bundle.
-Never opens a network connection; never ends in a traceback.
+The report says what is final: offline, that only the credit bank's record is; with
+``--online URL`` it is checked against the bank (``verifier/_cli_online.py``) and each
+entry already recorded says where and when. Without ``--online`` it never opens a
+network connection; it never ends in a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from verifier._cli_online import OnlineError, check_online
 from verifier._errors import VerificationError
 from verifier._input import read_input
 from verifier._trust import TrustBundle, age_in_words
@@ -47,6 +53,16 @@ def _parser() -> argparse.ArgumentParser:
         type=float,
         metavar="HOURS",
         help="refuse an older trust bundle (default: until its next_update and 7 days after)",
+    )
+    parser.add_argument(
+        "--online",
+        metavar="URL",
+        help="check the report against the credit bank's records at URL (its API base)",
+    )
+    parser.add_argument(
+        "--api-key-file",
+        metavar="FILE",
+        help="the university's API key for --online (default: $CREDITBANK_API_KEY)",
     )
     return parser
 
@@ -77,8 +93,8 @@ def format_table(data: dict[str, Any]) -> str:
     rows = []
     for item in data["accepted"] + data["rejected"]:
         reason = item["reason"] or ""
-        if item["duplicate_of"]:
-            reason += f" (= {item['duplicate_of']})"
+        if item["recorded"]:
+            reason = (reason + "; " if reason else "") + item["recorded"]["message"]
         rows.append(
             [
                 "ACCEPT" if item["accepted"] else "REJECT",
@@ -93,6 +109,10 @@ def format_table(data: dict[str, Any]) -> str:
         )
     widths = [max(_width(r[i]) for r in [head, *rows]) for i in range(len(head))]
     lines += [_row(head, widths), *(_row(r, widths) for r in rows)]
+    refusals = [item["message"] for item in data["rejected"] if item["message"]]
+    if refusals:
+        lines.append("refused 拒绝:")
+        lines += [f"  - {message}" for message in refusals]
     totals = data["totals"]
     by_domain = ", ".join(f"{k} {v}" for k, v in totals["by_domain"].items()) or "—"
     lines.append(
@@ -101,6 +121,15 @@ def format_table(data: dict[str, Any]) -> str:
         f"{totals['rejected_entries']} (duplicates 重复: {totals['duplicates']})"
     )
     lines.append(f"trust bundle 信任包: {age_in_words(data['trust_bundle_age_seconds'])}")
+    online = data["online"]
+    if online is not None and "error" in online:
+        lines.append(f"credit bank 学分银行: not checked 未核对 — {online['error']}")
+    elif online is not None:
+        lines.append(
+            f"credit bank 学分银行: {online['url']} at {online['checked_at']}: "
+            f"{online['recorded_entries']} entries already recorded 条已登记"
+        )
+    lines.append(data["final"])
     return "\n".join(lines)
 
 
@@ -126,6 +155,18 @@ def _evaluate(args: argparse.Namespace, now: datetime) -> TransferReport:
     return report
 
 
+def _api_key(path: str | None) -> str:
+    """The university's API key for ``--online``: the file's first line, else the environment."""
+    if path is not None:
+        with open(path, encoding="utf-8") as handle:
+            key = handle.readline().strip()
+    else:
+        key = os.environ.get("CREDITBANK_API_KEY", "").strip()
+    if not key:
+        raise ValueError("--online needs the university's API key: --api-key-file FILE")
+    return key
+
+
 def run(argv: Sequence[str]) -> int:
     """Run ``creditbank-verify transfer``; returns the exit status."""
     try:
@@ -139,6 +180,12 @@ def run(argv: Sequence[str]) -> int:
             timedelta(hours=args.max_bundle_age)  # nan, inf: refused as usage errors
     except (ValueError, OverflowError) as exc:
         return _fail(str(exc), "bad_usage", args.json)
+    api_key = None
+    if args.online is not None:
+        try:
+            api_key = _api_key(args.api_key_file)
+        except (OSError, ValueError) as exc:
+            return _fail(str(exc), "bad_usage", args.json)
     try:
         report = _evaluate(args, now)
     except VerificationError as error:  # the policy or the trust bundle
@@ -147,6 +194,14 @@ def run(argv: Sequence[str]) -> int:
         # wrongly signed bundle is "not valid", 1.
         unusable = error.unreadable or error.code == "malformed_trust_bundle"
         return EXIT_USAGE if unusable else EXIT_INVALID
+    online_error = None
+    if args.online is not None and api_key is not None:
+        try:
+            check_online(report, args.online, api_key, datetime.now(UTC))
+        except OnlineError as exc:  # the report stays offline and says so
+            online_error = str(exc)
     data = report.to_json()
+    if online_error is not None:
+        data["online"] = {"url": args.online, "error": online_error}
     print(json.dumps(data, ensure_ascii=False) if args.json else format_table(data))
     return EXIT_OK if report.all_verified else EXIT_INVALID

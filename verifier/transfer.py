@@ -33,10 +33,13 @@ from typing import Any
 from verifier._errors import BadEncoding, VerificationError
 from verifier._policy import InvalidPolicy, TransferPolicy, load_policy, parse_policy
 from verifier._transfer_readers import READERS, PresentedCredential, Reader, register_reader
+from verifier._transfer_words import entry_words, refusal
 from verifier._trust import TrustBundle
 from verifier.formats.cbqr import CreditEntry
 
 __all__ = [
+    "FINAL_OFFLINE",
+    "FINAL_ONLINE",
     "READERS",
     "EntryDecision",
     "InvalidPolicy",
@@ -63,9 +66,21 @@ class EntryDecision:
     reason: str | None = None
     detail: str | None = None
     duplicate_of: str | None = None
+    #: The awarding institution's names (zh, en) from the trust bundle, when it has them.
+    institution_name: tuple[str, str] | None = None
+    #: The refusal in words, naming the course and the institution (None when accepted).
+    message: str | None = None
+    #: What the credit bank's record says (``creditbank-verify transfer --online``).
+    recorded: dict[str, Any] | None = None
+
+    def words(self) -> str | None:
+        """The entry as a registrar names it: course and institution."""
+        e = self.entry
+        return None if e is None else entry_words(e.title, e.institution, self.institution_name)
 
     def to_json(self) -> dict[str, Any]:
         e = self.entry
+        names = self.institution_name
         return {
             "source": self.source,
             "jti": self.jti,
@@ -81,8 +96,19 @@ class EntryDecision:
             "hours": None if e is None else e.hours,
             "standard": None if e is None else e.standard,
             "institution": None if e is None else e.institution,
+            "institution_name": None if names is None else {"zh": names[0], "en": names[1]},
             "date": None if e is None else e.date.isoformat(),
+            "message": self.message,
+            "recorded": self.recorded,
         }
+
+
+#: What the report says about itself: the bank's record is final, not this check.
+FINAL_OFFLINE = (
+    "offline check: only the credit bank's record is final 离线核验：仅以学分银行的记录为准 "
+    "(check with --online URL, or record with POST /transfers)"
+)
+FINAL_ONLINE = "checked against the credit bank's record 已与学分银行记录核对"
 
 
 def _credits(half: int) -> int | float:
@@ -101,6 +127,8 @@ class TransferReport:
     invalid_sources: list[str] = field(default_factory=list)
     accepted_half_credits: int = 0
     accepted_by_domain: dict[str, int] = field(default_factory=dict)
+    #: Set by ``--online``: where and when the credit bank's records were read.
+    online: dict[str, Any] | None = None
 
     @property
     def all_verified(self) -> bool:
@@ -135,13 +163,18 @@ class TransferReport:
                 "by_domain": {k: _credits(v) for k, v in sorted(self.accepted_by_domain.items())},
             },
             "request": self.request(),
+            "final": FINAL_ONLINE if self.online is not None else FINAL_OFFLINE,
+            "online": self.online,
         }
 
 
 class _Evaluation:
     """The running state of one evaluation (seen achievements, totals)."""
 
-    def __init__(self, policy: TransferPolicy, report: TransferReport, now: datetime) -> None:
+    def __init__(
+        self, policy: TransferPolicy, report: TransferReport, now: datetime, trust: TrustBundle
+    ) -> None:
+        self.trust = trust
         self.policy = policy
         self.report = report
         self.oldest = (
@@ -150,6 +183,7 @@ class _Evaluation:
             else (now - timedelta(days=policy.max_achievement_age_days)).date()
         )
         self.seen: dict[tuple[str, str, str, str, str], str] = {}
+        self.seen_in: dict[str, str] = {}
 
     def credential_reason(self, cred: PresentedCredential) -> tuple[str, str] | None:
         policy, report = self.policy, self.report
@@ -174,12 +208,14 @@ class _Evaluation:
     ) -> EntryDecision:
         policy, report = self.policy, self.report
         decision = EntryDecision(source, cred.jti, position, entry, False)
+        decision.institution_name = institution_names(self.trust, cred.issuer, entry.institution)
         identity = (cred.issuer, entry.institution, entry.title, entry.date.isoformat())
         key = (*identity, entry.standard)
         if key in self.seen:
             decision.reason, decision.duplicate_of = "duplicate", self.seen[key]
             return decision
         self.seen[key] = f"{cred.jti}#{position}"
+        self.seen_in[self.seen[key]] = source
         if policy.domains is not None and entry.domain not in policy.domains:
             decision.reason = "domain_not_accepted"
         elif not policy.accepts_standard(entry.standard):
@@ -203,6 +239,13 @@ class _Evaluation:
                 report.accepted_by_domain[entry.domain] = domain_total
                 report.accepted_half_credits += entry.half_credits
         return decision
+
+
+def institution_names(trust: TrustBundle, issuer: str, code: str) -> tuple[str, str] | None:
+    """The names (zh, en) of institution ``code`` of ``issuer`` in the bundle, if any."""
+    found = trust.issuers.get(issuer)
+    institution = None if found is None else found.institutions.get(code)
+    return None if institution is None else (institution.name_zh, institution.name_en)
 
 
 def _text(data: str | bytes) -> str:
@@ -242,7 +285,7 @@ def evaluate(
     if len(names) != len(credentials):
         raise ValueError("labels and credentials differ in number")
     report = TransferReport(policy.name, moment, int(trust.age(moment).total_seconds()))
-    state = _Evaluation(policy, report, moment)
+    state = _Evaluation(policy, report, moment, trust)
     for source, data in zip(names, credentials, strict=True):
         try:
             cred = _read(data, trust, moment)
@@ -256,7 +299,18 @@ def evaluate(
         for position, entry in enumerate(cred.entries):
             if refused is not None:
                 decision = EntryDecision(source, cred.jti, position, entry, False, *refused)
+                known = institution_names(trust, cred.issuer, entry.institution)
+                decision.institution_name = known
             else:
                 decision = state.decide(cred, entry, source, position)
             report.decisions.append(decision)
+    for decision in report.decisions:
+        if not decision.accepted and decision.reason is not None:
+            decision.message = refusal(
+                decision.reason,
+                decision.detail,
+                decision.words(),
+                decision.source,
+                state.seen_in.get(decision.duplicate_of or ""),
+            )
     return report

@@ -90,7 +90,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> ProblemResponse:
         logger.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.detail)
     if isinstance(exc, TooManyAttempts):
         return problem_response(request, exc, headers={"Retry-After": str(exc.retry_after)})
-    return problem_response(request, exc)
+    return problem_response(request, exc, errors=exc.errors)
 
 
 def library_error(exc: keys.KeysError | verifier.VerificationError) -> CreditBankError:

@@ -19,7 +19,7 @@ from issuer.core.errors import (
 )
 from issuer.models import LedgerEntry, Redemption, RedemptionItem, TransferItem
 
-__all__ = ["deposit_entries", "standing_credits", "standing_deposits"]
+__all__ = ["deposit_entries", "deposit_standing", "standing_credits", "standing_deposits"]
 
 
 def deposit_entries(session: Session, learner_id: int, entry_ids: list[int]) -> list[LedgerEntry]:
@@ -64,6 +64,16 @@ def standing_credits(
             if isinstance(value, kind):
                 raise value
     return {entry_id: half for entry_id, half in standing.items() if isinstance(half, int)}
+
+
+def deposit_standing(
+    session: Session, learner_id: int, deposits: list[LedgerEntry]
+) -> dict[int, int | CreditBankError]:
+    """Per deposit id: the half-credits it still holds, or the error that refuses it.
+
+    For callers that report every refused deposit rather than the first (transfers).
+    """
+    return _standing(session, learner_id, deposits)
 
 
 def standing_deposits(session: Session, learner_id: int) -> list[LedgerEntry]:

@@ -1,50 +1,46 @@
 """Recording a credit transfer: the receiving university takes the credits it accepted.
 
 The university checks credentials offline (``creditbank-verify transfer``) and sends the
-accepted entries (``jti`` and position) with its institution API key. The bank then
-checks them again against its own records:
+accepted entries (``jti`` and position) with its institution API key and the learner's
+consent (:mod:`issuer.bank.consent`: an application to it, or a presentation for it).
+The bank then checks every item again against its own records
+(:mod:`issuer.bank.transfer_items`: within the consent, credential active, deposit
+still holding its credits) and refuses the whole request when any item is refused,
+naming each refused item's course and institution in the problem's ``errors``.
 
-- every credential exists (``not_found``), is ``active`` (``credential_revoked``,
-  ``credential_suspended``), not expired (``credential_expired``), and all belong to
-  one learner (``invalid_request``);
-- no deposit they carry was transferred before (``already_transferred``) or counted
-  toward a qualification (``already_redeemed``), and it still holds its credits
-  (``insufficient_credits``, e.g. after a reversal).
-
-It then writes one ``transfer`` row, one ``transfer_out`` ledger entry per deposit
-(negative, same domain, standard and achievement, so the credits leave the balance and
-the achievement's net credits, which qualification redemption counts, drop to zero),
-and one ``transfer_item`` per deposit whose unique ``ledger_entry_id`` makes a second
-transfer of the same deposit fail even when two requests race. The same deposit
-reached through two credentials of one request is transferred once and reported in
-``duplicates``. Everything happens in the request's one transaction: all or nothing.
+It then writes one ``transfer`` row, its ``transfer_consent`` (unique per application and
+per nonce: a consent is used once, even when two requests race), one ``transfer_out``
+ledger entry per deposit (negative, same domain, standard and achievement, so the credits
+leave the balance and the achievement's net credits, which qualification redemption
+counts, drop to zero), and one ``transfer_item`` per deposit whose unique
+``ledger_entry_id`` makes a second transfer of the same deposit fail even when two
+requests race. The same deposit reached through two credentials of one request is
+transferred once and reported in ``duplicates``. The consent's use is audited with the
+learner as subject. Everything happens in the request's one transaction: all or nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from issuer.bank import ledger, standing
+from issuer.bank.consent import Consent, claim_nonce, require_receiver
+from issuer.bank.transfer_items import Carried, ItemRefusals, Pick, read_items
 from issuer.core import audit
 from issuer.core.errors import (
+    AlreadyRedeemed,
     AlreadyTransferred,
-    CredentialExpired,
-    CredentialRevoked,
-    CredentialSuspended,
-    InvalidRequest,
-    NotFound,
+    ConsentUsed,
+    CreditBankError,
+    InsufficientCredits,
 )
 from issuer.models import (
-    Achievement,
-    Credential,
-    CredentialEntry,
     Institution,
-    LedgerEntry,
     Transfer,
+    TransferConsent,
     TransferCreate,
     TransferItem,
     TransferItemPublic,
@@ -58,77 +54,63 @@ __all__ = ["RULE", "record_transfer"]
 RULE = "TRANSFER"
 
 
-@dataclass
-class _Pick:
-    credential: Credential
-    position: int
-    deposit: LedgerEntry
+def _standing_error(error: CreditBankError, carried: Carried) -> CreditBankError:
+    """The standing refusal reworded to name the course, not the ledger entry."""
+    named = carried.named()
+    if isinstance(error, AlreadyTransferred):
+        return AlreadyTransferred(f"the credits of {named} were already transferred")
+    if isinstance(error, AlreadyRedeemed):
+        return AlreadyRedeemed(f"the credits of {named} already count toward a qualification")
+    if isinstance(error, InsufficientCredits):
+        return InsufficientCredits(f"{named} holds no credits any more")
+    return error
 
 
-def _credentials(session: Session, data: TransferCreate, now: datetime) -> dict[str, Credential]:
-    jtis = {item.jti for item in data.items}
-    rows = session.exec(select(Credential).where(col(Credential.jti).in_(jtis))).all()
-    found = {row.jti: row for row in rows}
-    for item in data.items:  # in request order, so the first bad one is named
-        credential = found.get(item.jti)
-        if credential is None:
-            raise NotFound(f"no credential {item.jti}")
-        if credential.status == "revoked":
-            raise CredentialRevoked(f"credential {item.jti} is revoked")
-        if credential.status == "suspended":
-            raise CredentialSuspended(f"credential {item.jti} is suspended")
-        if credential.expires_at is not None and credential.expires_at <= now:
-            raise CredentialExpired(f"credential {item.jti} expired at {credential.expires_at}")
-    if len({c.learner_id for c in found.values()}) != 1:
-        raise InvalidRequest("a transfer covers the credentials of one learner only")
-    return found
-
-
-def _picks(
-    session: Session, data: TransferCreate, credentials: dict[str, Credential]
-) -> tuple[list[_Pick], list[str]]:
-    ids = [c.id for c in credentials.values()]
-    rows = session.exec(
-        select(CredentialEntry, LedgerEntry)
-        .join(LedgerEntry, col(LedgerEntry.id) == col(CredentialEntry.ledger_entry_id))
-        .where(col(CredentialEntry.credential_id).in_(ids))
-    ).all()
-    carried = {(ce.credential_id, ce.position): entry for ce, entry in rows}
-    picks: list[_Pick] = []
-    duplicates: list[str] = []
-    seen: set[int | None] = set()
-    for item in data.items:
-        credential = credentials[item.jti]
-        positions = (
-            sorted(p for (cid, p) in carried if cid == credential.id)
-            if item.position is None
-            else [item.position]
-        )
-        if not positions:
-            raise InvalidRequest(f"credential {item.jti} carries no ledger entries to transfer")
-        for position in positions:
-            deposit = carried.get((credential.id, position))  # type: ignore[arg-type]
-            if deposit is None:
-                raise InvalidRequest(f"credential {item.jti} has no entry at position {position}")
-            if deposit.id in seen:
-                duplicates.append(f"{item.jti}#{position}")
-                continue
-            seen.add(deposit.id)
-            picks.append(_Pick(credential, position, deposit))
-    return picks, duplicates
+def _available(
+    session: Session, learner_id: int, picks: list[Pick], refusals: ItemRefusals
+) -> dict[int, int]:
+    standing_of = standing.deposit_standing(session, learner_id, [p.carried.deposit for p in picks])
+    available: dict[int, int] = {}
+    for pick in picks:
+        assert pick.carried.deposit.id is not None
+        value = standing_of[pick.carried.deposit.id]
+        if isinstance(value, int):
+            available[pick.carried.deposit.id] = value
+        else:
+            refusals.add(
+                _standing_error(value, pick.carried),
+                pick.credential.jti,
+                pick.carried.position,
+                pick.carried,
+            )
+    return available
 
 
 def record_transfer(
-    session: Session, institution: Institution, data: TransferCreate, *, now: datetime | None = None
+    session: Session,
+    institution: Institution,
+    data: TransferCreate,
+    consent: Consent,
+    *,
+    now: datetime | None = None,
 ) -> TransferPublic:
-    """Record the transfer of the accepted entries to ``institution`` (the caller commits)."""
+    """Record the transfer of the accepted entries to ``institution`` (the caller commits).
+
+    ``consent`` comes from :func:`issuer.bank.consent.application_consent` or the
+    presentation check of ``issuer.credentials.transfer_consent``.
+    """
+    require_receiver(institution)
     moment = now or utcnow()
-    credentials = _credentials(session, data, moment)
-    learner_id = next(iter(credentials.values())).learner_id
+    picks, duplicates, refusals = read_items(session, data, consent, moment)
+    refusals.raise_if_any(len(data.items))
+    learner_id = picks[0].credential.learner_id
     # The account before its deposits are read, so concurrent transfers of one deposit queue.
     ledger.lock_account(session, learner_id)
-    picks, duplicates = _picks(session, data, credentials)
-    available = standing.standing_credits(session, learner_id, [p.deposit for p in picks])
+    consent.recheck(session)
+    if consent.nonce is not None:  # before the deposits: a replay is a replay first
+        claim_nonce(session, consent.nonce, moment)
+    available = _available(session, learner_id, picks, refusals)
+    refusals.raise_if_any(len(data.items))
     assert institution.id is not None
     transfer = Transfer(
         institution_id=institution.id,
@@ -141,14 +123,29 @@ def record_transfer(
     session.add(transfer)
     session.flush()
     assert transfer.id is not None
+    try:
+        session.add(
+            TransferConsent(
+                transfer_id=transfer.id,
+                kind=consent.kind,
+                application_id=None if consent.application is None else consent.application.id,
+                nonce_id=None if consent.nonce is None else consent.nonce.id,
+            )
+        )
+        session.flush()
+    except IntegrityError as exc:  # a concurrent request used the same consent
+        raise ConsentUsed(f"{consent.describe()} was used by a concurrent request") from exc
+    if consent.application is not None:
+        consent.application.state = "recorded"
+        consent.application.decided_at = moment
+        session.add(consent.application)
     items: list[TransferItemPublic] = []
     try:
         for pick in picks:
-            deposit = pick.deposit
+            deposit = pick.carried.deposit
             assert deposit.id is not None and pick.credential.id is not None
             half = available[deposit.id]
-            achievement = session.get(Achievement, deposit.achievement_id)
-            title = achievement.title if achievement is not None else deposit.explanation
+            title = pick.carried.title
             out = ledger.append(
                 session,
                 learner_id=learner_id,
@@ -158,9 +155,12 @@ def record_transfer(
                 standard=deposit.standard,
                 rule=RULE,
                 explanation=(
-                    f"学分转出至{institution.name_zh}（转换 #{transfer.id}）; transferred to "
-                    f"{institution.name_en} (transfer #{transfer.id}): {title}"
-                )[:1000],
+                    f"学分转出至{institution.name_zh}（转换 #{transfer.id}）：{title}\n"
+                    f"transferred to {institution.name_en} (transfer #{transfer.id}): {title}"
+                )[
+                    # "<zh>\n<en>", the two-language form pages show one line of.
+                    :1000
+                ],
                 achievement_id=deposit.achievement_id,
                 now=moment,
             )
@@ -170,7 +170,7 @@ def record_transfer(
                     transfer_id=transfer.id,
                     ledger_entry_id=deposit.id,
                     credential_id=pick.credential.id,
-                    position=pick.position,
+                    position=pick.carried.position,
                     out_entry_id=out.id,
                 )
             )
@@ -178,7 +178,7 @@ def record_transfer(
             items.append(
                 TransferItemPublic(
                     jti=pick.credential.jti,
-                    position=pick.position,
+                    position=pick.carried.position,
                     ledger_entry_id=deposit.id,
                     out_entry_id=out.id,
                     title=title,
@@ -194,19 +194,26 @@ def record_transfer(
         session,
         actor=f"institution:{institution.code}",
         action="transfer.record",
-        subject=f"transfer:{transfer.id}",
-        payload=data.model_dump(mode="json"),
+        subject=f"learner:{learner_id}",
+        payload={
+            "transfer_id": transfer.id,
+            "consent": consent.kind,
+            "application_id": None if consent.application is None else consent.application.id,
+            "nonce_id": None if consent.nonce is None else consent.nonce.id,
+            "items": [[i.jti, i.position] for i in items],
+        },
         summary=(
             f"{transfer.half_credits / 2:g} credits of learner {learner_id} "
-            f"transferred to {institution.code}"
+            f"transferred to {institution.code} with the learner's {consent.kind}"
         ),
         reason=data.policy or None,
         case=None if data.reference is None else f"reference:{data.reference}",
         details={
+            "transfer_id": transfer.id,
             "learner_id": learner_id,
             "institution": institution.code,
             "half_credits": transfer.half_credits,
-            "ledger_entry_ids": [item.ledger_entry_id for item in items],
+            "consent": consent.kind,
         },
     )
     return TransferPublic(
@@ -219,5 +226,7 @@ def record_transfer(
         half_credits=transfer.half_credits,
         items=items,
         duplicates=duplicates,
+        consent=consent.kind,
+        application_id=None if consent.application is None else consent.application.id,
         created_at=transfer.created_at,
     )

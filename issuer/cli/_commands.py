@@ -206,7 +206,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
         f"redeemed, second attempt: {committee['redemption']['second_attempt']}"
     )
     transfers.demo_step(settings, out, result)
-    print("[3/4] certificate-1.pdf, credentials 2 and 3 and a university transfer policy written")
+    print(
+        "[3/4] certificate-1.pdf, credentials 2 and 3, a university transfer policy and the "
+        "learner's transfer application to it written"
+    )
     export_trust(settings, out / "trust-bundle.json", out / "trust-anchor.jwk")
     _write_json(out / "jwks.json", published_jwks(open_keystore(settings), settings))
     written = sorted(p.name for p in out.iterdir() if p.is_file() and p.suffix != ".db")

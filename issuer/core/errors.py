@@ -16,12 +16,14 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── IdempotencyKeyReused    422 idempotency_key_reused
     │   ├── InvalidHolderKey        422 invalid_holder_key
     │   ├── CaseUnrelated           422 case_unrelated
-    │   └── InvalidFilter           422 invalid_filter
+    │   ├── InvalidFilter           422 invalid_filter
+    │   └── NotAUniversity          422 not_a_university
     ├── Unauthenticated             401 unauthenticated
     ├── Forbidden                   403 forbidden
     │   ├── WrongPassword           403 wrong_password
     │   ├── CaseRequired            403 case_required
-    │   └── NotOnPanel              403 not_on_panel
+    │   ├── NotOnPanel              403 not_on_panel
+    │   └── ConsentRequired         403 consent_required
     ├── NotFound                    404 not_found
     │   └── UnknownKeyId            404 unknown_key_id
     ├── MethodNotAllowed            405 method_not_allowed
@@ -44,7 +46,9 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── CredentialExpired       409 credential_expired
     │   ├── CaseNotDecided          409 case_not_decided
     │   ├── DecisionMismatch        409 decision_mismatch
-    │   └── RequestInProgress       409 request_in_progress
+    │   ├── RequestInProgress       409 request_in_progress
+    │   ├── ConsentUsed             409 consent_used
+    │   └── ExemptionExists         409 exemption_exists
     ├── LedgerCorrupt               500 ledger_corrupt
     ├── DatabaseNotMigrated         500 database_not_migrated
     ├── TooManyAttempts             429 too_many_attempts
@@ -55,6 +59,8 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 __all__ = [
     "AchievementExists",
@@ -68,6 +74,8 @@ __all__ = [
     "CertificateFontMissing",
     "Conflict",
     "ConflictOfInterest",
+    "ConsentRequired",
+    "ConsentUsed",
     "CredentialExpired",
     "CredentialRevoked",
     "CredentialSuspended",
@@ -79,6 +87,7 @@ __all__ = [
     "DecisionMismatch",
     "DisputeWindowClosed",
     "DuplicateCertificate",
+    "ExemptionExists",
     "Forbidden",
     "IdempotencyKeyReused",
     "InstitutionExists",
@@ -90,6 +99,7 @@ __all__ = [
     "LearnerExists",
     "LedgerCorrupt",
     "MethodNotAllowed",
+    "NotAUniversity",
     "NotFound",
     "NotOnPanel",
     "NotRecognised",
@@ -114,8 +124,12 @@ class CreditBankError(Exception):
     status: int = 500
     title: str = "Internal error"
 
-    def __init__(self, detail: str | None = None) -> None:
+    def __init__(
+        self, detail: str | None = None, *, errors: list[dict[str, Any]] | None = None
+    ) -> None:
         self.detail = detail or self.title
+        #: Per-item refusals (e.g. each entry of a transfer), shown as the problem's ``errors``.
+        self.errors = errors
         super().__init__(self.detail)
 
 
@@ -333,11 +347,25 @@ class NotOnPanel(Forbidden):
     title = "Not on the case's panel"
 
 
+class ConsentRequired(Forbidden):
+    """A transfer without the learner's consent for this institution (the detail says why)."""
+
+    code = "consent_required"
+    title = "The learner's consent is required"
+
+
 class CaseUnrelated(InvalidRequest):
     """The cited case concerns none of the credential's deposits."""
 
     code = "case_unrelated"
     title = "Case does not concern this credential"
+
+
+class NotAUniversity(InvalidRequest):
+    """Credits are transferred only to universities and colleges."""
+
+    code = "not_a_university"
+    title = "Not a university or college"
 
 
 class CaseNotDecided(Conflict):
@@ -384,6 +412,20 @@ class RequestInProgress(Conflict):
 
     code = "request_in_progress"
     title = "Request in progress"
+
+
+class ConsentUsed(Conflict):
+    """The application or presentation nonce was already used for a transfer."""
+
+    code = "consent_used"
+    title = "Consent already used"
+
+
+class ExemptionExists(Conflict):
+    """The institution already recorded an exemption of that course for this transfer."""
+
+    code = "exemption_exists"
+    title = "Exemption already recorded"
 
 
 class DatabaseBusy(CreditBankError):

@@ -13,7 +13,10 @@ from issuer.core.i18n import N_
 
 __all__ = [
     "ACHIEVEMENT_KINDS",
+    "APPLICATION_STATES",
     "CASE_STATUSES",
+    "CONSENT_ACTIONS",
+    "CONSENT_KINDS",
     "CREDENTIAL_FORMATS",
     "CREDENTIAL_STATUSES",
     "DOMAINS",
@@ -55,6 +58,21 @@ CREDENTIAL_FORMATS: Final = {
     "dc+sd-jwt": N_("Wallet credential (SD-JWT VC)"),
     "ob3+ldp": N_("Open Badge (Data Integrity)"),
     "clr+ldp": N_("Transcript (CLR, Data Integrity)"),
+}
+APPLICATION_STATES: Final = {
+    "submitted": N_("Submitted"),
+    "recorded": N_("Recorded by the university"),
+    "withdrawn": N_("Withdrawn"),
+}
+CONSENT_KINDS: Final = {
+    "application": N_("Your application"),
+    "presentation": N_("Presented from your wallet"),
+}
+CONSENT_ACTIONS: Final = {
+    "transfer_application.create": N_("Applied for credit recognition"),
+    "transfer_application.withdraw": N_("Withdrew an application"),
+    "transfer.record": N_("Recorded a transfer with your consent"),
+    "transfer.exempt": N_("Recorded exemptions for your credits"),
 }
 CASE_STATUSES: Final = {
     "open": N_("Under review"),

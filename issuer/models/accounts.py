@@ -12,6 +12,7 @@ from issuer.models._types import UTCDateTime, utcnow
 from issuer.models.input import RequestSQLModel
 
 __all__ = [
+    "TRANSFER_KINDS",
     "Institution",
     "InstitutionCreate",
     "InstitutionCreated",
@@ -23,8 +24,15 @@ __all__ = [
 ]
 
 InstitutionKind = Literal[
-    "university", "vocational_school", "training_body", "enterprise", "certifying_body"
+    "university",
+    "college",
+    "vocational_school",
+    "training_body",
+    "enterprise",
+    "certifying_body",
 ]
+#: The kinds that may receive credit transfers (DESIGN.md §7).
+TRANSFER_KINDS = frozenset({"university", "college"})
 
 
 class InstitutionBase(SQLModel):

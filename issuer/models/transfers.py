@@ -63,6 +63,19 @@ class TransferCreate(RequestModel):
     JSON report."""
 
     items: list[TransferItemIn] = Field(min_length=1, max_length=500)
+    application_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2_147_483_647,
+        description="The learner's transfer application to this institution (consent).",
+    )
+    presentation: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64_000,
+        description="An SD-JWT VC presentation (SD-JWT~…~KB-JWT) whose KB-JWT aud is this "
+        "institution and whose nonce came from POST /transfers/nonces (consent).",
+    )
     policy: str = Field(default="", max_length=200, description="The policy applied.")
     reference: str | None = Field(
         default=None, max_length=128, description="The university's own case number."
@@ -93,4 +106,6 @@ class TransferPublic(SQLModel):
     duplicates: list[str] = Field(
         description="jti#position of entries that repeat a deposit already in this transfer."
     )
+    consent: str = Field(description="application or presentation.")
+    application_id: int | None = None
     created_at: datetime

@@ -32,6 +32,7 @@ __all__ = [
     "csrf_token",
     "current_learner",
     "read_form",
+    "read_form_lists",
     "set_csrf",
     "set_session",
 ]
@@ -105,6 +106,24 @@ async def read_form(request: Request) -> dict[str, str]:
     except (UnicodeDecodeError, ValueError):
         return {}
     return {name: values[0] for name, values in fields.items()}
+
+
+async def read_form_lists(request: Request, max_fields: int = 120) -> dict[str, list[str]]:
+    """Every value of each field of an urlencoded form post (checkbox groups).
+
+    Empty when malformed, like :func:`read_form`.
+    """
+    if request.headers.get("content-type", "").split(";")[0].strip() != (
+        "application/x-www-form-urlencoded"
+    ):
+        return {}
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES * 4:
+        return {}
+    try:
+        return parse_qs(body.decode("utf-8"), max_num_fields=max_fields)
+    except (UnicodeDecodeError, ValueError):
+        return {}
 
 
 def check_csrf(request: Request, form: dict[str, str]) -> bool:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from issuer.api import signin
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.bank import accounts, qualifications
+from issuer.bank import accounts, qualifications, transfer_view
 from issuer.committee import disputes
 from issuer.core import i18n, labels
 from issuer.core.errors import CreditBankError, NotFound, TooManyAttempts, Unauthenticated
@@ -64,6 +64,9 @@ _WORDS = {
     "case_status": labels.CASE_STATUSES,
     "achievement_kind": labels.ACHIEVEMENT_KINDS,
     "domain": labels.DOMAINS,
+    "application_state": labels.APPLICATION_STATES,
+    "consent_action": labels.CONSENT_ACTIONS,
+    "consent_kind": labels.CONSENT_KINDS,
 }
 
 
@@ -254,6 +257,7 @@ def account_page(
         token_formats=TOKEN_FORMATS,
         ld_formats=LD_FORMATS,
         wallet=True,
+        **transfer_view.account_context(session, learner.id),
     )
 
 

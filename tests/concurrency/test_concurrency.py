@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ import pytest
 
 from tests.concurrency.server import CLI, Server, burst, running_server
 from tests.issuer.factories import new_code, new_national_id
+from verifier.formats import sd_jwt
+from verifier.formats.holder_key import holder_public_jwk, holder_signer, new_holder_jwk
 
 pytestmark = pytest.mark.concurrency
 
@@ -151,6 +154,14 @@ def test_the_same_redemption_8_times(server: Server) -> None:
     _ledger_intact(server)
 
 
+def _learner_token(client: httpx2.Client, server: Server, learner: int) -> dict[str, str]:
+    password = {"password": "concurrency-password"}
+    path = f"/learners/{learner}/password"
+    assert client.put(path, json=password, headers=server.admin).status_code == 204
+    token = _ok(client.post("/auth/token", json={"learner_id": learner, **password}), 200)
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
 def test_the_same_transfer_16_times(server: Server) -> None:
     inst = _institution(server, "training_body")
     university = _institution(server)
@@ -165,16 +176,73 @@ def test_the_same_transfer_16_times(server: Server) -> None:
                 headers=server.admin,
             )
         )
-    body = {"policy": "concurrency", "items": [{"jti": credential["jti"]}]}
-    responses = burst(
-        16, lambda c, i: c.post("/transfers", json=body, headers=university["headers"]), server
-    )
+        items = [{"jti": credential["jti"]}]
+        # Two applications to the university for the same credential: one consent each.
+        applications = [
+            _ok(
+                client.post(
+                    f"/learners/{learner}/transfer-applications",
+                    json={"institution": university["code"], "programme": "p", "items": items},
+                    headers=_learner_token(client, server, learner),
+                )
+            )
+            for _ in range(2)
+        ]
+
+    def post(c: httpx2.Client, i: int) -> httpx2.Response:
+        body = {
+            "policy": "concurrency",
+            "items": items,
+            "application_id": applications[i % 2]["id"],
+        }
+        return c.post("/transfers", json=body, headers=university["headers"])
+
+    responses = burst(16, post, server)
     assert _statuses(responses) == {201: 1, 409: 15}
-    assert _codes(responses) == {"already_transferred": 15}
+    # The other requests of the winning application find it used; those of the other
+    # application find the deposit gone.
+    assert _codes(responses) == {"consent_used": 7, "already_transferred": 8}
     sql = "SELECT count(*) FROM transfer_item WHERE ledger_entry_id = :id"
     assert server.count(sql, id=entry["id"]) == 1
     outs = "SELECT count(*) FROM ledger_entry WHERE learner_id = :id AND kind = 'transfer_out'"
     assert server.count(outs, id=learner) == 1
+    _ledger_intact(server)
+
+
+def test_the_same_presentation_16_times(server: Server) -> None:
+    """A replayed presentation nonce is refused even when the requests race."""
+    inst = _institution(server, "training_body")
+    university = _institution(server)
+    learner = _learner(server, inst)
+    holder = new_holder_jwk()
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        path = f"/learners/{learner}/courses"
+        entry = _ok(client.post(path, json=_course(0), headers=inst["headers"]))["entry"]
+        issued = _ok(
+            client.post(
+                f"/learners/{learner}/credentials/sd-jwt",
+                json={"entry_ids": [entry["id"]], "holder_jwk": holder_public_jwk(holder)},
+                headers=server.admin,
+            )
+        )
+        given = _ok(client.post("/transfers/nonces", headers=university["headers"]))
+    presentation = sd_jwt.present(
+        issued["token"],
+        ["name"],
+        holder_signer(holder),
+        aud=given["audience"],
+        nonce=given["nonce"],
+        iat=int(time.time()),
+    )
+    body = {"items": [{"jti": issued["jti"]}], "presentation": presentation}
+    responses = burst(
+        16, lambda c, i: c.post("/transfers", json=body, headers=university["headers"]), server
+    )
+    assert _statuses(responses) == {201: 1, 409: 15}
+    assert _codes(responses) == {"consent_used": 15}
+    sql = "SELECT count(*) FROM transfer_consent WHERE nonce_id IS NOT NULL AND transfer_id IN "
+    sql += "(SELECT id FROM transfer WHERE learner_id = :id)"
+    assert server.count(sql, id=learner) == 1
     _ledger_intact(server)
 
 

@@ -124,3 +124,54 @@ def append_to_deposit(
             achievement_id=deposit["achievement_id"],
         )
         session.commit()
+
+
+LEARNER_PASSWORD = "transfer consent pw"
+
+
+def learner_headers(
+    client: TestClient, admin: dict[str, str], learner: dict[str, Any]
+) -> dict[str, str]:
+    """The learner's bearer token headers (a password is set by the operator first, once)."""
+    if "headers" not in learner:
+        path = f"/learners/{learner['id']}/password"
+        set_pw = client.put(path, json={"password": LEARNER_PASSWORD}, headers=admin)
+        assert set_pw.status_code == 204, set_pw.text
+        body = {"learner_id": learner["id"], "password": LEARNER_PASSWORD}
+        token = client.post("/auth/token", json=body)
+        assert token.status_code == 200, token.text
+        learner["headers"] = {"Authorization": f"Bearer {token.json()['access_token']}"}
+    headers: dict[str, str] = learner["headers"]
+    return headers
+
+
+def apply_for_transfer(
+    client: TestClient,
+    admin: dict[str, str],
+    learner: dict[str, Any],
+    university: dict[str, Any],
+    items: list[dict[str, Any]],
+    programme: str = "机械工程 专升本",
+) -> dict[str, Any]:
+    """The learner's transfer application to ``university`` for ``items`` (jti, position)."""
+    response = client.post(
+        f"/learners/{learner['id']}/transfer-applications",
+        json={"institution": university["code"], "programme": programme, "items": items},
+        headers=learner_headers(client, admin, learner),
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def with_consent(
+    client: TestClient,
+    admin: dict[str, str],
+    learner: dict[str, Any],
+    university: dict[str, Any],
+    body: dict[str, Any],
+) -> dict[str, Any]:
+    """``body`` of POST /transfers with an application for exactly its items."""
+    items = [{"jti": i["jti"], "position": i.get("position")} for i in body["items"]]
+    application = apply_for_transfer(client, admin, learner, university, items)
+    return {**body, "application_id": application["id"]}

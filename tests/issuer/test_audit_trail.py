@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.issuer.committee_factories import deposit, signed_in_learner
-from tests.issuer.factories import create_institution, new_national_id, problem
+from tests.issuer.factories import create_institution, new_national_id, problem, with_consent
 from tests.issuer.test_certificate import issue_credential
 
 pytestmark = pytest.mark.db
@@ -51,17 +51,22 @@ def test_institution_learner_issuance_transfer_and_revocation_are_readable(
     assert issued["details"]["format"] == "cbqr"
     assert issued["details"]["learner_id"] == learner["id"]
 
+    body = {
+        "items": [{"jti": cred["jti"], "position": 0}],
+        "policy": "示范大学 2026",
+        "reference": "ZJ-2026-7",
+    }
     moved = client.post(
         "/transfers",
-        json={
-            "items": [{"jti": cred["jti"], "position": 0}],
-            "policy": "示范大学 2026",
-            "reference": "ZJ-2026-7",
-        },
+        json=with_consent(client, admin, learner, university, body),
         headers=university["headers"],
     )
     assert moved.status_code == 201, moved.text
-    (recorded,) = _trail(client, admin, subject=f"transfer:{moved.json()['id']}")
+    # The learner is the subject: the trail of their account shows the consent used.
+    (recorded,) = _trail(
+        client, admin, subject=f"learner:{learner['id']}", action="transfer.record"
+    )
+    assert recorded["details"]["transfer_id"] == moved.json()["id"]
     assert recorded["actor"] == f"institution:{university['code']}"
     assert recorded["action"] == "transfer.record"
     assert recorded["reason"] == "示范大学 2026" and recorded["case"] == "reference:ZJ-2026-7"

@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from tests.issuer.committee_factories import signed_in_learner
-from tests.issuer.factories import create_institution, new_national_id, problem
+from tests.issuer.factories import create_institution, new_national_id, problem, with_consent
 from tests.issuer.test_certificate import issue_credential
 
 pytestmark = pytest.mark.db
@@ -142,9 +142,8 @@ def test_transfers_list_and_scope(client: TestClient, admin: dict[str, str]) -> 
     school = create_institution(client, admin)
     university = create_institution(client, admin)
     learner, cred = issue_credential(client, admin, school)
-    moved = client.post(
-        "/transfers", json={"items": [{"jti": cred["jti"]}]}, headers=university["headers"]
-    )
+    body = with_consent(client, admin, learner, university, {"items": [{"jti": cred["jti"]}]})
+    moved = client.post("/transfers", json=body, headers=university["headers"])
     assert moved.status_code == 201, moved.text
     listed = _get(client, "/transfers", admin, institution=university["code"])
     assert [(i["id"], i["learner_id"], i["items"]) for i in listed["items"]] == [

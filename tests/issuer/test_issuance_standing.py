@@ -16,7 +16,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from tests.issuer.factories import append_to_deposit, problem, redeem_unit, row_counts
+from tests.issuer.factories import (
+    append_to_deposit,
+    problem,
+    redeem_unit,
+    row_counts,
+    with_consent,
+)
 from tests.issuer.test_certificate import issue_credential
 from verifier.formats import cbqr
 from verifier.formats.holder_key import holder_public_jwk, new_holder_jwk
@@ -35,9 +41,9 @@ def _deposit(client: TestClient, admin: dict[str, str], learner_id: int) -> dict
 
 
 def _transferred(client, admin, inst_b, engine, cred) -> None:  # type: ignore[no-untyped-def]
-    response = client.post(
-        "/transfers", json={"items": [{"jti": cred["jti"]}]}, headers=inst_b["headers"]
-    )
+    learner = {"id": cred["learner_id"]}
+    body = with_consent(client, admin, learner, inst_b, {"items": [{"jti": cred["jti"]}]})
+    response = client.post("/transfers", json=body, headers=inst_b["headers"])
     assert response.status_code == 201, response.text
 
 

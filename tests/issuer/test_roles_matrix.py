@@ -77,7 +77,18 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     # Ownership of the credential is checked once it is found (tests of the PDF route).
     "GET /credentials/{jti}/certificate.pdf": AUTHENTICATED,
     "POST /learners/{learner_id}/credential-offers": ADMIN_OR_SELF,
+    # transfers: universities record with the learner's consent (test_transfer_consent.py)
     "POST /transfers": INSTITUTION,
+    "POST /transfers/nonces": INSTITUTION,
+    "GET /transfers/records": INSTITUTION,
+    "POST /transfers/{transfer_id}/exemptions": INSTITUTION,
+    "GET /learners/{learner_id}/transfers": ADMIN_OR_SELF,
+    "POST /learners/{learner_id}/transfer-applications": SELF,
+    "GET /learners/{learner_id}/transfer-applications": ADMIN_OR_SELF,
+    "POST /learners/{learner_id}/transfer-applications/{application_id}/withdraw": SELF,
+    "GET /transfer-applications": INSTITUTION,
+    # Its institution or learner is checked once it is found; committee members are refused.
+    "GET /transfer-applications/{application_id}": AUTHENTICATED - {"committee"},
     # public documents
     "GET /.well-known/jwks.json": PUBLIC,
     "GET /.well-known/openid-credential-issuer": PUBLIC,
@@ -156,6 +167,9 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /portal/password/forgot": OWN,
     "GET /portal/password/reset": PUBLIC,
     "POST /portal/password/reset": OWN,
+    "GET /portal/transfer-applications/new": OWN,
+    "POST /portal/transfer-applications": OWN,
+    "POST /portal/transfer-applications/{application_id}/withdraw": OWN,
 }
 
 

@@ -17,7 +17,7 @@ from issuer.conversion import recognitions
 from issuer.core.i18n import TIME_ZONE
 from issuer.models import Recognition
 from tests.issuer.committee_factories import deposit, pending_recognition
-from tests.issuer.factories import create_institution, create_learner, problem
+from tests.issuer.factories import create_institution, create_learner, problem, with_consent
 from tests.issuer.test_certificate import issue_credential
 
 pytestmark = pytest.mark.db
@@ -55,9 +55,8 @@ def story(client: TestClient, admin: dict[str, str], engine: Engine) -> dict[str
             now=row.created_at + timedelta(hours=48),
         )
         session.commit()
-    moved = client.post(
-        "/transfers", json={"items": [{"jti": cred["jti"]}]}, headers=university["headers"]
-    )
+    body = with_consent(client, admin, first, university, {"items": [{"jti": cred["jti"]}]})
+    moved = client.post("/transfers", json=body, headers=university["headers"])
     assert moved.status_code == 201, moved.text
     return {"school": school, "university": university, "transfer": moved.json()}
 

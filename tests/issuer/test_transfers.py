@@ -1,4 +1,4 @@
-"""POST /transfers: a university records the credits it accepted, once."""
+"""POST /transfers: a university records the credits it accepted, once, with consent."""
 
 from __future__ import annotations
 
@@ -13,7 +13,13 @@ from sqlmodel import Session, col, select
 
 from issuer.bank import ledger
 from issuer.models import Credential
-from tests.issuer.factories import append_to_deposit, problem, redeem_unit, row_counts
+from tests.issuer.factories import (
+    append_to_deposit,
+    problem,
+    redeem_unit,
+    row_counts,
+    with_consent,
+)
 from tests.issuer.test_certificate import issue_credential
 from verifier import TrustBundle
 from verifier.transfer import TransferPolicy, evaluate
@@ -54,9 +60,13 @@ def test_offline_report_then_recorded_once(
     assert report.all_verified and report.accepted_half_credits > 0
     before = _account(client, admin, learner["id"])
 
-    response = client.post("/transfers", json=report.request(), headers=inst_b["headers"])
+    body = with_consent(client, admin, learner, inst_b, report.request())
+    response = client.post("/transfers", json=body, headers=inst_b["headers"])
     assert response.status_code == 201, response.text
-    body = response.json()
+    result = response.json()
+    assert result["consent"] == "application"
+    assert result["application_id"] == body["application_id"]
+    body = result
     assert body["institution"] == inst_b["code"]
     assert body["learner_id"] == learner["id"]
     assert body["policy"] == "示范大学 2026"
@@ -73,15 +83,31 @@ def test_offline_report_then_recorded_once(
         ledger.verify_chain(session, learner["id"])
 
     counts = row_counts(engine)
-    again = client.post("/transfers", json=report.request(), headers=inst_b["headers"])
-    problem(again, 409, "already_transferred")
-    # Another university cannot take the same credits either, and nothing was written.
+    again = {**report.request(), "application_id": result["application_id"]}
+    problem(client.post("/transfers", json=again, headers=inst_b["headers"]), 409, "consent_used")
+    # A second application to the same university: the credits are gone.
     problem(
-        client.post("/transfers", json=report.request(), headers=inst_a["headers"]),
+        client.post(
+            "/transfers",
+            json=with_consent(client, admin, learner, inst_b, report.request()),
+            headers=inst_b["headers"],
+        ),
         409,
         "already_transferred",
     )
-    assert row_counts(engine) == counts
+    # Another university cannot take the same credits either, and nothing was written.
+    counts = row_counts(engine)
+    problem(
+        client.post(
+            "/transfers",
+            json=with_consent(client, admin, learner, inst_a, report.request()),
+            headers=inst_a["headers"],
+        ),
+        409,
+        "already_transferred",
+    )
+    assert row_counts(engine)["transfer"] == counts["transfer"]
+    assert row_counts(engine)["ledger_entry"] == counts["ledger_entry"]
 
 
 def trust_issuer(trust: TrustBundle) -> str:
@@ -97,17 +123,21 @@ def test_a_second_credential_over_the_same_deposit_is_refused(
         f"/learners/{learner['id']}/credentials", json={"entry_ids": [entry_id]}, headers=admin
     ).json()
     # Both credentials in one request: the deposit moves once, the repeat is reported.
+    both = {"items": [{"jti": first["jti"]}, {"jti": second["jti"]}]}
     response = client.post(
         "/transfers",
-        json={"items": [{"jti": first["jti"]}, {"jti": second["jti"]}]},
+        json=with_consent(client, admin, learner, inst_b, both),
         headers=inst_b["headers"],
     )
     assert response.status_code == 201, response.text
     assert len(response.json()["items"]) == 1
     assert response.json()["duplicates"] == [f"{second['jti']}#0"]
+    only_second = {"items": [{"jti": second["jti"]}]}
     problem(
         client.post(
-            "/transfers", json={"items": [{"jti": second["jti"]}]}, headers=inst_b["headers"]
+            "/transfers",
+            json=with_consent(client, admin, learner, inst_b, only_second),
+            headers=inst_b["headers"],
         ),
         409,
         "already_transferred",
@@ -131,13 +161,17 @@ def test_inactive_credentials_are_refused(
     values: dict[str, Any],
     code: str,
 ) -> None:
-    _, cred = issue_credential(client, admin, inst_a, titles=("电工基础",))
+    learner, cred = issue_credential(client, admin, inst_a, titles=("电工基础",))
+    body = with_consent(client, admin, learner, inst_b, {"items": [{"jti": cred["jti"]}]})
     _set_credential(engine, cred["jti"], **values)
     counts = row_counts(engine)
-    response = client.post(
-        "/transfers", json={"items": [{"jti": cred["jti"]}]}, headers=inst_b["headers"]
-    )
-    problem(response, 409, code)
+    response = client.post("/transfers", json=body, headers=inst_b["headers"])
+    refused = problem(response, 409, code)
+    # The refusal names the course and the institution that awarded it, not internal ids.
+    assert "电工基础" in refused["detail"] and inst_a["name_en"] in refused["detail"]
+    assert [(e["jti"], e["code"], e["title"]) for e in refused["errors"]] == [
+        (cred["jti"], code, "电工基础")
+    ]
     assert row_counts(engine) == counts
 
 
@@ -151,10 +185,10 @@ def test_redeemed_credits_cannot_be_transferred(
     learner, cred = issue_credential(client, admin, inst_a, titles=("液压传动",))
     achievement_id = _account(client, admin, learner["id"])["entries"][0]["achievement_id"]
     redeem_unit(engine, learner["id"], achievement_id)
-    response = client.post(
-        "/transfers", json={"items": [{"jti": cred["jti"]}]}, headers=inst_b["headers"]
-    )
-    problem(response, 409, "already_redeemed")
+    body = with_consent(client, admin, learner, inst_b, {"items": [{"jti": cred["jti"]}]})
+    response = client.post("/transfers", json=body, headers=inst_b["headers"])
+    refused = problem(response, 409, "already_redeemed")
+    assert "液压传动" in refused["detail"] and "ledger entry" not in refused["detail"]
 
 
 def test_reversed_credits_cannot_be_transferred(
@@ -167,10 +201,10 @@ def test_reversed_credits_cannot_be_transferred(
     learner, cred = issue_credential(client, admin, inst_a, titles=("气动技术",))
     deposit = _account(client, admin, learner["id"])["entries"][0]
     append_to_deposit(engine, learner["id"], deposit, -deposit["half_credits"], "reversal")
-    response = client.post(
-        "/transfers", json={"items": [{"jti": cred["jti"]}]}, headers=inst_b["headers"]
-    )
-    problem(response, 409, "insufficient_credits")
+    body = with_consent(client, admin, learner, inst_b, {"items": [{"jti": cred["jti"]}]})
+    response = client.post("/transfers", json=body, headers=inst_b["headers"])
+    refused = problem(response, 409, "insufficient_credits")
+    assert "气动技术" in refused["detail"] and "ledger entry" not in refused["detail"]
 
 
 def test_bad_requests(
@@ -179,15 +213,19 @@ def test_bad_requests(
     learner, cred = issue_credential(client, admin, inst_a, titles=("PLC编程",))
     _, other = issue_credential(client, admin, inst_a, titles=("传感器",))
     post = inst_b["headers"]
-    one = {"items": [{"jti": cred["jti"]}]}
-    problem(
-        client.post("/transfers", json={"items": [{"jti": "nope"}]}, headers=post), 404, "not_found"
-    )
-    both = {"items": [{"jti": cred["jti"]}, {"jti": other["jti"]}]}
-    problem(client.post("/transfers", json=both, headers=post), 422, "invalid_request")
-    far = {"items": [{"jti": cred["jti"], "position": 5}]}
-    problem(client.post("/transfers", json=far, headers=post), 422, "invalid_request")
-    problem(client.post("/transfers", json={"items": []}, headers=post), 422, "invalid_request")
+    one = with_consent(client, admin, learner, inst_b, {"items": [{"jti": cred["jti"]}]})
+    consent = {"application_id": one["application_id"]}
+    # Items outside the application: refused for consent, saying nothing of the credential.
+    nope = {"items": [{"jti": "nope"}], **consent}
+    problem(client.post("/transfers", json=nope, headers=post), 403, "consent_required")
+    both = {"items": [{"jti": cred["jti"]}, {"jti": other["jti"]}], **consent}
+    refused = problem(client.post("/transfers", json=both, headers=post), 403, "consent_required")
+    assert [e["jti"] for e in refused["errors"]] == [other["jti"]]
+    far = {"items": [{"jti": cred["jti"], "position": 5}], **consent}
+    far_refused = problem(client.post("/transfers", json=far, headers=post), 422, "invalid_request")
+    assert "PLC编程" in far_refused["detail"]
+    empty = {"items": [], **consent}
+    problem(client.post("/transfers", json=empty, headers=post), 422, "invalid_request")
     problem(client.post("/transfers", json=one, headers=admin), 403, "forbidden")
     problem(client.post("/transfers", json=one), 401, "unauthenticated")
     # After all those refusals the credits are still there to transfer.
@@ -232,7 +270,8 @@ def test_an_open_badge_and_a_qr_credential_of_one_achievement_count_once(
     )
     assert report.learner == {"name": learner["name"], "masked_id": learner["national_id_masked"]}
 
-    recorded = client.post("/transfers", json=report.request(), headers=inst_b["headers"])
+    body = with_consent(client, admin, learner, inst_b, report.request())
+    recorded = client.post("/transfers", json=body, headers=inst_b["headers"])
     assert recorded.status_code == 201, recorded.text
     assert len(recorded.json()["items"]) == 2
     assert _account(client, admin, learner["id"])["balance_half_credits"] == 0

@@ -58,10 +58,16 @@ def test_demo_transfer_story(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     app = create_app(settings)
     try:
         with TestClient(app) as client:
-            first = client.post("/transfers", json=report["request"], headers=university)
+            # Without the learner's consent the university records nothing.
+            refused = client.post("/transfers", json=report["request"], headers=university)
+            problem(refused, 403, "consent_required")
+            application = int((tmp_path / written["application_file"]).read_text("ascii"))
+            assert application == written["application_id"]
+            body = {**report["request"], "application_id": application}
+            first = client.post("/transfers", json=body, headers=university)
             assert first.status_code == 201, first.text
             assert first.json()["institution"] == "DEMO-U"
-            second = client.post("/transfers", json=report["request"], headers=university)
-            problem(second, 409, "already_transferred")
+            second = client.post("/transfers", json=body, headers=university)
+            problem(second, 409, "consent_used")
     finally:
         app.state.engine.dispose()

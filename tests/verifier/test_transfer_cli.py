@@ -13,6 +13,7 @@ import pytest
 from benchmarks.transfer import NOW, REVOKED_INDEX, Fixture, build
 from tests.verifier.test_transfer import EXAMPLE
 from verifier.cli import run
+from verifier.transfer import FINAL_OFFLINE
 
 AT = NOW.isoformat()
 
@@ -82,8 +83,15 @@ def test_table_output(files: dict[str, Path], capsys: pytest.CaptureFixture[str]
     assert run([*base(files), str(files["c0"]), str(files["dup"]), str(files["c1"])]) == 0
     out = capsys.readouterr().out
     assert "ACCEPT" in out and "REJECT" in out
-    assert "duplicate (= dup-jti#0)" in out
+    # Refusals name the course and the institution, and the file it repeats: no ids.
+    assert (
+        "“课程 0001 工业机器人” (示范学院 / Demo College): already counted — the same "
+        f"achievement 重复, as in {files['dup']}"
+    ) in out
+    assert "dup-jti" not in out
     assert "accepted 接受: 2.5 credits" in out
+    # Offline, the report says that it is not the final word.
+    assert out.rstrip().endswith(FINAL_OFFLINE)
 
 
 def test_an_invalid_credential_exits_1_and_the_rest_is_evaluated(
@@ -93,6 +101,10 @@ def test_an_invalid_credential_exits_1_and_the_rest_is_evaluated(
     code, data = run_json([*base(files), str(files["revoked"]), missing, str(files["c0"])], capsys)
     assert code == 1
     assert [d["reason"] for d in data["rejected"]] == ["revoked", "unreadable_input"]
+    assert data["rejected"][0]["message"].startswith(
+        f"{files['revoked']}: not valid 无效 (revoked)"
+    )
+    assert data["final"] == FINAL_OFFLINE and data["online"] is None
     assert data["invalid_credentials"] == [str(files["revoked"]), missing]
     assert data["totals"]["accepted_entries"] == 1
 
