@@ -63,6 +63,19 @@ from issuer.models.recognitions import (
     RecognitionPublic,
     RecognitionStatus,
 )
+from issuer.models.staff import (
+    STAFF_ROLES,
+    ConsoleSession,
+    OrgUnit,
+    OrgUnitCreate,
+    OrgUnitLevel,
+    OrgUnitPublic,
+    StaffAccount,
+    StaffCreate,
+    StaffCreated,
+    StaffPublic,
+    StaffRole,
+)
 from issuer.models.standards import ConversionStandard, StandardPublic, StandardStatus
 from issuer.models.transfers import (
     Transfer,
@@ -85,6 +98,7 @@ from issuer.models.views import (
 __all__ = [
     "ACHIEVEMENT_KINDS",
     "GENESIS_HASH",
+    "STAFF_ROLES",
     "Account",
     "Achievement",
     "AchievementKind",
@@ -93,6 +107,7 @@ __all__ = [
     "AuditEvent",
     "CommitteeCase",
     "CommitteeMember",
+    "ConsoleSession",
     "ConversionStandard",
     "CourseCreate",
     "CourseRecorded",
@@ -127,6 +142,10 @@ __all__ = [
     "OID4VCIIssuance",
     "OID4VCINonce",
     "OID4VCIOffer",
+    "OrgUnit",
+    "OrgUnitCreate",
+    "OrgUnitLevel",
+    "OrgUnitPublic",
     "Panel",
     "PanelMember",
     "Problem",
@@ -136,6 +155,11 @@ __all__ = [
     "Redemption",
     "RedemptionItem",
     "SigninThrottle",
+    "StaffAccount",
+    "StaffCreate",
+    "StaffCreated",
+    "StaffPublic",
+    "StaffRole",
     "StandardPublic",
     "StandardStatus",
     "StatusChangePublic",
