@@ -11,6 +11,7 @@ from issuer.api import auth as auth_api
 from issuer.api import committee as committee_api
 from issuer.api import credentials, institutions, learners, oid4vci, problems, public, verify_page
 from issuer.api import disputes as disputes_api
+from issuer.api import organisation as organisation_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
 from issuer.api import standard_credentials as standard_credentials_api
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(standard_credentials_api.router)
     app.include_router(status_api.router)
     app.include_router(portal_api.router)
+    app.include_router(organisation_api.router)
     app.include_router(portal_pages.router)
     app.include_router(portal_pages.home)
     for router in (console_signin.router, console_home.router, console_operator.router):

@@ -8,8 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from issuer.bank import ledger
-from issuer.core import national_id, security
-from issuer.core.errors import InstitutionExists, LearnerExists, NotFound
+from issuer.core import audit, national_id, security
+from issuer.core.errors import InstitutionExists, InvalidRequest, LearnerExists, NotFound
 from issuer.core.security import API_KEY_PREFIX, api_key_hash
 from issuer.core.settings import Settings
 from issuer.models import (
@@ -24,6 +24,7 @@ from issuer.models import (
     LearnerPublic,
     LedgerEntry,
     LedgerEntryPublic,
+    OrgUnit,
 )
 
 __all__ = [
@@ -36,11 +37,15 @@ __all__ = [
 ]
 
 
-def create_institution(session: Session, data: InstitutionCreate) -> InstitutionCreated:
-    """Register an institution and mint its API key (returned only here)."""
+def create_institution(
+    session: Session, data: InstitutionCreate, *, actor: str = "admin"
+) -> InstitutionCreated:
+    """Register an institution and mint its API key (returned only here); audited."""
     existing = session.exec(select(Institution).where(col(Institution.code) == data.code)).first()
     if existing is not None:
         raise InstitutionExists(f"institution {data.code} already exists")
+    if data.centre_id is not None and session.get(OrgUnit, data.centre_id) is None:
+        raise InvalidRequest(f"centre {data.centre_id} does not exist")
     api_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     institution = Institution.model_validate(data, update={"api_key_hash": api_key_hash(api_key)})
     session.add(institution)
@@ -48,6 +53,13 @@ def create_institution(session: Session, data: InstitutionCreate) -> Institution
         session.flush()
     except IntegrityError as exc:  # a concurrent request registered the same code
         raise InstitutionExists(f"institution {data.code} already exists") from exc
+    audit.record(
+        session,
+        actor=actor,
+        action="institution.created",
+        subject=f"institution:{data.code}",
+        payload=data.model_dump(),
+    )
     return InstitutionCreated.model_validate(institution, update={"api_key": api_key})
 
 

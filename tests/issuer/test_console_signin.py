@@ -155,7 +155,8 @@ def test_idle_session_goes_back_to_sign_in(
     response = browser.get("/console", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/console/sign-in?expired=1"
-    assert "会话已结束" in browser.get(response.headers["location"]).text
+    again = browser.get(response.headers["location"])
+    assert "会话已结束" in again.text and 'data-code="session_expired"' in again.text
 
 
 def test_sign_out_ends_the_session(browser: TestClient, operator: StaffMember) -> None:
