@@ -57,7 +57,13 @@ def _fits(browser: WebDriver, what: str) -> None:
     scroll, inner = browser.execute_script(
         "return [document.documentElement.scrollWidth, window.innerWidth];"
     )
-    assert scroll <= inner, f"{what} is {scroll}px wide at {inner}px"
+    wide = browser.execute_script(
+        "return [...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 0.5)"
+        ".slice(0, 3).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + "
+        "e.textContent.slice(0, 40));"
+    )
+    assert scroll <= inner, f"{what} is {scroll}px wide at {inner}px: {wide}"
 
 
 def _shot(browser: WebDriver, path: Path) -> None:
