@@ -144,11 +144,11 @@ def _count(
 ) -> None:
     # The throttle counts in a transaction of its own; the request's (which touched the
     # session row) commits first, so that on SQLite the two never wait for each other.
+    # A code counts against the account only: the address was counted at the password,
+    # and a success takes that one attempt back (see _finish).
     session.commit()
     redis = getattr(request.app.state, "redis", None)
-    signin.count_attempt(
-        engine, settings, signin.limits(settings, staff.login, _address(request)), redis
-    )
+    signin.count_attempt(engine, settings, signin.limits(settings, staff.login, None), redis)
 
 
 def _finish(

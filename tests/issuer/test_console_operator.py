@@ -156,13 +156,17 @@ def test_institution_key_is_shown_once_rotated_and_revoked(
         actions = [
             e.action
             for e in session.exec(
-                select(AuditEvent).where(col(AuditEvent.subject) == f"institution:{code}")
+                select(AuditEvent)
+                .where(col(AuditEvent.subject) == f"institution:{code}")
+                .order_by(col(AuditEvent.id))
             )
         ]
         actors = {
             e.actor
             for e in session.exec(
-                select(AuditEvent).where(col(AuditEvent.subject) == f"institution:{code}")
+                select(AuditEvent)
+                .where(col(AuditEvent.subject) == f"institution:{code}")
+                .order_by(col(AuditEvent.id))
             )
         }
     assert actions == ["institution.created", "institution.key_rotated", "institution.key_revoked"]

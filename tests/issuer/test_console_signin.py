@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
+from issuer.app import create_app
 from issuer.core.settings import Settings
 from issuer.models import AuditEvent, ConsoleSession, StaffAccount
 from tests.issuer.staff_factories import (
@@ -218,3 +219,25 @@ def test_reviewer_of_one_city_cannot_open_another(
     assert refused.status_code == 403
     assert 'data-code="out_of_scope"' in refused.text
     assert "console.refused.out_of_scope" in _actions(engine, f"/console/centres/{luoyang}")
+
+
+def test_password_guessing_is_throttled(
+    app: FastAPI, operator: StaffMember, engine: Engine, settings: Settings
+) -> None:
+    # Locks of a minute, so a slow machine cannot outwait the first one; a client address
+    # of its own, so the shared test client's address is not locked.
+    strict = create_app(settings.model_copy(update={"signin_lock_base_seconds": 60}))
+    try:
+        guesser = TestClient(strict, client=("10.20.30.40", 50000))
+        answers = [
+            password_step(guesser, operator, "guess").status_code  # type: ignore[attr-defined]
+            for _ in range(settings.signin_free_attempts + 1)
+        ]
+        assert answers[:-1] == [401] * settings.signin_free_attempts
+        assert answers[-1] == 429
+        locked = password_step(guesser, operator, operator.password)
+        assert locked.status_code == 429  # type: ignore[attr-defined]
+        assert 'data-code="too_many_attempts"' in locked.text  # type: ignore[attr-defined]
+    finally:
+        strict.state.engine.dispose()
+    assert "signin.locked" in _actions(engine, f"staff:{operator.login}")
