@@ -9,7 +9,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
-from issuer.models.input import RequestSQLModel
+from issuer.models.input import INT4_MAX, RequestSQLModel
 
 __all__ = [
     "Institution",
@@ -36,7 +36,9 @@ class InstitutionBase(SQLModel):
     kind: InstitutionKind = Field(sa_type=String(32))
     # The certification centre the institution is attached to (NULL for rows older than
     # the organisation tree, until the operator attaches them).
-    centre_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True)
+    centre_id: int | None = Field(
+        default=None, foreign_key="org_unit.id", index=True, ge=1, le=INT4_MAX
+    )
 
 
 class InstitutionCreate(InstitutionBase, RequestSQLModel):

@@ -15,7 +15,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
-from issuer.models.input import RequestSQLModel
+from issuer.models.input import INT4_MAX, RequestSQLModel
 
 __all__ = [
     "STAFF_ROLES",
@@ -44,7 +44,9 @@ class OrgUnitBase(SQLModel):
     name_zh: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
     level: OrgUnitLevel = Field(sa_type=String(16))
-    parent_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True)
+    parent_id: int | None = Field(
+        default=None, foreign_key="org_unit.id", index=True, ge=1, le=INT4_MAX
+    )
 
 
 class OrgUnitCreate(OrgUnitBase, RequestSQLModel):
@@ -69,8 +71,12 @@ class StaffBase(SQLModel):
     login: str = Field(min_length=3, max_length=64, regex=r"^[a-z0-9][a-z0-9._-]*$")
     name: str = Field(min_length=1, max_length=100)
     role: StaffRole = Field(sa_type=String(16))
-    centre_id: int | None = Field(default=None, foreign_key="org_unit.id", index=True)
-    institution_id: int | None = Field(default=None, foreign_key="institution.id", index=True)
+    centre_id: int | None = Field(
+        default=None, foreign_key="org_unit.id", index=True, ge=1, le=INT4_MAX
+    )
+    institution_id: int | None = Field(
+        default=None, foreign_key="institution.id", index=True, ge=1, le=INT4_MAX
+    )
 
 
 class StaffCreate(StaffBase, RequestSQLModel):

@@ -279,3 +279,26 @@ def test_a_reviewer_sees_an_institution_of_their_centre_only(
         with pytest.raises(OutOfScope):
             ensure_in_scope(session, staff, centre_id=luoyang)
         session.rollback()
+
+
+def test_a_huge_id_in_a_console_path_is_invalid_not_a_crash(
+    operator_browser: tuple[TestClient, StaffMember],
+) -> None:
+    browser, _ = operator_browser
+    huge = 2**63
+    assert browser.get(f"/console/centres/{huge}").status_code == 422
+    refused = _post(browser, "/console/staff", f"/console/staff/{huge}/deactivate", {})
+    assert refused.status_code == 422
+    unit = _post(
+        browser,
+        "/console/organisation",
+        "/console/organisation",
+        {
+            "level": "sub_centre",
+            "parent_id": str(huge),
+            "code": "HUGE",
+            "name_zh": "大",
+            "name_en": "Huge",
+        },
+    )
+    assert unit.status_code == 422 and 'data-code="invalid_request"' in unit.text
