@@ -25,6 +25,7 @@ from issuer.api import (
 )
 from issuer.api import data_integrity as data_integrity_api
 from issuer.api import disputes as disputes_api
+from issuer.api import organisation as organisation_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
 from issuer.api import self_service as self_service_api
@@ -37,6 +38,9 @@ from issuer.api import transfers as transfers_api
 from issuer.api.headers import SecurityHeaders
 from issuer.api.input_guard import InputGuard
 from issuer.api.retry import RetryMiddleware
+from issuer.console import home_pages as console_home
+from issuer.console import operator_pages as console_operator
+from issuer.console import signin_pages as console_signin
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
@@ -138,10 +142,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(status_api.router)
     app.include_router(data_integrity_api.router)
     app.include_router(portal_api.router)
+    app.include_router(organisation_api.router)
     app.include_router(portal_pages.router)
     app.include_router(portal_self_service.router)
     app.include_router(portal_transfers.router)
     app.include_router(portal_pages.home)
+    for router in (console_signin.router, console_home.router, console_operator.router):
+        app.include_router(router)
     return app
 
 

@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from issuer.bank import ledger
 from issuer.core import audit, national_id, security
-from issuer.core.errors import InstitutionExists, LearnerExists, NotFound
+from issuer.core.errors import InstitutionExists, InvalidRequest, LearnerExists, NotFound
 from issuer.core.security import API_KEY_PREFIX, api_key_hash
 from issuer.core.settings import Settings
 from issuer.models import (
@@ -25,6 +25,7 @@ from issuer.models import (
     LearnerPublic,
     LedgerEntry,
     LedgerEntryPublic,
+    OrgUnit,
 )
 
 __all__ = [
@@ -44,6 +45,8 @@ def create_institution(
     existing = session.exec(select(Institution).where(col(Institution.code) == data.code)).first()
     if existing is not None:
         raise InstitutionExists(f"institution {data.code} already exists")
+    if data.centre_id is not None and session.get(OrgUnit, data.centre_id) is None:
+        raise InvalidRequest(f"centre {data.centre_id} does not exist")
     api_key = API_KEY_PREFIX + secrets.token_urlsafe(32)
     institution = Institution.model_validate(data, update={"api_key_hash": api_key_hash(api_key)})
     session.add(institution)

@@ -8,6 +8,7 @@
     creditbank seed-demo
     creditbank ledger verify [--json]
     creditbank import achievements FILE.csv --institution CODE
+    creditbank staff create --role ROLE --login LOGIN [--centre CODE | --institution CODE]
 
 Exit status: 0 success, 1 the operation was refused, 2 bad usage or configuration.
 Settings come from ``CREDITBANK_*`` variables; all state lives under ``CREDITBANK_HOME``.
@@ -20,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from issuer.cli import _commands, _import, _keys, _ledger
+from issuer.cli import _commands, _import, _keys, _ledger, _staff
 from verifier.usage import UsageParser
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     _keys.add_parser(sub)
     _ledger.add_parser(sub)
     _import.add_parser(sub)
+    _staff.add_parser(sub)
     return parser
 
 

@@ -36,6 +36,7 @@ from issuer.credentials.qr_image import render_png
 from issuer.credentials.trust import build_trust_bundle
 from issuer.demo import achievements, committee, transfers
 from issuer.demo.credentials import write_demo_credentials
+from issuer.demo.staff import DEMO_STAFF_PASSWORD, seed_staff
 from issuer.demo.story import (
     DEMO_COURSES,
     DEMO_INSTITUTION,
@@ -210,6 +211,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         "[3/4] certificate-1.pdf, credentials 2 and 3, a university transfer policy and the "
         "learner's transfer application to it written"
     )
+    _seed_staff(settings)
     export_trust(settings, out / "trust-bundle.json", out / "trust-anchor.jwk")
     _write_json(out / "jwks.json", published_jwks(open_keystore(settings), settings))
     written = sorted(p.name for p in out.iterdir() if p.is_file() and p.suffix != ".db")
@@ -275,6 +277,32 @@ def _demo_present(settings: Settings) -> bool:
         engine.dispose()
 
 
+def _seed_staff(settings: Settings) -> None:
+    """The demo organisation and staff, with their (demo only) sign-in secrets printed."""
+    engine = open_database(settings)
+    try:
+        staff = seed_staff(engine, settings)
+    finally:
+        engine.dispose()
+    _write_json(
+        settings.home / "demo-staff.json",
+        {
+            "note": "development demo data; never use these credentials in production",
+            "password": DEMO_STAFF_PASSWORD,
+            "staff": staff,
+        },
+    )
+    print(
+        f"demo staff (demo only; password {DEMO_STAFF_PASSWORD}, "
+        "TOTP secrets for an authenticator app):"
+    )
+    for member in staff:
+        where = member["centre"] or member["institution"] or "all"
+        print(
+            f"  {member['login']:<12} {member['role']:<9} {where:<7} TOTP {member['totp_secret']}"
+        )
+
+
 def _save_demo(settings: Settings, result: DemoResult) -> Path:
     path = settings.home / "demo.json"
     _write_json(
@@ -308,6 +336,7 @@ def cmd_seed_demo(args: argparse.Namespace) -> int:
     (settings.home / "demo-credential.png").write_bytes(render_png(result.credential["qr_text"]))
     print(f"demo data seeded: learner {result.learner_id}, credential {result.credential['jti']}")
     print(f"demo institution API key and credential saved in {path}")
+    _seed_staff(settings)
     return 0
 
 
@@ -372,6 +401,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
             f"password {DEMO_PASSWORD})"
         )
         print(f"  verify page     {info['qr_text']}")
+        if (settings.home / "demo-staff.json").exists():
+            print(
+                f"  staff console   {base}/console/sign-in  (demo logins, password and TOTP "
+                f"secrets in {settings.home / 'demo-staff.json'}; demo only)"
+            )
         print(f"  demo QR (PNG)   {settings.home / 'demo-credential.png'}")
         if (settings.home / "offer.txt").exists():
             print(f"  wallet offer    {settings.home / 'offer.txt'} (PIN in offer-pin.txt)")

@@ -19,17 +19,23 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── InvalidFilter           422 invalid_filter
     │   └── NotAUniversity          422 not_a_university
     ├── Unauthenticated             401 unauthenticated
+    │   ├── TotpInvalid             401 totp_invalid
+    │   └── SessionExpired          401 session_expired
     ├── Forbidden                   403 forbidden
     │   ├── WrongPassword           403 wrong_password
     │   ├── CaseRequired            403 case_required
     │   ├── NotOnPanel              403 not_on_panel
-    │   └── ConsentRequired         403 consent_required
+    │   ├── ConsentRequired         403 consent_required
+    │   ├── CsrfFailed              403 csrf_failed
+    │   └── OutOfScope              403 out_of_scope
     ├── NotFound                    404 not_found
     │   └── UnknownKeyId            404 unknown_key_id
     ├── MethodNotAllowed            405 method_not_allowed
     ├── PayloadTooLarge             413 payload_too_large
     ├── Conflict                    409 conflict
     │   ├── InstitutionExists       409 institution_exists
+    │   ├── OrgUnitExists           409 org_unit_exists
+    │   ├── StaffExists             409 staff_exists
     │   ├── LearnerExists           409 learner_exists
     │   ├── AchievementExists       409 achievement_exists
     │   ├── ConflictOfInterest      409 conflict_of_interest
@@ -80,6 +86,7 @@ __all__ = [
     "CredentialRevoked",
     "CredentialSuspended",
     "CreditBankError",
+    "CsrfFailed",
     "DataDirectoryMissing",
     "DatabaseBusy",
     "DatabaseNotMigrated",
@@ -103,13 +110,18 @@ __all__ = [
     "NotFound",
     "NotOnPanel",
     "NotRecognised",
+    "OrgUnitExists",
+    "OutOfScope",
     "PayloadTooLarge",
     "PrivacyNotAccepted",
     "RecognitionDecided",
     "RequestInProgress",
     "ResetCodeInvalid",
+    "SessionExpired",
+    "StaffExists",
     "StandardState",
     "TooManyAttempts",
+    "TotpInvalid",
     "Unauthenticated",
     "UnknownKeyId",
     "WeakPassword",
@@ -469,3 +481,41 @@ class WrongPassword(Forbidden):
 
     code = "wrong_password"
     title = "Wrong password"
+
+
+class TotpInvalid(Unauthenticated):
+    """A TOTP code that is wrong, expired (older than one 30 s step) or already used."""
+
+    code = "totp_invalid"
+    title = "Invalid or expired code"
+
+
+class SessionExpired(Unauthenticated):
+    """A console session past its idle timeout or its absolute lifetime."""
+
+    code = "session_expired"
+    title = "Session expired"
+
+
+class CsrfFailed(Forbidden):
+    """A form post without the CSRF token of the page it came from, or with another one."""
+
+    code = "csrf_failed"
+    title = "Form token missing or wrong"
+
+
+class OutOfScope(Forbidden):
+    """A staff member reached for a centre or institution outside their own scope."""
+
+    code = "out_of_scope"
+    title = "Outside your scope"
+
+
+class OrgUnitExists(Conflict):
+    code = "org_unit_exists"
+    title = "Organisation unit exists"
+
+
+class StaffExists(Conflict):
+    code = "staff_exists"
+    title = "Staff account exists"

@@ -35,6 +35,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "api_key_hash",
     "authenticate",
+    "check_password",
     "hash_password",
     "issue_token",
     "learner_from_token",
@@ -65,6 +66,18 @@ def api_key_hash(api_key: str) -> str:
 def hash_password(password: str) -> str:
     """The argon2id hash of ``password``."""
     return _hasher.hash(password)
+
+
+def check_password(stored: str | None, password: str) -> tuple[bool, bool]:
+    """Whether ``password`` matches the argon2id hash ``stored``, and whether that hash should
+    be remade with today's settings. ``stored=None`` costs as much as a wrong password."""
+    try:
+        _hasher.verify(stored or _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False, False
+    if stored is None:
+        return False, False
+    return True, _hasher.check_needs_rehash(stored)
 
 
 def set_password(session: Session, learner: Learner, password: str) -> None:

@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     # HMAC key of learner bearer tokens (CREDITBANK_SESSION_KEY).
     session_key: SecretStr = SecretStr(DEV_SECRETS["session_key"])
     learner_token_minutes: int = 30
+    #: Console (staff) sessions end after this many minutes without a request, and in any
+    #: case this many hours after sign-in; a password without its TOTP code waits at most
+    #: ``staff_code_minutes``.
+    staff_idle_minutes: float = 30
+    staff_session_hours: float = 12
+    staff_code_minutes: float = 5
     # Disputes: a learner files within this many days of a decision; the panel decides
     # within the deadline.
     dispute_window_days: int = 30

@@ -94,6 +94,19 @@ from issuer.models.recognitions import (
     RecognitionPublic,
     RecognitionStatus,
 )
+from issuer.models.staff import (
+    STAFF_ROLES,
+    ConsoleSession,
+    OrgUnit,
+    OrgUnitCreate,
+    OrgUnitLevel,
+    OrgUnitPublic,
+    StaffAccount,
+    StaffCreate,
+    StaffCreated,
+    StaffPublic,
+    StaffRole,
+)
 from issuer.models.standards import ConversionStandard, StandardPublic, StandardStatus
 from issuer.models.transfers import (
     Transfer,
@@ -116,6 +129,7 @@ from issuer.models.views import (
 __all__ = [
     "ACHIEVEMENT_KINDS",
     "GENESIS_HASH",
+    "STAFF_ROLES",
     "Account",
     "Achievement",
     "AchievementKind",
@@ -126,6 +140,7 @@ __all__ = [
     "CapUsage",
     "CommitteeCase",
     "CommitteeMember",
+    "ConsoleSession",
     "ConversionStandard",
     "CourseCreate",
     "CourseRecorded",
@@ -169,6 +184,10 @@ __all__ = [
     "OID4VCIIssuance",
     "OID4VCINonce",
     "OID4VCIOffer",
+    "OrgUnit",
+    "OrgUnitCreate",
+    "OrgUnitLevel",
+    "OrgUnitPublic",
     "Panel",
     "PanelMember",
     "PasswordChange",
@@ -183,6 +202,11 @@ __all__ = [
     "RedemptionItem",
     "ResetCodeIssued",
     "SigninThrottle",
+    "StaffAccount",
+    "StaffCreate",
+    "StaffCreated",
+    "StaffPublic",
+    "StaffRole",
     "StandardPublic",
     "StandardStatus",
     "StatusChangePublic",

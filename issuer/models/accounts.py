@@ -9,7 +9,7 @@ from sqlalchemy import String
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
-from issuer.models.input import RequestSQLModel
+from issuer.models.input import INT4_MAX, RequestSQLModel
 
 __all__ = [
     "TRANSFER_KINDS",
@@ -42,6 +42,11 @@ class InstitutionBase(SQLModel):
     name_zh: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
     kind: InstitutionKind = Field(sa_type=String(32))
+    # The certification centre the institution is attached to (NULL for rows older than
+    # the organisation tree, until the operator attaches them).
+    centre_id: int | None = Field(
+        default=None, foreign_key="org_unit.id", index=True, ge=1, le=INT4_MAX
+    )
 
 
 class InstitutionCreate(InstitutionBase, RequestSQLModel):
@@ -53,11 +58,15 @@ class Institution(InstitutionBase, table=True):
     # SHA-256 hex of the API key; the key itself is shown once and never stored.
     api_key_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the operator revoked the API key (its hash is then replaced by one of a key
+    # nobody knows); NULL while a key is valid.
+    key_revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class InstitutionPublic(InstitutionBase):
     id: int
     created_at: datetime
+    key_revoked_at: datetime | None = None
 
 
 class InstitutionCreated(InstitutionPublic):

@@ -1,7 +1,7 @@
 """Readable audit events and the standards lifecycle of the back office.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 
 ``audit_event`` gains readable fields beside its payload hash — ``summary``, ``reason``,
 ``case_ref`` and a small ``details`` JSON (never personal data in clear) — and indexes on
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0011"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
