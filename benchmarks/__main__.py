@@ -37,6 +37,7 @@ BENCHMARKS = (
     "sqlite_writes",
     "imports",
     "account_view",
+    "storage",
     "workers",
     "back_office",
 )

@@ -427,10 +427,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level="info",
+        # The supervisor kills a worker that does not answer its health check in time and
+        # starts another, dropping the requests in flight. uvicorn's 5 s is shorter than a
+        # busy machine's scheduling stalls (seen under load: workers killed mid-burst), so
+        # only a worker silent for 30 s is taken for hung.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
     # What uvicorn.run does for workers > 1, with the socket of _NoDelayConfig.
     Multiprocess(config, sockets=[config.bind_socket()]).run()
     return 0
+
+
+#: How long a worker may leave the supervisor's health check unanswered before it is
+#: taken for hung, killed and replaced.
+WORKER_HEALTHCHECK_SECONDS = 30
 
 
 class _NoDelayConfig(Config):
