@@ -28,6 +28,7 @@ __all__ = [
     "entry_hash",
     "lock_account",
     "page",
+    "seqs",
     "totals",
     "verify_chain",
 ]
@@ -197,6 +198,16 @@ def totals(session: Session, learner_id: int) -> dict[str, dict[str, int]]:
     for domain, kind, half in session.exec(statement):
         result.setdefault(domain, {})[kind] = int(half)
     return result
+
+
+def seqs(session: Session, entry_ids: list[int]) -> dict[int, int]:
+    """The account numbering (``seq``) of the entries ``entry_ids``: ``{id: seq}``."""
+    if not entry_ids:
+        return {}
+    statement = select(col(LedgerEntry.id), col(LedgerEntry.seq)).where(
+        col(LedgerEntry.id).in_(entry_ids)
+    )
+    return {entry_id: seq for entry_id, seq in session.exec(statement) if entry_id is not None}
 
 
 def page(session: Session, learner_id: int, query: EntryQuery) -> list[LedgerEntry]:

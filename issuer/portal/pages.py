@@ -19,7 +19,7 @@ from sqlmodel import Session, col, select
 
 from issuer.api import signin
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.bank import accounts, qualifications, transfer_view
+from issuer.bank import accounts, ledger, qualifications, transfer_view
 from issuer.committee import disputes
 from issuer.core import i18n, labels
 from issuer.core.errors import CreditBankError, NotFound, TooManyAttempts, Unauthenticated
@@ -29,6 +29,7 @@ from issuer.credentials import certificate, issuance
 from issuer.credentials.oid4vci import offers
 from issuer.credentials.qr_image import render_png
 from issuer.models import Credential, CredentialOfferCreate, Learner
+from issuer.models.input import INT4_MAX
 from issuer.portal import _session
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -89,6 +90,8 @@ _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+#: Ledger entries on one page of the account overview.
+ENTRIES_PER_PAGE = 50
 #: Credential formats downloadable as their token (a JWT file).
 TOKEN_FORMATS = frozenset({"ob3+jwt", "clr+jwt"})
 #: Formats downloadable as a JSON-LD file (the credential with its Data Integrity proof).
@@ -230,6 +233,7 @@ def account_page(
     session: SessionDep,
     settings: SettingsDep,
     pathway: Annotated[str | None, Query(max_length=64)] = None,
+    after: Annotated[int, Query(ge=0, le=INT4_MAX)] = 0,
 ) -> Response:
     learner = _session.current_learner(request, session, settings)
     if learner is None or learner.id is None:
@@ -241,14 +245,18 @@ def account_page(
     if progress is not None and progress.required_credits > 0:
         percent = min(100, int(100 * progress.counted_credits / progress.required_credits))
     items, _total = disputes.list_disputes(session, learner_id=learner.id, limit=100, offset=0)
-    account = accounts.account_view(session, learner.id)
+    # The balances cover every entry; the entries are listed a page at a time.
+    account = accounts.account_view(
+        session, learner.id, ledger.EntryQuery(limit=ENTRIES_PER_PAGE, after=after)
+    )
     return _page(
         request,
         settings,
         "account.html",
         learner=learner,
         account=account,
-        entry_seq={entry.id: entry.seq for entry in account.entries},
+        after=after,
+        entry_seq=ledger.seqs(session, [d.ledger_entry_id for d in items]),
         pathways=paths,
         progress=progress,
         percent=percent,
