@@ -9,7 +9,6 @@ One run, as the issue asks: the figures move with the load of the shared machine
 
 from __future__ import annotations
 
-import os
 import statistics
 import tempfile
 import threading
@@ -20,27 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx2
-from sqlalchemy import create_engine, text
 
+from benchmarks._postgres import server_url
 from tests.concurrency.server import Server, running_server
 from tests.issuer.factories import new_national_id
 
 CONCURRENCY = 32
 PER_CLIENT = 15
-
-
-def _pg_url() -> str | None:
-    url = os.environ.get("CREDITBANK_BENCH_PG_URL")
-    if not url:
-        return None
-    try:
-        engine = create_engine(url)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception:  # no server: the benchmark runs on SQLite
-        return None
-    return url
 
 
 def load(
@@ -113,7 +98,7 @@ def open_accounts(
 
 
 def run() -> dict[str, Any]:
-    pg = _pg_url()
+    pg = server_url()
     backend = "postgresql" if pg else "sqlite"
     with (
         tempfile.TemporaryDirectory() as tmp,

@@ -12,18 +12,15 @@ holds), and the peak memory of importing 10k and 100k rows (target ratio ≤ 1.5
 from __future__ import annotations
 
 import json
-import os
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from benchmarks._postgres import server_url, temporary_database
 
 ROWS = 10_000
 RATIO_TARGET = 1.5
@@ -89,53 +86,31 @@ def _worker(url: str, rows: int, accounts: int) -> dict[str, Any]:
     }
 
 
-def _pg_server() -> str | None:
-    url = os.environ.get("CREDITBANK_BENCH_PG_URL")
-    if not url:
-        return None
-    try:
-        engine = create_engine(url)
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception:  # no server: SQLite only
-        return None
-    return url
+def _import_in_a_process(url: str, rows: int, accounts: int) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.imports", url, str(rows), str(accounts)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return figures
 
 
 def _measure(backend: str, rows: int, accounts: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        admin = None
-        if backend == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        else:
-            server = _pg_server()
-            assert server is not None
-            name = f"creditbank_bench_{uuid.uuid4().hex[:10]}"
-            admin = create_engine(server, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(server).set(database=name).render_as_string(hide_password=False)
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "benchmarks.imports", url, str(rows), str(accounts)],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-        finally:
-            if admin is not None:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
-    figures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return figures
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as tmp:
+            return _import_in_a_process(f"sqlite:///{Path(tmp) / 'bench.db'}", rows, accounts)
+    server = server_url()
+    assert server is not None
+    with temporary_database(server) as url:
+        return _import_in_a_process(url, rows, accounts)
 
 
 def run() -> dict[str, Any]:
     results: dict[str, Any] = {"imports_rows": ROWS}
     small: dict[str, Any] = {}
-    backends = ["sqlite"] + (["postgresql"] if _pg_server() else [])
+    backends = ["sqlite"] + (["postgresql"] if server_url() else [])
     for backend in backends:
         one = _measure(backend, ROWS, 1)
         spread = _measure(backend, ROWS, ROWS)

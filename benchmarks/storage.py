@@ -14,15 +14,13 @@ docs/operations.md extrapolates from these figures.
 from __future__ import annotations
 
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from benchmarks.http_deposits import _pg_url
+from benchmarks._postgres import server_url, temporary_database
 from issuer.app import create_app
 from issuer.core import migrate
 from issuer.core.settings import Settings
@@ -49,15 +47,10 @@ def _size(url: str) -> int:
 
 
 def run() -> dict[str, Any]:
-    server = _pg_url()
+    server = server_url()
     if server is None:
         return {"storage_skipped": "no PostgreSQL server (CREDITBANK_BENCH_PG_URL)"}
-    name = f"creditbank_bench_{uuid.uuid4().hex[:10]}"
-    admin_engine = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin_engine.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
+    with temporary_database(server) as url:
         migrate.upgrade(url)
         with tempfile.TemporaryDirectory() as tmp:
             settings = Settings(
@@ -95,10 +88,6 @@ def run() -> dict[str, Any]:
                     assert response.status_code == 201, response.text
                 issued = _size(url)
             app.state.engine.dispose()
-    finally:
-        with admin_engine.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin_engine.dispose()
     achievements = LEARNERS * COURSES
     return {
         "storage_achievements": achievements,
