@@ -119,6 +119,11 @@ def run() -> dict[str, Any]:
         results[f"imports_{backend}_one_to_spread_time_ratio"] = round(
             one["seconds"] / spread["seconds"], 2
         )
+        # CPU time of the importing process: what the rows cost, whatever else the shared
+        # machine was running at the time.
+        results[f"imports_{backend}_one_to_spread_cpu_ratio"] = round(
+            one["cpu_seconds"] / spread["cpu_seconds"], 2
+        )
         if backend == "sqlite":
             small = spread  # the memory of 10k rows, beside 100k rows below
     results["imports_ratio_target"] = RATIO_TARGET
