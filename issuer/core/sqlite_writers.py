@@ -37,17 +37,24 @@ def queue_writers(engine: Engine, database: str) -> None:
     @event.listens_for(engine, "before_cursor_execute")
     def _before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         info = conn.connection.info
-        if _FD in info or threading.get_ident() in _holders:
+        # Decided once per transaction, at its first write: a connection that wrote without
+        # the queue's lock never waits for it later, when it may hold SQLite's own write
+        # lock that the queue's holder is waiting for (which would stall both until
+        # SQLite's busy timeout).
+        if _FD in info or not statement.lstrip()[:7].lower().startswith(_WRITES):
             return
-        if statement.lstrip()[:7].lower().startswith(_WRITES):
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            info[_FD] = (fd, threading.get_ident())
-            _holders.add(threading.get_ident())
+        thread = threading.get_ident()
+        if thread in _holders:
+            info[_FD] = (None, thread)
+            return
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        info[_FD] = (fd, thread)
+        _holders.add(thread)
 
     def _release(record: Any) -> None:
         held = record.info.pop(_FD, None)
-        if held is not None:
+        if held is not None and held[0] is not None:
             fd, thread = held
             os.close(fd)  # closing the descriptor releases its flock
             _holders.discard(thread)
