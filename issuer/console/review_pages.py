@@ -19,6 +19,7 @@ from issuer.bank import ledger
 from issuer.committee import review_queue
 from issuer.console.auth import CurrentStaff, StaffFormDep, require_staff
 from issuer.console.render import ConsoleRoute, page
+from issuer.core import labels
 from issuer.core.i18n import N_
 from issuer.models.input import RowId
 from issuer.portal.pages import translate
@@ -32,10 +33,7 @@ _DONE = {
     "rejected": N_("Rejected: the learner sees your reason."),
     "more_material": N_("The learner has been asked for more material."),
 }
-STATUS_NAMES = {
-    "pending_review": N_("Awaiting review"),
-    "more_material": N_("More material requested"),
-}
+STATUS_NAMES = labels.RECOGNITION_STATUSES
 #: The evidence fields of each kind of achievement, named for the reader.
 EVIDENCE_NAMES = {
     "occupation_name": N_("Occupation"),

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from issuer.bank import ledger
 from issuer.conversion.engine import Decision, Facts, History
@@ -26,6 +26,7 @@ __all__ = [
     "approve",
     "create",
     "get",
+    "held_for",
     "history",
     "needs_review",
     "reject",
@@ -46,6 +47,21 @@ def get(session: Session, recognition_id: int) -> Recognition:
     if row is None:
         raise NotFound(f"recognition {recognition_id} does not exist")
     return row
+
+
+def held_for(session: Session, learner_id: int, *, limit: int = 50) -> list[Recognition]:
+    """The learner's recognitions that were held for review (open or decided), newest first."""
+    statement = (
+        select(Recognition)
+        .where(
+            col(Recognition.learner_id) == learner_id,
+            # Decided by the engine at once: never held (and shown in the entries already).
+            or_(col(Recognition.decided_by).is_(None), col(Recognition.decided_by) != "engine"),
+        )
+        .order_by(col(Recognition.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(statement))
 
 
 def _cap_keys(kind: str, year: int, source: str) -> tuple[tuple[str, str], ...]:

@@ -62,7 +62,9 @@ def _reviewer(
     return browser, member
 
 
-def _held(client: TestClient, inst: dict[str, Any], kind: str = "vocational_cert") -> dict[str, Any]:
+def _held(
+    client: TestClient, inst: dict[str, Any], kind: str = "vocational_cert"
+) -> dict[str, Any]:
     """A learner and their recognition held for review (24 half-credits, or work experience)."""
     learner = create_learner(client, inst["headers"])
     n = next(_serial)
@@ -281,3 +283,35 @@ def test_registrar_cannot_open_the_queue(
     sign_in(browser, member)
     page = browser.get("/console/review")
     assert page.status_code == 403 and 'data-code="forbidden"' in page.text
+
+
+def test_the_learner_sees_the_request_for_material_in_the_portal(
+    app: FastAPI,
+    engine: Engine,
+    settings: Settings,
+    client: TestClient,
+    admin: dict[str, str],
+    centres: tuple[int, int],
+    zhengzhou_school: dict[str, Any],
+) -> None:
+    held = _held(client, zhengzhou_school)
+    rid = held["recognition"]["id"]
+    browser, _ = _reviewer(app, engine, settings, centres[0])
+    _post(browser, rid, "more-material", reason="请补充证书扫描件")
+    learner_id = held["learner"]["id"]
+    password = "correct horse battery staple"
+    response = client.put(
+        f"/learners/{learner_id}/password", json={"password": password}, headers=admin
+    )
+    assert response.status_code == 204, response.text
+    portal = TestClient(app)
+    page = portal.get("/portal/sign-in")
+    signed = portal.post(
+        "/portal/sign-in",
+        data={"csrf": csrf_of(page.text), "learner_id": str(learner_id), "password": password},
+        follow_redirects=True,
+    )
+    assert signed.status_code == 200, signed.text
+    account = portal.get("/portal/account").text
+    assert f'id="review-{rid}"' in account
+    assert "请补充证书扫描件" in account and "需补充材料" in account
