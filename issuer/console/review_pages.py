@@ -37,6 +37,9 @@ STATUS_NAMES = labels.RECOGNITION_STATUSES
 #: The evidence fields of each kind of achievement, named for the reader.
 EVIDENCE_NAMES = {
     "occupation_name": N_("Occupation"),
+    "occupation_code": N_("Occupation code"),
+    "certificate_name": N_("Certificate"),
+    "organiser": N_("Organiser"),
     "months": N_("Months"),
     "employer": N_("Employer"),
     "attestation": N_("Attestation"),
@@ -93,6 +96,8 @@ def review_item_page(
         it=found,
         evidence=evidence,
         entries=entries,
+        kind_word=lambda k: translate(request, labels.ACHIEVEMENT_KINDS.get(k, k)),
+        entry_word=lambda k: translate(request, labels.ENTRY_KINDS.get(k, k)),
         status_name=lambda s: translate(request, STATUS_NAMES.get(s, s)),
     )
 
