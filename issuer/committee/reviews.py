@@ -182,7 +182,8 @@ def open_pending_reviews(
     import). A recognition held for review that :func:`needs_committee` — every
     work-experience claim — goes to the newest review panel at once; the others (above
     ``Settings.review_threshold_half_credits``) wait in their centre's review queue.
-    While no review panel has been formed, recognitions stay ``pending_review`` and their cases are opened by a later call or by the operator
+    While no review panel has been formed, recognitions stay ``pending_review`` and their
+    cases are opened by a later call or by the operator
     (``POST /committee/recognitions/{id}/review``). Decisions of zero credits, including
     ``no-rule`` ones, are final without the committee: the learner may dispute them.
     """

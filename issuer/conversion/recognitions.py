@@ -5,7 +5,8 @@ claim, waits in ``pending_review`` and deposits nothing until :func:`approve` (t
 committee's quality review calls it, or a reviewer in the console) or :func:`reject`; a
 reviewer may first ask the learner for more material (:func:`request_material`, status
 ``more_material``, still counted against the caps and still open). Other decisions are
-recognised and deposited at once; a decision of zero credits is recorded as recognised with no ledger entry.
+recognised and deposited at once; a decision of zero credits is recorded as recognised
+with no ledger entry.
 """
 
 from __future__ import annotations
