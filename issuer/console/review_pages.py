@@ -73,7 +73,7 @@ def review_queue_page(
         csrf=current.csrf,
         items=items,
         notice=translate(request, _DONE[done]) if done in _DONE else "",
-        status_name=lambda s: translate(request, STATUS_NAMES.get(s, s)),
+        status_name=lambda s: translate(request, STATUS_NAMES.get(s) or s),
     )
 
 
@@ -84,7 +84,7 @@ def review_item_page(
     found = review_queue.item(session, current.scope, recognition_id)
     entries = ledger.entries(session, found.recognition.learner_id)
     evidence = [
-        (translate(request, EVIDENCE_NAMES.get(key, key)), value)
+        (translate(request, EVIDENCE_NAMES.get(key) or key), value)
         for key, value in sorted(found.achievement.evidence.items())
         if not isinstance(value, dict | list)
     ]
@@ -96,9 +96,9 @@ def review_item_page(
         it=found,
         evidence=evidence,
         entries=entries,
-        kind_word=lambda k: translate(request, labels.ACHIEVEMENT_KINDS.get(k, k)),
-        entry_word=lambda k: translate(request, labels.ENTRY_KINDS.get(k, k)),
-        status_name=lambda s: translate(request, STATUS_NAMES.get(s, s)),
+        kind_word=lambda k: translate(request, labels.ACHIEVEMENT_KINDS.get(k) or k),
+        entry_word=lambda k: translate(request, labels.ENTRY_KINDS.get(k) or k),
+        status_name=lambda s: translate(request, STATUS_NAMES.get(s) or s),
     )
 
 
