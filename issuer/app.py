@@ -40,6 +40,7 @@ from issuer.api.input_guard import InputGuard
 from issuer.api.retry import RetryMiddleware
 from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
+from issuer.console import committee_pages as console_committee
 from issuer.console import review_pages as console_review
 from issuer.console import signin_pages as console_signin
 from issuer.core.db import make_engine, require_migrated
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (console_signin.router, console_home.router, console_operator.router):
         app.include_router(router)
     app.include_router(console_review.router)
+    app.include_router(console_committee.router)
     return app
 
 

@@ -191,14 +191,14 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /console/staff": OWN,
     "POST /console/staff/{staff_id}/deactivate": OWN,
     "POST /console/staff/{staff_id}/reset-totp": OWN,
-    **dict.fromkeys(
-        (f"{m} /console/review{p}" for m, p in (("GET", ""), ("GET", "/{recognition_id}"))),
-        OWN,
-    ),
-    **{
-        f"POST /console/review/{{recognition_id}}/{a}": OWN
-        for a in ("approve", "reject", "more-material")
-    },
+    "GET /console/review": OWN,
+    "GET /console/review/{recognition_id}": OWN,
+    "POST /console/review/{recognition_id}/approve": OWN,
+    "POST /console/review/{recognition_id}/reject": OWN,
+    "POST /console/review/{recognition_id}/more-material": OWN,
+    "GET /console/committee": OWN,
+    "GET /console/committee/cases/{case_id}": OWN,
+    "POST /console/committee/cases/{case_id}/vote": OWN,
     # organisation (automation with the admin token; people use the console)
     "GET /org-units": ADMIN,
     "POST /org-units": ADMIN,
