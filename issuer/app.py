@@ -38,9 +38,9 @@ from issuer.api import transfers as transfers_api
 from issuer.api.headers import SecurityHeaders
 from issuer.api.input_guard import InputGuard
 from issuer.api.retry import RetryMiddleware
+from issuer.console import committee_pages as console_committee
 from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
-from issuer.console import committee_pages as console_committee
 from issuer.console import review_pages as console_review
 from issuer.console import signin_pages as console_signin
 from issuer.core.db import make_engine, require_migrated
