@@ -11,7 +11,7 @@ settled) is carried out the same way. A vote despite a conflict of interest is r
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -47,7 +47,7 @@ CHOICE_NAMES = {
 DoneQuery = Annotated[str, Query(max_length=16)]
 
 
-def _words(request: Request) -> dict[str, object]:
+def _words(request: Request) -> dict[str, Any]:
     def word(table: dict[str, str], value: str) -> str:
         return translate(request, table.get(value) or value)
 
