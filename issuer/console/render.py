@@ -32,6 +32,7 @@ from issuer.core.errors import (
     CreditBankError,
     Forbidden,
     SessionExpired,
+    StandardContradiction,
     Unauthenticated,
 )
 from issuer.core.i18n import N_
@@ -81,6 +82,10 @@ MESSAGES = {
     ),
     "already_voted": N_("You have voted on this case already."),
     "case_closed": N_("This case has been decided already."),
+    "standard_contradiction": N_(
+        "Two rules of this draft match the same achievements. Change the matches of one of them."
+    ),
+    "standard_state": N_("This version of the standard cannot be changed in its current state."),
 }
 ROLE_NAMES: dict[str, str] = {
     "operator": N_("Operator"),
@@ -221,7 +226,7 @@ def _audit_refusal(request: Request, exc: CreditBankError) -> None:
 def refusal_page(request: Request, exc: CreditBankError) -> Response:
     """The page for a refused console request."""
     message = translate(request, MESSAGES.get(exc.code, N_("The request was refused.")))
-    if isinstance(exc, Forbidden | Unauthenticated | ConflictOfInterest):
+    if isinstance(exc, Forbidden | Unauthenticated | ConflictOfInterest | StandardContradiction):
         _audit_refusal(request, exc)
     return page(
         request,

@@ -199,6 +199,12 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /console/committee": OWN,
     "GET /console/committee/cases/{case_id}": OWN,
     "POST /console/committee/cases/{case_id}/vote": OWN,
+    "GET /console/standards": OWN,
+    "GET /console/standards/{standard_id}/versions/{version}": OWN,
+    "POST /console/standards/{standard_id}/versions/{version}/draft": OWN,
+    "POST /console/standards/{standard_id}/versions/{version}/rules": OWN,
+    "POST /console/standards/{standard_id}/versions/{version}/effective-from": OWN,
+    "POST /console/standards/{standard_id}/versions/{version}/submit": OWN,
     # organisation (automation with the admin token; people use the console)
     "GET /org-units": ADMIN,
     "POST /org-units": ADMIN,
