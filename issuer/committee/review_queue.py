@@ -211,6 +211,6 @@ def request_material(
     found = item(session, scope, recognition_id)
     why = _reason(reason)
     _not_before_committee(found)
-    recognitions.request_material(session, recognition_id, reason=why, decided_by=_actor(staff))
+    recognitions.request_material(session, recognition_id, reason=why)
     _record(session, staff, "more_material", found, why)
     return found

@@ -203,15 +203,15 @@ def request_material(
     recognition_id: int,
     *,
     reason: str,
-    decided_by: str,
-    now: datetime | None = None,
 ) -> Recognition:
-    """Ask the learner for more material: the recognition stays open (``more_material``)."""
+    """Ask the learner for more material: the recognition stays open (``more_material``).
+
+    Not a decision: ``decided_at`` stays empty (the review time counts to the decision);
+    who asked, and when, is the caller's audit event (``decided_by`` names them there).
+    """
     row = _pending(session, recognition_id)
     row.status = "more_material"
     row.reason = reason[:1000]
-    row.decided_at = now or utcnow()
-    row.decided_by = decided_by[:200]
     session.add(row)
     session.flush()
     return row
