@@ -315,3 +315,36 @@ def test_the_learner_sees_the_request_for_material_in_the_portal(
     account = portal.get("/portal/account").text
     assert f'id="review-{rid}"' in account
     assert "请补充证书扫描件" in account and "需补充材料" in account
+
+
+def test_an_unattached_institution_belongs_to_the_provincial_centre(
+    app: FastAPI,
+    engine: Engine,
+    settings: Settings,
+    client: TestClient,
+    admin: dict[str, str],
+    centres: tuple[int, int],
+) -> None:
+    code = new_code("UA")
+    response = client.post(
+        "/institutions",
+        json={
+            "code": code,
+            "name_zh": f"未挂靠{code}",
+            "name_en": f"Unattached {code}",
+            "kind": "training_body",
+        },
+        headers=admin,
+    )
+    school = {
+        **response.json(),
+        "headers": {"Authorization": f"Bearer {response.json()['api_key']}"},
+    }
+    rid = _held(client, school)["recognition"]["id"]
+    province = make_unit(engine, "province", None)
+    provincial, _ = _reviewer(app, engine, settings, province)
+    zhengzhou, _ = _reviewer(app, engine, settings, centres[0])
+    assert f'id="recognition-{rid}"' in provincial.get("/console/review").text
+    assert f'id="recognition-{rid}"' not in zhengzhou.get("/console/review").text
+    assert zhengzhou.get(f"/console/review/{rid}").status_code == 403
+    assert _post(provincial, rid, "approve").headers["location"].endswith("deposited")
