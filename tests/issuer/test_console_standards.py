@@ -103,7 +103,9 @@ def test_operator_drafts_edits_previews_dates_and_submits(
         actions = [
             e.action
             for e in session.exec(
-                select(AuditEvent).where(col(AuditEvent.subject) == f"standard:{sid}@2")
+                select(AuditEvent)
+                .where(col(AuditEvent.subject) == f"standard:{sid}@2")
+                .order_by(col(AuditEvent.id))
             )
         ]
     assert actions[:3] == ["standard.draft", "standard.edit", "standard.effective_from"]
