@@ -38,9 +38,12 @@ from issuer.api import transfers as transfers_api
 from issuer.api.headers import SecurityHeaders
 from issuer.api.input_guard import InputGuard
 from issuer.api.retry import RetryMiddleware
+from issuer.console import committee_pages as console_committee
 from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
+from issuer.console import review_pages as console_review
 from issuer.console import signin_pages as console_signin
+from issuer.console import standards_pages as console_standards
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
@@ -149,6 +152,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portal_pages.home)
     for router in (console_signin.router, console_home.router, console_operator.router):
         app.include_router(router)
+    app.include_router(console_review.router)
+    app.include_router(console_committee.router)
+    app.include_router(console_standards.router)
     return app
 
 

@@ -31,6 +31,7 @@ _SCRIPT = re.compile(rb"<script[^>]*>.*?</script>", re.DOTALL)
 _STATUS = {
     "recognised": N_("recognised"),
     "pending_review": N_("awaiting review"),
+    "more_material": N_("more material requested"),
     "rejected": N_("rejected"),
 }
 

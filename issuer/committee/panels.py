@@ -38,6 +38,7 @@ from issuer.models import (
     Institution,
     Panel,
     PanelMember,
+    StaffAccount,
     Vote,
     utcnow,
 )
@@ -61,6 +62,7 @@ __all__ = [
     "create_member",
     "create_panel",
     "get_case",
+    "has_conflict",
     "list_cases",
     "list_members",
     "lock_case",
@@ -86,6 +88,14 @@ def create_member(session: Session, data: MemberCreate) -> MemberCreated:
     affiliated = data.affiliation_institution_id
     if affiliated is not None and session.get(Institution, affiliated) is None:
         raise NotFound(f"institution {data.affiliation_institution_id} does not exist")
+    if data.staff_id is not None:
+        staff = session.get(StaffAccount, data.staff_id)
+        if staff is None or staff.role != "committee":
+            raise InvalidRequest(f"staff account {data.staff_id} is not of role committee")
+        if session.exec(
+            select(CommitteeMember.id).where(col(CommitteeMember.staff_id) == data.staff_id)
+        ).first():
+            raise Conflict(f"staff account {data.staff_id} is another member's already")
     token = MEMBER_TOKEN_PREFIX + secrets.token_urlsafe(32)
     member = CommitteeMember.model_validate(data, update={"token_hash": api_key_hash(token)})
     session.add(member)
@@ -266,6 +276,13 @@ def tally(panel: Panel, votes: list[tuple[str, str]]) -> str | None:
     return None
 
 
+def has_conflict(case: CommitteeCase, member: CommitteeMember) -> bool:
+    """Whether ``member`` is affiliated with the institution ``case`` concerns."""
+    return (
+        case.institution_id is not None and member.affiliation_institution_id == case.institution_id
+    )
+
+
 def cast_vote(
     session: Session,
     case: CommitteeCase,
@@ -284,7 +301,7 @@ def cast_vote(
     on_panel = session.get(PanelMember, (case.panel_id, member.id))
     if on_panel is None:
         raise Forbidden(f"member {member.id} does not sit on panel {case.panel_id}")
-    if case.institution_id is not None and member.affiliation_institution_id == case.institution_id:
+    if has_conflict(case, member):
         raise ConflictOfInterest(
             f"member {member.id} is affiliated with institution {case.institution_id}, "
             "which this case concerns"

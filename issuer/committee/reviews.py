@@ -10,6 +10,9 @@
   review panel — by hand, or automatically when it is recorded (:func:`open_pending_reviews`);
   ``approve`` calls ``recognitions.approve`` (which deposits), ``reject`` calls
   ``recognitions.reject``. Members affiliated with the achievement's institution may not vote.
+  Only work-experience claims need the committee (:func:`needs_committee`); the other
+  recognitions held for review (above the threshold) are decided by a reviewer of the
+  achievement's centre in the console (:mod:`issuer.committee.review_queue`).
 - :func:`vote` records a vote, and when it settles the case, carries the outcome out
   (disputes through :func:`issuer.committee.disputes.apply_outcome`), all in one transaction.
 """
@@ -35,7 +38,21 @@ from issuer.models import (
 )
 from issuer.models.committee import CasePublic, VoteCreate
 
-__all__ = ["open_pending_reviews", "open_recognition_case", "open_standard_case", "vote"]
+__all__ = [
+    "needs_committee",
+    "open_pending_reviews",
+    "open_recognition_case",
+    "open_standard_case",
+    "vote",
+]
+
+#: The achievement kinds whose held recognitions the committee decides, not a reviewer.
+COMMITTEE_KINDS = ("work_experience",)
+
+
+def needs_committee(recognition: Recognition) -> bool:
+    """Whether the committee, rather than a centre's reviewer, decides this recognition."""
+    return recognition.kind in COMMITTEE_KINDS
 
 
 def _refuse_open_duplicate(session: Session, subject: str) -> None:
@@ -158,14 +175,15 @@ def vote(
 def open_pending_reviews(
     session: Session, *, actor: str, achievement_ids: list[int] | None = None
 ) -> list[CasePublic]:
-    """Open the quality-review case of each recognition that waits for the committee.
+    """Open the quality-review case of each recognition that needs the committee.
 
     Called where recognitions are recorded, in the same transaction (``achievement_ids``:
     the achievements just recorded; ``None``: every waiting recognition, as after a CSV
-    import). A recognition that ``recognitions.needs_review`` held — every work-experience
-    claim, and any decision above ``Settings.review_threshold_half_credits`` — goes to the
-    newest review panel at once. While no review panel has been formed, recognitions stay
-    ``pending_review`` and their cases are opened by a later call or by the operator
+    import). A recognition held for review that :func:`needs_committee` — every
+    work-experience claim — goes to the newest review panel at once; the others (above
+    ``Settings.review_threshold_half_credits``) wait in their centre's review queue.
+    While no review panel has been formed, recognitions stay ``pending_review`` and their
+    cases are opened by a later call or by the operator
     (``POST /committee/recognitions/{id}/review``). Decisions of zero credits, including
     ``no-rule`` ones, are final without the committee: the learner may dispute them.
     """
@@ -174,7 +192,10 @@ def open_pending_reviews(
     has_panel = session.exec(select(Panel.id).where(col(Panel.purpose) == "review")).first()
     if has_panel is None:
         return []
-    statement = select(Recognition.id).where(col(Recognition.status) == "pending_review")
+    statement = select(Recognition.id).where(
+        col(Recognition.status) == "pending_review",
+        col(Recognition.kind).in_(COMMITTEE_KINDS),
+    )
     if achievement_ids is not None:
         statement = statement.where(col(Recognition.achievement_id).in_(achievement_ids))
     opened = {

@@ -27,7 +27,14 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, select_autoescape
 from sqlmodel import Session
 
 from issuer.core import audit, i18n
-from issuer.core.errors import CreditBankError, Forbidden, SessionExpired, Unauthenticated
+from issuer.core.errors import (
+    ConflictOfInterest,
+    CreditBankError,
+    Forbidden,
+    SessionExpired,
+    StandardContradiction,
+    Unauthenticated,
+)
 from issuer.core.i18n import N_
 from issuer.core.settings import Settings
 from issuer.portal.pages import LANGUAGES, locale_of, translate
@@ -68,12 +75,24 @@ MESSAGES = {
     "institution_exists": N_("An institution with this code exists already."),
     "staff_exists": N_("This login is taken."),
     "too_many_attempts": N_("Too many attempts; try again later."),
+    "conflict": N_("This cannot be done in the current state."),
+    "recognition_decided": N_("This application has been decided already."),
+    "conflict_of_interest": N_(
+        "You may not vote on this case: you are affiliated with the institution it concerns."
+    ),
+    "already_voted": N_("You have voted on this case already."),
+    "case_closed": N_("This case has been decided already."),
+    "standard_contradiction": N_(
+        "Two rules of this draft match the same achievements. Change the matches of one of them."
+    ),
+    "standard_state": N_("This version of the standard cannot be changed in its current state."),
 }
 ROLE_NAMES: dict[str, str] = {
     "operator": N_("Operator"),
     "centre_manager": N_("Centre manager"),
     "reviewer": N_("Reviewer"),
     "registrar": N_("Registrar"),
+    "committee": N_("Committee member"),
 }
 KIND_NAMES: dict[str, str] = {
     "university": N_("University"),
@@ -207,7 +226,7 @@ def _audit_refusal(request: Request, exc: CreditBankError) -> None:
 def refusal_page(request: Request, exc: CreditBankError) -> Response:
     """The page for a refused console request."""
     message = translate(request, MESSAGES.get(exc.code, N_("The request was refused.")))
-    if isinstance(exc, Forbidden | Unauthenticated):
+    if isinstance(exc, Forbidden | Unauthenticated | ConflictOfInterest | StandardContradiction):
         _audit_refusal(request, exc)
     return page(
         request,

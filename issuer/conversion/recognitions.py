@@ -2,8 +2,11 @@
 
 A decision above ``Settings.review_threshold_half_credits``, and every work-experience
 claim, waits in ``pending_review`` and deposits nothing until :func:`approve` (the
-committee's quality review calls it). Other decisions are recognised and deposited at
-once; a decision of zero credits is recorded as recognised with no ledger entry.
+committee's quality review calls it, or a reviewer in the console) or :func:`reject`; a
+reviewer may first ask the learner for more material (:func:`request_material`, status
+``more_material``, still counted against the caps and still open). Other decisions are
+recognised and deposited at once; a decision of zero credits is recorded as recognised
+with no ledger entry.
 """
 
 from __future__ import annotations
@@ -12,14 +15,27 @@ from datetime import datetime
 
 from sqlalchemy import and_, or_
 from sqlalchemy import select as sa_select
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from issuer.bank import ledger
 from issuer.conversion.engine import Decision, Facts, History
 from issuer.core.errors import NotFound, RecognitionDecided
 from issuer.models import Achievement, CapUsage, LedgerEntry, Recognition, utcnow
 
-__all__ = ["approve", "create", "get", "history", "needs_review", "reject"]
+__all__ = [
+    "OPEN_STATUSES",
+    "approve",
+    "create",
+    "get",
+    "held_for",
+    "history",
+    "needs_review",
+    "reject",
+    "request_material",
+]
+
+#: The statuses of a recognition that still waits for a decision.
+OPEN_STATUSES = ("pending_review", "more_material")
 
 # The credits of recognised and of pending recognitions count against the caps of later
 # decisions (pending ones too, so approving them later can never push a learner over a
@@ -32,6 +48,21 @@ def get(session: Session, recognition_id: int) -> Recognition:
     if row is None:
         raise NotFound(f"recognition {recognition_id} does not exist")
     return row
+
+
+def held_for(session: Session, learner_id: int, *, limit: int = 50) -> list[Recognition]:
+    """The learner's recognitions that were held for review (open or decided), newest first."""
+    statement = (
+        select(Recognition)
+        .where(
+            col(Recognition.learner_id) == learner_id,
+            # Decided by the engine at once: never held (and shown in the entries already).
+            or_(col(Recognition.decided_by).is_(None), col(Recognition.decided_by) != "engine"),
+        )
+        .order_by(col(Recognition.id).desc())
+        .limit(limit)
+    )
+    return list(session.exec(statement))
 
 
 def _cap_keys(kind: str, year: int, source: str) -> tuple[tuple[str, str], ...]:
@@ -148,7 +179,7 @@ def _pending(session: Session, recognition_id: int) -> Recognition:
     # Lock the account, then read the recognition again: a concurrent decision is seen.
     ledger.lock_account(session, row.learner_id)
     session.refresh(row)
-    if row.status != "pending_review":
+    if row.status not in OPEN_STATUSES:
         raise RecognitionDecided(f"recognition {recognition_id} is already {row.status}")
     return row
 
@@ -167,8 +198,32 @@ def approve(
     return entry
 
 
+def request_material(
+    session: Session,
+    recognition_id: int,
+    *,
+    reason: str,
+) -> Recognition:
+    """Ask the learner for more material: the recognition stays open (``more_material``).
+
+    Not a decision: ``decided_at`` stays empty (the review time counts to the decision);
+    who asked, and when, is the caller's audit event (``decided_by`` names them there).
+    """
+    row = _pending(session, recognition_id)
+    row.status = "more_material"
+    row.reason = reason[:1000]
+    session.add(row)
+    session.flush()
+    return row
+
+
 def reject(
-    session: Session, recognition_id: int, *, reason: str, now: datetime | None = None
+    session: Session,
+    recognition_id: int,
+    *,
+    reason: str,
+    now: datetime | None = None,
+    decided_by: str | None = None,
 ) -> None:
     """Reject a pending recognition; nothing is deposited and its caps are released."""
     row = _pending(session, recognition_id)
@@ -176,5 +231,7 @@ def reject(
     row.status = "rejected"
     row.reason = reason[:1000]
     row.decided_at = now or utcnow()
+    if decided_by is not None:
+        row.decided_by = decided_by[:200]
     session.add(row)
     session.flush()

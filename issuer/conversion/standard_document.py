@@ -15,6 +15,7 @@ from importlib import resources
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from issuer.models.achievements import AchievementKind, Domain
 
@@ -104,6 +105,23 @@ class StandardDocument(BaseModel):
         ids = [rule.id for rule in self.rules]
         if len(ids) != len(set(ids)):
             raise ValueError("rule ids must be unique within a standard")
+        return self
+
+    @model_validator(mode="after")
+    def _rules_do_not_contradict(self) -> StandardDocument:
+        # The engine applies the most specific matching rule, then the first: two rules of
+        # one kind with the same match would grant the same achievements differently, and
+        # the second would silently never apply.
+        seen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+        for rule in self.rules:
+            key = (rule.kind, tuple(sorted((k, repr(v)) for k, v in rule.match.items())))
+            if key in seen:
+                raise PydanticCustomError(
+                    "standard_contradiction",
+                    "rules {first} and {second} match the same {kind} achievements",
+                    {"first": seen[key], "second": rule.id, "kind": rule.kind},
+                )
+            seen[key] = rule.id
         return self
 
     @property

@@ -31,7 +31,7 @@ from sqlmodel import Session, col, select
 
 from issuer.conversion.engine import Catalogue
 from issuer.conversion.standard_document import StandardDocument
-from issuer.core.errors import InvalidRequest, NotFound, StandardState
+from issuer.core.errors import InvalidRequest, NotFound, StandardContradiction, StandardState
 from issuer.models import ConversionStandard, StandardPublic, utcnow
 
 __all__ = [
@@ -51,6 +51,7 @@ __all__ = [
     "return_to_draft",
     "set_effective_date",
     "submit_for_review",
+    "update_draft",
 ]
 
 #: Statuses of versions the committee approved: the ones dates can bring into force.
@@ -85,6 +86,37 @@ def list_standards(session: Session) -> list[ConversionStandard]:
     return list(session.exec(statement))
 
 
+def _validated(payload: dict[str, Any]) -> StandardDocument:
+    """The document, or ``invalid_request`` naming the invalid fields (``standard_contradiction``
+    when two rules match the same achievements)."""
+    try:
+        return StandardDocument.model_validate(payload)
+    except ValidationError as exc:
+        errors = exc.errors()
+        clash = next((e for e in errors if e["type"] == "standard_contradiction"), None)
+        if clash is not None:
+            raise StandardContradiction(clash["msg"]) from None
+        # Every invalid field is named (unknown ones too), the first one first.
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}" for error in errors[:10]
+        )
+        raise InvalidRequest(f"invalid standard document at {problems}") from None
+
+
+def update_draft(
+    session: Session, standard_id: str, version: int, changes: dict[str, Any]
+) -> ConversionStandard:
+    """Replace top-level fields (e.g. ``rules``) of a draft; validated as a whole first."""
+    row = _step(session, standard_id, version, "draft")
+    doc = _validated({**row.document, **changes, "standard_id": standard_id, "version": version})
+    row.document = doc.model_dump(mode="json")
+    row.title_zh, row.title_en, row.domain = doc.title_zh, doc.title_en, doc.domain
+    row.effective_from = doc.effective_from
+    session.add(row)
+    session.flush()
+    return row
+
+
 def create_draft(session: Session, payload: dict[str, Any]) -> ConversionStandard:
     """Store a new draft version; its number is one more than the standard's latest.
 
@@ -101,15 +133,7 @@ def create_draft(session: Session, payload: dict[str, Any]) -> ConversionStandar
         if isinstance(standard_id, str)
         else None
     )
-    try:
-        doc = StandardDocument.model_validate({**payload, "version": (latest or 0) + 1})
-    except ValidationError as exc:
-        # Every invalid field is named (unknown ones too), the first one first.
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in error['loc'])}: {error['msg']}"
-            for error in exc.errors()[:10]
-        )
-        raise InvalidRequest(f"invalid standard document at {problems}") from None
+    doc = _validated({**payload, "version": (latest or 0) + 1})
     row = ConversionStandard(
         standard_id=doc.standard_id,
         version=doc.version,

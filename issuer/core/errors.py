@@ -17,7 +17,8 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── InvalidHolderKey        422 invalid_holder_key
     │   ├── CaseUnrelated           422 case_unrelated
     │   ├── InvalidFilter           422 invalid_filter
-    │   └── NotAUniversity          422 not_a_university
+    │   ├── NotAUniversity          422 not_a_university
+    │   └── StandardContradiction   422 standard_contradiction
     ├── Unauthenticated             401 unauthenticated
     │   ├── TotpInvalid             401 totp_invalid
     │   └── SessionExpired          401 session_expired
@@ -119,6 +120,7 @@ __all__ = [
     "ResetCodeInvalid",
     "SessionExpired",
     "StaffExists",
+    "StandardContradiction",
     "StandardState",
     "TooManyAttempts",
     "TotpInvalid",
@@ -378,6 +380,13 @@ class NotAUniversity(InvalidRequest):
 
     code = "not_a_university"
     title = "Not a university or college"
+
+
+class StandardContradiction(InvalidRequest):
+    """Two rules of a standard draft match the same achievements."""
+
+    code = "standard_contradiction"
+    title = "Rules contradict each other"
 
 
 class CaseNotDecided(Conflict):

@@ -21,6 +21,7 @@ __all__ = [
     "CREDENTIAL_STATUSES",
     "DOMAINS",
     "ENTRY_KINDS",
+    "RECOGNITION_STATUSES",
     "in_language",
 ]
 
@@ -81,6 +82,13 @@ CASE_STATUSES: Final = {
     "modified": N_("Decision changed"),
     "approve": N_("Approved"),
     "reject": N_("Rejected"),
+}
+#: The states of a recognition held for review, as the learner and the reviewer see them.
+RECOGNITION_STATUSES: Final = {
+    "pending_review": N_("Awaiting review"),
+    "more_material": N_("More material requested"),
+    "recognised": N_("Recognised"),
+    "rejected": N_("Rejected"),
 }
 
 

@@ -41,6 +41,8 @@ class CommitteeMember(SQLModel, table=True):
     category: MemberCategory = Field(sa_type=String(16))
     affiliation_institution_id: int | None = Field(default=None, foreign_key="institution.id")
     affiliation: str | None = Field(default=None, max_length=200)
+    # The staff account (role ``committee``) that signs in to the console as this member.
+    staff_id: int | None = Field(default=None, foreign_key="staff_account.id", unique=True)
     # SHA-256 hex of the member's API token; the token is shown once and never stored.
     token_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -123,6 +125,11 @@ class MemberCreate(RequestModel):
         default=None, description="The member's institution, when it is one we know."
     )
     affiliation: str | None = Field(default=None, max_length=200, description="Free text.")
+    staff_id: RowId | None = Field(
+        default=None,
+        description="A staff account of role committee that signs in to the console as "
+        "this member (one member per account).",
+    )
 
 
 class MemberPublic(SQLModel):
@@ -131,6 +138,7 @@ class MemberPublic(SQLModel):
     category: MemberCategory
     affiliation_institution_id: int | None
     affiliation: str | None
+    staff_id: int | None = None
     created_at: datetime
 
 

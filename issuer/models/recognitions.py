@@ -21,7 +21,7 @@ __all__ = [
     "RecognitionStatus",
 ]
 
-RecognitionStatus = Literal["pending_review", "recognised", "rejected"]
+RecognitionStatus = Literal["pending_review", "more_material", "recognised", "rejected"]
 
 
 class Recognition(SQLModel, table=True):

@@ -32,9 +32,15 @@ __all__ = [
 ]
 
 OrgUnitLevel = Literal["province", "sub_centre", "point"]
-StaffRole = Literal["operator", "centre_manager", "reviewer", "registrar"]
+StaffRole = Literal["operator", "centre_manager", "reviewer", "registrar", "committee"]
 #: Every staff role, in the order the console lists them.
-STAFF_ROLES: tuple[StaffRole, ...] = ("operator", "centre_manager", "reviewer", "registrar")
+STAFF_ROLES: tuple[StaffRole, ...] = (
+    "operator",
+    "centre_manager",
+    "reviewer",
+    "registrar",
+    "committee",
+)
 
 
 class OrgUnitBase(SQLModel):

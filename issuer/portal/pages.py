@@ -21,6 +21,7 @@ from issuer.api import signin
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import accounts, ledger, qualifications, transfer_view
 from issuer.committee import disputes
+from issuer.conversion import recognitions
 from issuer.core import i18n, labels
 from issuer.core.errors import CreditBankError, NotFound, TooManyAttempts, Unauthenticated
 from issuer.core.i18n import N_
@@ -68,6 +69,7 @@ _WORDS = {
     "application_state": labels.APPLICATION_STATES,
     "consent_action": labels.CONSENT_ACTIONS,
     "consent_kind": labels.CONSENT_KINDS,
+    "recognition_status": labels.RECOGNITION_STATUSES,
 }
 
 
@@ -261,6 +263,7 @@ def account_page(
         progress=progress,
         percent=percent,
         disputes=items,
+        reviews=recognitions.held_for(session, learner.id),
         credentials=_credentials(session, learner.id),
         token_formats=TOKEN_FORMATS,
         ld_formats=LD_FORMATS,

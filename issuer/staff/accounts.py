@@ -50,6 +50,10 @@ def _check_scope_fields(session: Session, data: StaffCreate) -> None:
     if data.role == "operator":
         if data.centre_id is not None or data.institution_id is not None:
             raise InvalidRequest("an operator's scope is the whole credit bank: no centre")
+    elif data.role == "committee":
+        # An expert's scope is the cases of their panels (their committee member record).
+        if data.centre_id is not None or data.institution_id is not None:
+            raise InvalidRequest("a committee member's account has no centre or institution")
     elif data.role == "registrar":
         if data.institution_id is None or data.centre_id is not None:
             raise InvalidRequest("a registrar belongs to one institution (institution_id)")

@@ -4,6 +4,8 @@
 - ``centre_manager``, ``reviewer``: their centre and every unit below it, and the
   institutions attached to those units.
 - ``registrar``: their own institution only.
+- ``committee``: no centre and no institution; the cases of their panels only
+  (:mod:`issuer.console.committee_pages`).
 
 :func:`ensure_in_scope` raises ``out_of_scope`` (403) for anything else; callers audit the
 refusal (the console's pages do, see :mod:`issuer.console.auth`).
