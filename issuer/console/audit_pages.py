@@ -69,7 +69,8 @@ def audit_page(
 ) -> HTMLResponse:
     """Events oldest first, 50 a page, with the filters of the form above them."""
     chosen = {"actor": actor, "action": action, "target": target, "from": since, "to": until}
-    error, rows, total = "", [], 0
+    error, total = "", 0
+    rows: list[AuditEvent] = []
     try:
         where = _where(actor, action, target, since, until)
     except InvalidFilter as exc:

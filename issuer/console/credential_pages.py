@@ -26,7 +26,7 @@ from issuer.core import labels
 from issuer.core.errors import CreditBankError, InvalidFilter
 from issuer.core.i18n import N_
 from issuer.credentials.listings import CredentialQuery, find_credentials
-from issuer.models import Learner
+from issuer.models import CredentialListItem, Learner
 from issuer.portal.pages import translate
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
@@ -73,7 +73,8 @@ def credentials(
 ) -> HTMLResponse:
     """Issued credentials, oldest first, filtered by learner, status, format and issue date."""
     chosen = {"learner": learner, "status": state, "format": fmt, "from": since, "to": until}
-    error, items, total = "", [], 0
+    error, total = "", 0
+    items: list[CredentialListItem] = []
     try:
         start, end = filters.date_range(since.strip() or None, until.strip() or None)
         query = CredentialQuery(

@@ -1,10 +1,11 @@
 """The operator's keys page: every key's purpose, algorithm, state and age; the trust bundle.
 
-The trust bundle is built when it is asked for (:func:`issuer.credentials.trust.build_trust_bundle`),
-so the page shows when a bundle downloaded now is generated, when it should be replaced
-(``next_update``) and how old a verifier lets it get before refusing it. Each download
-is audited (``trust_bundle.exported``). No private key is ever read here: the store's
-records hold public facts only.
+The trust bundle is built when it is asked for
+(:func:`issuer.credentials.trust.build_trust_bundle`), so the page shows when a bundle
+downloaded now is generated, when it should be replaced (``next_update``) and how old a
+verifier lets it get before refusing it. Each download is audited
+(``trust_bundle.exported``). No private key is ever read here: the store's records hold
+public facts only.
 """
 
 from __future__ import annotations
@@ -58,10 +59,7 @@ def keys_page(
         "keys.html",
         staff=current,
         csrf=current.csrf,
-        keys=[
-            {"record": r, "age": _words(now - r.created_at, locale)}
-            for r in records
-        ],
+        keys=[{"record": r, "age": _words(now - r.created_at, locale)} for r in records],
         purposes=PURPOSES,
         states=STATES,
         generated_at=i18n.format_datetime(now, locale),

@@ -103,9 +103,7 @@ def search_by_id(
         payload={"matches": total},
         summary=f"search by full national ID: {total} found",
     )
-    return _results(
-        request, current, items, total, name="", masked="", offset=0, by_id=True
-    )
+    return _results(request, current, items, total, name="", masked="", offset=0, by_id=True)
 
 
 @router.get("/learners/{learner_id}")
