@@ -9,6 +9,7 @@ figures (and learners who opened their account themselves) are left out.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from issuer.api.statistics import csv_export
 from issuer.bank import statistics
 from issuer.console.auth import CurrentStaff, require_staff
 from issuer.console.render import ConsoleRoute, page
+from issuer.core import i18n, labels
 from issuer.core.errors import InvalidFilter, NotFound
 from issuer.core.i18n import N_
 from issuer.models import Institution
@@ -45,6 +47,29 @@ METRICS = {
     "transfers": N_("Transfers"),
     "redemptions": N_("Redemptions"),
 }
+
+
+#: The recognition statuses of ``applications`` rows (the charts' words).
+_APPLICATION_STATUSES = {
+    "recognised": N_("recognised"),
+    "pending_review": N_("awaiting review"),
+    "rejected": N_("rejected"),
+}
+
+
+def detail(row: statistics.StatRow, gettext: Callable[[str], str]) -> str:
+    """A row's key in words: domain and kind, a status or a format (else as it is)."""
+    if row.metric == "deposits":
+        domain, _, kind = row.key.partition("/")
+        return (
+            f"{gettext(labels.DOMAINS.get(domain, domain))} · "
+            f"{gettext(labels.ACHIEVEMENT_KINDS.get(kind, kind))}"
+        )
+    if row.metric == "applications" and row.key in _APPLICATION_STATUSES:
+        return gettext(_APPLICATION_STATUSES[row.key])
+    if row.metric == "credentials_issued" and row.key in labels.CREDENTIAL_FORMATS:
+        return gettext(labels.CREDENTIAL_FORMATS[row.key])
+    return row.key
 
 
 @dataclass(frozen=True)
@@ -107,6 +132,7 @@ FiguresDep = Annotated[Figures, Depends(figures)]
 def statistics_page(request: Request, current: ReaderDep, found: FiguresDep) -> HTMLResponse:
     """Filters, the charts and the table of figures."""
     query = urlencode({k: v for k, v in found.chosen.items() if v})
+    gettext = i18n.translations(locale_of(request)).gettext
     return page(
         request,
         "statistics.html",
@@ -119,6 +145,7 @@ def statistics_page(request: Request, current: ReaderDep, found: FiguresDep) -> 
         query=query,
         charts=[(name, spec[0]) for name, spec in charts.CHARTS.items()],
         metrics=METRICS,
+        detail=lambda row: detail(row, gettext),
     )
 
 

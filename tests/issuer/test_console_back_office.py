@@ -366,3 +366,21 @@ def test_a_centre_manager_sees_only_their_centre_statistics(
     assert 'data-code="invalid_filter"' in outside.text
     rows = _rows(browser.get("/console/statistics.csv").content)
     assert rows and {r["group"] for r in rows} == {school["code"]}
+
+
+def test_the_audit_trail_tells_a_learners_whole_story(
+    operator: tuple[TestClient, StaffMember],
+    client: TestClient,
+    admin: dict[str, str],
+    inst_a: dict[str, Any],
+) -> None:
+    browser, _ = operator
+    learner, issued = issue_credential(client, admin, inst_a, titles=("机械制图",))
+    story = browser.get("/console/audit", params={"target": f"learner:{learner['id']}"})
+    actions = [a for a in ("learner.create", "achievement.record") if f'"{a}"' in story.text]
+    assert actions == ["learner.create", "achievement.record"]
+    assert "记录成果并存入学分" in story.text and f"institution:{inst_a['code']}" in story.text
+    issued_event = browser.get(
+        "/console/audit", params={"target": f"credential:{issued['jti']}"[:64]}
+    )
+    assert 'data-action="credential.issue"' in issued_event.text
