@@ -11,8 +11,9 @@ time zone (:data:`issuer.core.i18n.TIME_ZONE`). Where a figure belongs:
   from recording to decision): the institution that recorded the achievement;
 - ``transfers``: the receiving institution.
 
-Groups come from one query of :func:`groups` (institution id → label). Grouping by centre
-is that query joined to the centres: nothing else changes. Verifications are not counted:
+Groups come from one query of :func:`groups` (institution id → label); grouping by centre
+is :func:`centre_groups`, the same query joined to the organisation units: nothing else
+changes. Verifications are not counted:
 they happen offline, on the verifier's side, and leave no trace at the bank by design.
 """
 

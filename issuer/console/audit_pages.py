@@ -7,12 +7,13 @@ the CSV is the API's writer (:func:`issuer.api.audit.csv_export`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from issuer.api import filters
 from issuer.api.audit import EXPORT_LIMIT, csv_export
@@ -24,6 +25,8 @@ from issuer.core import audit, i18n
 from issuer.core.errors import InvalidFilter
 from issuer.models import AuditEvent, StaffAccount
 from issuer.portal.pages import locale_of
+
+__all__ = ["router", "staff_names"]
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
@@ -45,8 +48,9 @@ def _where(actor: str, action: str, target: str, since: str, until: str) -> audi
     )
 
 
-def _staff_names(session: SessionDep, rows: list[AuditEvent]) -> dict[str, str]:
-    ids = {int(r.actor[6:]) for r in rows if r.actor.startswith("staff:") and r.actor[6:].isdigit()}
+def staff_names(session: Session, actors: Iterable[str]) -> dict[str, str]:
+    """``staff:<id>`` → the member's name, for the actors among ``actors`` that are staff."""
+    ids = {int(a[6:]) for a in actors if a.startswith("staff:") and a[6:].isdigit()}
     if not ids:
         return {}
     found = session.exec(
@@ -78,7 +82,7 @@ def audit_page(
     else:
         rows, total = audit.list_events(session, where=where, limit=PAGE_SIZE, offset=offset)
     gettext = i18n.translations(locale_of(request)).gettext
-    names = _staff_names(session, rows)
+    names = staff_names(session, (r.actor for r in rows))
     query = urlencode({k: v for k, v in chosen.items() if v})
     last = max(0, (total - 1) // PAGE_SIZE * PAGE_SIZE)
     return page(

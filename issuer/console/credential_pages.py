@@ -20,14 +20,16 @@ from issuer.api import filters
 from issuer.api.deps import SessionDep
 from issuer.api.status import StatusChange
 from issuer.committee import status_governance
+from issuer.console.audit_pages import staff_names
+from issuer.console.audit_words import actor_words
 from issuer.console.auth import CurrentStaff, OperatorDep, StaffFormDep
 from issuer.console.render import ConsoleRoute, page
-from issuer.core import labels
+from issuer.core import i18n, labels
 from issuer.core.errors import CreditBankError, InvalidFilter
 from issuer.core.i18n import N_
 from issuer.credentials.listings import CredentialQuery, find_credentials
 from issuer.models import CredentialListItem, Learner
-from issuer.portal.pages import translate
+from issuer.portal.pages import locale_of, translate
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
@@ -114,6 +116,8 @@ def _credential_page(
     **context: Any,
 ) -> HTMLResponse:
     credential, changes = status_governance.history(session, jti)
+    gettext = i18n.translations(locale_of(request)).gettext
+    names = staff_names(session, (c.actor for c in changes))
     return page(
         request,
         "credential.html",
@@ -126,6 +130,7 @@ def _credential_page(
         statuses=labels.CREDENTIAL_STATUSES,
         formats=labels.CREDENTIAL_FORMATS,
         change_names=CHANGES,
+        actor=lambda code: actor_words(code, names, gettext),
         **context,
     )
 

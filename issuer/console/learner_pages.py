@@ -23,6 +23,7 @@ from issuer.core.errors import InvalidNationalId
 from issuer.credentials.listings import CredentialQuery, find_credentials
 from issuer.models import LearnerListItem
 from issuer.models.input import RowId
+from issuer.portal.pages import locale_of
 
 router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
 
@@ -134,4 +135,6 @@ def learner_account(
         entry_kinds=labels.ENTRY_KINDS,
         statuses=labels.CREDENTIAL_STATUSES,
         formats=labels.CREDENTIAL_FORMATS,
+        # Explanations are stored in both languages ("<zh>\n<en>"): show the reader's.
+        in_language=lambda text: labels.in_language(text, locale_of(request)),
     )

@@ -187,6 +187,7 @@ def test_credential_suspended_with_a_reason_then_reinstated_and_revoked(
     assert done.status_code == 303
     shown = browser.get(done.headers["location"])
     assert 'data-status="suspended"' in shown.text and "证书信息待核实" in shown.text
+    assert f"测试{member.login}" in shown.text  # the change names the staff member
     with Session(engine) as session:
         event = session.exec(
             select(AuditEvent)
