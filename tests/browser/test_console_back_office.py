@@ -27,7 +27,7 @@ from issuer.models import Institution
 from tests.browser.conftest import DemoInstallation
 from tests.browser.test_console import _fits, _shot, _sign_in
 from tests.issuer.factories import new_national_id
-from tests.issuer.staff_factories import StaffMember, make_staff
+from tests.issuer.staff_factories import StaffMember, make_staff, make_unit
 
 
 def _wait_for(browser: WebDriver, element_id: str) -> None:
@@ -179,3 +179,22 @@ def test_every_back_office_page_fits_the_screen(
     page("keys", "/console/keys", "keys")
     page("statistics", "/console/statistics", "chart-credits")
     page("home-operator-back-office", "/console", "role")
+
+
+def test_a_centre_manager_sees_the_statistics_of_their_centre(
+    demo_server: DemoInstallation, browser: WebDriver, screenshots: Path
+) -> None:
+    engine = demo_server.server.app.state.engine
+    province = make_unit(engine, "province", None, "河南省中心")
+    centre = make_unit(engine, "sub_centre", province, "开封")
+    manager = make_staff(engine, demo_server.settings, "centre_manager", centre_id=centre)
+    browser.set_window_size(390, 900)
+    _sign_in(browser, demo_server.url, manager)
+    browser.find_element(By.CSS_SELECTOR, "a[href='/console/statistics']").click()
+    _wait_for(browser, "chart-credits")
+    # The demo institution is attached to no centre: none of its figures are shown here.
+    assert not browser.find_elements(By.CSS_SELECTOR, "#figures tr[data-group]")
+    _fits(browser, "statistics-centre-manager")
+    shot = screenshots / "console-statistics-centre-manager-zh_Hans-390.png"
+    _shot(browser, shot)
+    shutil.copy(shot, Path("/tmp/opc/shots") / shot.name)
