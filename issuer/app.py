@@ -38,6 +38,7 @@ from issuer.api import transfers as transfers_api
 from issuer.api.headers import SecurityHeaders
 from issuer.api.input_guard import InputGuard
 from issuer.api.retry import RetryMiddleware
+from issuer.console import back_office as console_back_office
 from issuer.console import committee_pages as console_committee
 from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
@@ -155,6 +156,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(console_review.router)
     app.include_router(console_committee.router)
     app.include_router(console_standards.router)
+    for router in console_back_office.ROUTERS:
+        app.include_router(router)
     return app
 
 

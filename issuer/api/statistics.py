@@ -20,7 +20,7 @@ from issuer.core import i18n
 from issuer.core.errors import Forbidden, InvalidFilter, NotFound
 from issuer.models import Institution
 
-__all__ = ["CSV_COLUMNS", "STATISTICS_READERS", "router"]
+__all__ = ["CSV_COLUMNS", "STATISTICS_READERS", "csv_export", "router"]
 
 router = APIRouter(tags=["statistics"])
 
@@ -52,8 +52,19 @@ def _figures(
     institution: Annotated[
         str | None, Query(max_length=16, description="One group: an institution code.")
     ] = None,
+    by: Annotated[
+        str | None,
+        Query(max_length=16, description="Group by 'institution' (default) or 'centre'."),
+    ] = None,
 ) -> statistics.Statistics:
     start, end = filters.month_range(since, until)
+    grouping = filters.choice("by", by, ("institution", "centre")) or "institution"
+    if grouping == "centre":
+        if institution is not None:
+            raise InvalidFilter("institution picks one institution; it needs by=institution")
+        names = statistics.centre_groups(session)
+    else:
+        names = statistics.groups(session)
     if institution is not None and institution != statistics.DIRECT:
         known = session.exec(
             select(Institution.id).where(col(Institution.code) == institution)
@@ -61,10 +72,7 @@ def _figures(
         if known is None:
             raise InvalidFilter(f"institution {institution} is not registered")
     return statistics.compute(
-        session,
-        statistics.Period(start, end),
-        group=institution,
-        names=statistics.groups(session),
+        session, statistics.Period(start, end), group=institution, names=names
     )
 
 
@@ -75,7 +83,9 @@ FiguresDep = Annotated[statistics.Statistics, Depends(_figures)]
 def get_statistics(figures: FiguresDep) -> statistics.Statistics:
     """Accounts opened, deposits by domain and kind, credits granted, applications and
     their outcomes, review times, credentials issued, transfers and redemptions — by
-    month (``from``/``to``, YYYY-MM) and group (institution; ``institution`` picks one).
+    month (``from``/``to``, YYYY-MM) and group (institution; ``institution`` picks one;
+    ``by=centre`` groups by the centre each institution is attached to, ``no_centre``
+    for none).
 
     A bad month or an unknown institution is 422 ``invalid_filter``.
     """
@@ -89,6 +99,11 @@ def get_statistics(figures: FiguresDep) -> statistics.Statistics:
 )
 def export_statistics(figures: FiguresDep) -> Response:
     """The same figures as CSV (UTF-8 with BOM, for Excel)."""
+    return csv_export(figures)
+
+
+def csv_export(figures: statistics.Statistics) -> Response:
+    """``figures`` as the ``statistics.csv`` download (the console's export uses it too)."""
     return csv_response(
         "statistics.csv",
         CSV_COLUMNS,

@@ -11,8 +11,9 @@ time zone (:data:`issuer.core.i18n.TIME_ZONE`). Where a figure belongs:
   from recording to decision): the institution that recorded the achievement;
 - ``transfers``: the receiving institution.
 
-Groups come from one query of :func:`groups` (institution id → label). Grouping by centre
-is that query joined to the centres: nothing else changes. Verifications are not counted:
+Groups come from one query of :func:`groups` (institution id → label); grouping by centre
+is :func:`centre_groups`, the same query joined to the organisation units: nothing else
+changes. Verifications are not counted:
 they happen offline, on the verifier's side, and leave no trace at the bank by design.
 """
 
@@ -34,15 +35,28 @@ from issuer.models import (
     Institution,
     Learner,
     LedgerEntry,
+    OrgUnit,
     Recognition,
     Redemption,
     Transfer,
 )
 
-__all__ = ["DIRECT", "METRICS", "Period", "StatRow", "Statistics", "compute", "groups"]
+__all__ = [
+    "DIRECT",
+    "METRICS",
+    "NO_CENTRE",
+    "Period",
+    "StatRow",
+    "Statistics",
+    "centre_groups",
+    "compute",
+    "groups",
+]
 
 #: The group of learners who opened their account themselves (or through the operator).
 DIRECT = "direct"
+#: The centre group of institutions not attached to any centre.
+NO_CENTRE = "no_centre"
 METRICS = (
     "accounts_opened",
     "deposits",
@@ -89,6 +103,16 @@ class Period:
 def groups(session: Session) -> dict[int, str]:
     """Institution id → group label (its code)."""
     return {i: code for i, code in session.exec(select(Institution.id, Institution.code)) if i}
+
+
+def centre_groups(session: Session) -> dict[int, str]:
+    """Institution id → group label of its centre (the unit's code, or :data:`NO_CENTRE`)."""
+    rows = session.exec(
+        select(Institution.id, OrgUnit.code).outerjoin(
+            OrgUnit, col(OrgUnit.id) == col(Institution.centre_id)
+        )
+    )
+    return {i: code or NO_CENTRE for i, code in rows if i}
 
 
 def _month(moment: datetime) -> str:

@@ -19,6 +19,7 @@ from issuer.conversion.courses import ensure_new_external_ref
 from issuer.conversion.engine import Catalogue, Facts, decide
 from issuer.conversion.evidence import AchievementCreate
 from issuer.conversion.standards import catalogue as load_catalogue
+from issuer.core import audit
 from issuer.core.errors import DuplicateCertificate
 from issuer.core.settings import Settings
 from issuer.models import (
@@ -108,6 +109,17 @@ def record_achievement(
         decision,
         source=stored.source,
         threshold=settings.review_threshold_half_credits,
+    )
+    # The deposit is part of the learner's story in the audit trail: codes and amounts only.
+    audit.record(
+        session,
+        actor=f"institution:{institution.code}",
+        action="achievement.record",
+        subject=f"learner:{learner.id}",
+        payload={"achievement": achievement.id, "entry": None if entry is None else entry.id},
+        summary=f"{data.kind} recorded: {recognition.status}, "
+        f"{0 if entry is None else entry.half_credits} half-credits",
+        details={"achievement": achievement.id, "domain": achievement.domain},
     )
     return AchievementRecorded(
         achievement=AchievementPublic.model_validate(achievement),

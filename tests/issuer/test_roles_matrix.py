@@ -205,6 +205,11 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /console/standards/{standard_id}/versions/{version}/rules": OWN,
     "POST /console/standards/{standard_id}/versions/{version}/effective-from": OWN,
     "POST /console/standards/{standard_id}/versions/{version}/submit": OWN,
+    **{f"GET /console/{p}": OWN for p in ("audit", "audit.csv", "learners", "keys")},
+    **{f"GET /console/{p}": OWN for p in ("learners/{learner_id}", "keys/trust-bundle.json")},
+    **{f"GET /console/{p}": OWN for p in ("credentials", "credentials/{jti}", "statistics")},
+    **{f"GET /console/{p}": OWN for p in ("statistics.csv", "statistics/charts/{name}.svg")},
+    **{f"POST /console/{p}": OWN for p in ("learners/search", "credentials/{jti}/status")},
     # organisation (automation with the admin token; people use the console)
     "GET /org-units": ADMIN,
     "POST /org-units": ADMIN,

@@ -1,0 +1,88 @@
+"""The words the console shows for the audit trail's actions and actors.
+
+An action with no entry here is shown as its code, so a new action is visible rather than
+hidden; a family (``credential.``, ``case.``) names the action's subject when the exact
+action is unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from issuer.core.i18n import N_
+
+__all__ = ["ACTIONS", "FAMILIES", "action_words", "actor_words"]
+
+ACTIONS: Final[Mapping[str, str]] = {
+    "learner.create": N_("Learner account opened"),
+    "learner.set_password": N_("Learner password set by the operator"),
+    "learner.password_changed": N_("Learner changed their password"),
+    "learner.password_reset": N_("Learner reset their password"),
+    "learner.reset_code_issued": N_("Password reset code sent"),
+    "learner.privacy_accepted": N_("Learner accepted the privacy notice"),
+    "institution.create": N_("Institution registered"),
+    "institution.attached": N_("Institution attached to a centre"),
+    "institution.key_rotated": N_("Institution API key replaced"),
+    "institution.key_revoked": N_("Institution API key revoked"),
+    "org_unit.created": N_("Organisation unit added"),
+    "staff.created": N_("Staff account opened"),
+    "staff.deactivated": N_("Staff account deactivated"),
+    "staff.totp_reset": N_("Two-factor sign-in reset"),
+    "achievement.record": N_("Achievement recorded and credited"),
+    "credential.issue": N_("Credential issued"),
+    "credential.suspended": N_("Credential suspended"),
+    "credential.revoked": N_("Credential revoked"),
+    "credential.active": N_("Credential reinstated"),
+    "transfer_application.create": N_("Applied for credit recognition"),
+    "transfer_application.withdraw": N_("Application withdrawn"),
+    "transfer.record": N_("Credit transfer recorded"),
+    "transfer.exempt": N_("Exemptions recorded"),
+    "transfer.nonce": N_("Presentation nonce issued"),
+    "qualification.redeem": N_("Credits redeemed for a qualification"),
+    "standard.draft": N_("Conversion standard drafted"),
+    "standard.submit": N_("Conversion standard submitted"),
+    "standard.effective_from": N_("Conversion standard takes effect"),
+    "case.open": N_("Committee case opened"),
+    "case.vote": N_("Committee vote cast"),
+    "dispute.file": N_("Dispute filed"),
+    "member.create": N_("Committee member added"),
+    "panel.create": N_("Committee panel formed"),
+    "console.password_ok": N_("Staff password accepted"),
+    "console.password_failed": N_("Staff password refused"),
+    "console.signed_in": N_("Staff signed in"),
+    "console.enrolled": N_("Staff set up two-factor sign-in"),
+    "console.totp_failed": N_("Staff two-factor code refused"),
+    "console.signed_out": N_("Staff signed out"),
+    "signin.locked": N_("Sign-in locked after failures"),
+    "learner.id_searched": N_("Learner searched by full national ID"),
+    "trust_bundle.exported": N_("Trust bundle downloaded"),
+}
+#: Words for an action by its family, when the exact action has none.
+FAMILIES: Final[Mapping[str, str]] = {
+    "case.": N_("Committee case decided"),
+    "dispute.": N_("Dispute decided"),
+    "standard.": N_("Conversion standard changed"),
+    "console.refused.": N_("Console request refused"),
+}
+
+
+def action_words(action: str, gettext: Callable[[str], str]) -> str:
+    """The action in the reader's words, or its code when it has none."""
+    if action in ACTIONS:
+        return gettext(ACTIONS[action])
+    for family, words in FAMILIES.items():
+        if action.startswith(family):
+            return gettext(words)
+    return action
+
+
+def actor_words(actor: str, staff_names: Mapping[str, str], gettext: Callable[[str], str]) -> str:
+    """Who acted: a staff member's name, the operator's token, or the actor's code."""
+    if actor in staff_names:
+        return staff_names[actor]
+    if actor == "admin":
+        return gettext("Operator (API token)")
+    if actor == "anonymous":
+        return gettext("Not signed in")
+    return actor

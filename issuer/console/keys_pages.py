@@ -1,0 +1,93 @@
+"""The operator's keys page: every key's purpose, algorithm, state and age; the trust bundle.
+
+The trust bundle is built when it is asked for
+(:func:`issuer.credentials.trust.build_trust_bundle`), so the page shows when a bundle
+downloaded now is generated, when it should be replaced (``next_update``) and how old a
+verifier lets it get before refusing it. Each download is audited
+(``trust_bundle.exported``). No private key is ever read here: the store's records hold
+public facts only.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from babel import dates
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
+from issuer.console.auth import OperatorDep
+from issuer.console.render import ConsoleRoute, page
+from issuer.core import audit, i18n
+from issuer.core.i18n import N_
+from issuer.credentials.trust import build_trust_bundle
+from issuer.portal.pages import locale_of
+
+router = APIRouter(prefix="/console", include_in_schema=False, route_class=ConsoleRoute)
+
+PURPOSES = {
+    "signing": N_("Credentials and status lists"),
+    "badge": N_("Open Badges and transcripts"),
+    "proof": N_("Data Integrity proofs"),
+    "anchor": N_("Trust bundle (trust anchor)"),
+}
+STATES = {
+    "pending": N_("Published, not yet signing"),
+    "active": N_("Signing"),
+    "retired": N_("Retired: verifies what it signed"),
+    "compromised": N_("Compromised"),
+}
+
+
+def _words(delta: timedelta, locale: str) -> str:
+    return dates.format_timedelta(delta, locale=locale, threshold=1.1, format="long")
+
+
+@router.get("/keys")
+def keys_page(
+    request: Request, current: OperatorDep, keystore: KeyStoreDep, settings: SettingsDep
+) -> HTMLResponse:
+    """The key records and the trust bundle's timing."""
+    locale = locale_of(request)
+    now = datetime.now(UTC)
+    records = sorted(keystore.records(), key=lambda r: (r.purpose, r.created_at))
+    validity = timedelta(hours=settings.trust_bundle_validity_hours)
+    max_age = timedelta(hours=settings.trust_bundle_max_age_hours)
+    return page(
+        request,
+        "keys.html",
+        staff=current,
+        csrf=current.csrf,
+        keys=[{"record": r, "age": _words(now - r.created_at, locale)} for r in records],
+        purposes=PURPOSES,
+        states=STATES,
+        generated_at=i18n.format_datetime(now, locale),
+        next_update=i18n.format_datetime(now + validity, locale),
+        validity=_words(validity, locale),
+        max_age=_words(max_age, locale),
+    )
+
+
+@router.get("/keys/trust-bundle.json")
+def trust_bundle_download(
+    session: SessionDep, current: OperatorDep, keystore: KeyStoreDep, settings: SettingsDep
+) -> Response:
+    """The signed trust bundle as a file, the same document ``GET /trust-bundle`` serves."""
+    text = build_trust_bundle(session, keystore, settings)
+    audit.record(
+        session,
+        actor=current.actor,
+        action="trust_bundle.exported",
+        subject="trust_bundle",
+        payload={"bundle": audit.payload_hash(text)},
+        summary="signed trust bundle downloaded from the console",
+    )
+    return Response(
+        text,
+        media_type="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="trust-bundle.json"',
+            "Cache-Control": "no-store",
+        },
+    )
