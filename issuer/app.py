@@ -40,6 +40,7 @@ from issuer.api.input_guard import InputGuard
 from issuer.api.retry import RetryMiddleware
 from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
+from issuer.console import registrar_pages as console_registrar
 from issuer.console import signin_pages as console_signin
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
@@ -118,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # body before the retry middleware buffers it for a possible rerun.
     app.add_middleware(RetryMiddleware)
     # Body size, JSON depth and NUL characters are checked before any route parses a body.
-    app.add_middleware(InputGuard)
+    app.add_middleware(InputGuard, upload_paths=(console_registrar.UPLOAD_PATH,))
     for router in (institutions.router, learners.router, credentials.router, public.router):
         app.include_router(router)
     app.include_router(verify_page.router)
@@ -147,7 +148,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portal_self_service.router)
     app.include_router(portal_transfers.router)
     app.include_router(portal_pages.home)
-    for router in (console_signin.router, console_home.router, console_operator.router):
+    for router in (
+        console_signin.router,
+        console_home.router,
+        console_operator.router,
+        console_registrar.router,
+    ):
         app.include_router(router)
     return app
 

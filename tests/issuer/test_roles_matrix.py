@@ -37,6 +37,14 @@ ADMIN_OR_SELF = frozenset({"admin", "learner"})
 SELF = frozenset({"learner"})
 OWN = None
 
+# The registrar's workspace (issuer/console/registrar_pages.py), behind the console's cookie.
+REGISTRAR_PAGES = (
+    "GET /console/registrar",
+    "GET /console/registrar/applications/{application_id}",
+    "POST /console/registrar/applications/{application_id}/upload",
+    "POST /console/registrar/applications/{application_id}/record",
+)
+
 EXPECTED: dict[str, frozenset[str] | None] = {
     # documentation
     "GET /openapi.json": PUBLIC,
@@ -191,6 +199,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /console/staff": OWN,
     "POST /console/staff/{staff_id}/deactivate": OWN,
     "POST /console/staff/{staff_id}/reset-totp": OWN,
+    **dict.fromkeys(REGISTRAR_PAGES, OWN),
     # organisation (automation with the admin token; people use the console)
     "GET /org-units": ADMIN,
     "POST /org-units": ADMIN,

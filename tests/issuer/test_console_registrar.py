@@ -1,0 +1,180 @@
+"""The registrar's workspace: incoming applications, the check of presented files, the record."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session, col, select
+
+from issuer.core.settings import Settings
+from issuer.models import AuditEvent
+from tests.issuer.factories import apply_for_transfer, create_institution
+from tests.issuer.staff_factories import StaffMember, csrf_of, make_staff, sign_in
+from tests.issuer.test_certificate import issue_credential
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture()
+def case(
+    app: FastAPI,
+    client: TestClient,
+    admin: dict[str, str],
+    inst_a: dict[str, Any],
+    engine: Engine,
+    settings: Settings,
+) -> dict[str, Any]:
+    """A learner with two credentials (three courses) applying to a new university."""
+    university = create_institution(client, admin)
+    learner, first = issue_credential(client, admin, inst_a, titles=("数控加工", "机械制图"))
+    _, second = issue_credential(client, admin, inst_a, titles=("电工基础",), learner=learner)
+    items = [{"jti": first["jti"]}, {"jti": second["jti"]}]
+    application = apply_for_transfer(client, admin, learner, university, items)
+    member = make_staff(engine, settings, "registrar", institution_id=university["id"])
+    browser = TestClient(app)
+    sign_in(browser, member)
+    return {
+        "university": university,
+        "learner": learner,
+        "first": first,
+        "second": second,
+        "application": application,
+        "member": member,
+        "browser": browser,
+    }
+
+
+def _codes(html: str) -> list[tuple[str, str]]:
+    """(source, code) of each row of the report."""
+    return re.findall(r'data-code="([^"]+)" data-source="([^"]+)"', html)
+
+
+def test_the_registrar_sees_the_application_and_its_check(case: dict[str, Any]) -> None:
+    browser: TestClient = case["browser"]
+    listing = browser.get("/console/registrar")
+    assert listing.status_code == 200
+    assert f'id="application-{case["application"]["id"]}"' in listing.text
+    assert "数控加工" in listing.text
+    opened = browser.get(f"/console/registrar/applications/{case['application']['id']}")
+    assert opened.status_code == 200
+    assert [code for code, _ in _codes(opened.text)] == ["accepted"] * 3
+    assert opened.text.count('name="item"') == 3
+    assert "张晓明" in opened.text
+
+
+def _upload(browser: TestClient, path: str, files: list[tuple[str, bytes]]) -> Any:
+    csrf = csrf_of(browser.get(path).text)
+    return browser.post(
+        f"{path}/upload",
+        data={"csrf": csrf},
+        files=[("files", (name, data, "application/octet-stream")) for name, data in files],
+    )
+
+
+def test_uploaded_files_each_get_a_row_garbage_its_code(
+    case: dict[str, Any], client: TestClient, admin: dict[str, str]
+) -> None:
+    browser: TestClient = case["browser"]
+    path = f"/console/registrar/applications/{case['application']['id']}"
+    png = client.get(f"/credentials/{case['second']['jti']}/qr.png", headers=admin).content
+    first = case["first"]["qr_text"].encode()
+    response = _upload(
+        browser,
+        path,
+        [
+            ("first.txt", first),
+            ("photo.png", png),
+            ("garbage.bin", b"\xff\xfe\x00 not a credential"),
+            ("broken.png", b"\x89PNG\r\n\x1a\n garbage"),
+            ("again.txt", first),
+        ],
+    )
+    assert response.status_code == 200, response.text
+    rows = _codes(response.text)
+    assert rows == [
+        ("accepted", "first.txt"),
+        ("accepted", "first.txt"),
+        ("accepted", "photo.png"),
+        ("unreadable_input", "garbage.bin"),
+        ("unreadable_image", "broken.png"),
+        ("duplicate", "again.txt"),
+        ("duplicate", "again.txt"),
+    ]
+    assert "(as in first.txt)" in response.text or "（同 first.txt）" in response.text
+
+
+def test_an_upload_without_its_token_or_files_is_refused(case: dict[str, Any]) -> None:
+    browser: TestClient = case["browser"]
+    path = f"/console/registrar/applications/{case['application']['id']}/upload"
+    forged = browser.post(path, data={"csrf": "forged"}, files=[("files", ("a.txt", b"x"))])
+    assert forged.status_code == 403 and 'data-code="csrf_failed"' in forged.text
+    csrf = csrf_of(browser.get("/console/registrar").text)
+    empty = browser.post(path, data={"csrf": csrf}, files=[("files", ("", b""))])
+    assert empty.status_code == 422 and 'data-code="invalid_request"' in empty.text
+
+
+def test_recording_two_items_once_then_409(
+    case: dict[str, Any], client: TestClient, admin: dict[str, str], engine: Engine
+) -> None:
+    browser: TestClient = case["browser"]
+    path = f"/console/registrar/applications/{case['application']['id']}"
+    csrf = csrf_of(browser.get(path).text)
+    first = case["first"]["jti"]
+    items = [f"{first}:0", f"{case['second']['jti']}:0"]
+    done = browser.post(
+        f"{path}/record", data={"csrf": csrf, "item": items}, follow_redirects=False
+    )
+    assert done.status_code == 303, done.text
+    shown = browser.get(done.headers["location"])
+    assert 'data-state="recorded"' in shown.text and 'name="item"' not in shown.text
+    learner = case["learner"]
+    transfers = client.get(f"/learners/{learner['id']}/transfers", headers=admin).json()
+    assert len(transfers) == 1, transfers
+    again = browser.post(f"{path}/record", data={"csrf": csrf, "item": items})
+    assert again.status_code == 409 and 'data-code="consent_used"' in again.text
+    with Session(engine) as session:
+        event = session.exec(
+            select(AuditEvent)
+            .where(col(AuditEvent.action) == "registrar.transfer_recorded")
+            .order_by(col(AuditEvent.id).desc())
+        ).first()
+        assert event is not None and event.actor == f"staff:{case['member'].id}"
+
+
+def test_nothing_ticked_records_nothing(case: dict[str, Any]) -> None:
+    browser: TestClient = case["browser"]
+    path = f"/console/registrar/applications/{case['application']['id']}"
+    csrf = csrf_of(browser.get(path).text)
+    refused = browser.post(f"{path}/record", data={"csrf": csrf})
+    assert refused.status_code == 422 and 'data-code="invalid_request"' in refused.text
+    assert 'data-state="submitted"' in browser.get(path).text
+
+
+def test_other_institutions_and_roles_cannot_open_it(
+    case: dict[str, Any],
+    app: FastAPI,
+    client: TestClient,
+    admin: dict[str, str],
+    engine: Engine,
+    settings: Settings,
+) -> None:
+    other = create_institution(client, admin)
+    member: StaffMember = make_staff(engine, settings, "registrar", institution_id=other["id"])
+    browser = TestClient(app)
+    sign_in(browser, member)
+    path = f"/console/registrar/applications/{case['application']['id']}"
+    assert browser.get(path).status_code == 404
+    assert (
+        f'id="application-{case["application"]["id"]}"'
+        not in browser.get("/console/registrar").text
+    )
+    operator = make_staff(engine, settings, "operator")
+    browser = TestClient(app)
+    sign_in(browser, operator)
+    refused = browser.get(path)
+    assert refused.status_code == 403 and 'data-code="forbidden"' in refused.text
