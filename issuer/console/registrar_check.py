@@ -52,6 +52,8 @@ REASONS: dict[str, str] = {
     "unreadable_input": N_("The file is neither a QR image, a PDF nor credential text."),
     "unreadable_image": N_("The image cannot be read."),
     "no_qr_found": N_("The image holds no readable QR code."),
+    "bad_encoding": N_("Not a credential: the text is no QR credential, JWT or JSON document."),
+    "malformed": N_("The credential is damaged: a part of it is missing or unreadable."),
     "bad_signature": N_("The signature is not valid: the credential was altered or forged."),
     "revoked": N_("The credential was revoked."),
     "suspended": N_("The credential is suspended."),

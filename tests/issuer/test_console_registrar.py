@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from typing import Any
 
 import pytest
@@ -178,3 +179,53 @@ def test_other_institutions_and_roles_cannot_open_it(
     sign_in(browser, operator)
     refused = browser.get(path)
     assert refused.status_code == 403 and 'data-code="forbidden"' in refused.text
+
+
+def test_a_pdf_certificate_is_read_by_its_printed_qr(
+    case: dict[str, Any], client: TestClient, admin: dict[str, str]
+) -> None:
+    if shutil.which("pdftoppm") is None:
+        pytest.skip("pdftoppm (Debian poppler-utils) is not installed")
+    pdf = client.get(f"/credentials/{case['second']['jti']}/certificate.pdf", headers=admin)
+    assert pdf.status_code == 200
+    path = f"/console/registrar/applications/{case['application']['id']}"
+    response = _upload(case["browser"], path, [("certificate.pdf", pdf.content)])
+    assert _codes(response.text) == [("accepted", "certificate.pdf")]
+    broken = _upload(case["browser"], path, [("broken.pdf", b"%PDF-1.7 not really")])
+    assert _codes(broken.text) == [("unreadable_input", "broken.pdf")]
+
+
+def test_two_hundred_files_with_garbage_all_evaluated(case: dict[str, Any]) -> None:
+    first = case["first"]["qr_text"].encode()
+    files = [(f"c{i:03}.txt", first) for i in range(197)]
+    files += [("empty.txt", b""), ("zip.bin", b"PK\x03\x04\x00\x00"), ("x.jwt", b"a.b.c")]
+    path = f"/console/registrar/applications/{case['application']['id']}"
+    response = _upload(case["browser"], path, files)
+    assert response.status_code == 200
+    rows = _codes(response.text)
+    assert rows[:2] == [("accepted", "c000.txt")] * 2
+    assert sum(1 for code, _ in rows if code == "duplicate") == 2 * 196
+    assert rows[-3:] == [
+        ("unreadable_input", "empty.txt"),
+        ("bad_encoding", "zip.bin"),
+        ("malformed", "x.jwt"),
+    ]
+    too_many = _upload(case["browser"], path, [*files, ("one-more.txt", first)])
+    assert too_many.status_code == 422 and 'data-code="invalid_request"' in too_many.text
+
+
+def test_an_upload_over_its_cap_is_413_and_other_posts_keep_theirs(
+    case: dict[str, Any], app: FastAPI
+) -> None:
+    from issuer.console.registrar_files import MAX_UPLOAD_BYTES
+
+    path = f"/console/registrar/applications/{case['application']['id']}"
+    big = b"0" * (2 << 20)  # over the 1 MiB of other routes, under the upload's cap
+    fine = _upload(case["browser"], path, [("big.txt", big)])
+    assert fine.status_code == 200 and _codes(fine.text)[0][1] == "big.txt"
+    huge = _upload(case["browser"], path, [("huge.txt", b"0" * (MAX_UPLOAD_BYTES + 1))])
+    assert huge.status_code == 413 and huge.json()["code"] == "payload_too_large"
+    elsewhere = case["browser"].post(
+        "/console/staff", files=[("files", ("big.txt", big))], follow_redirects=False
+    )
+    assert elsewhere.status_code == 413
