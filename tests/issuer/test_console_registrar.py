@@ -208,7 +208,7 @@ def test_two_hundred_files_with_garbage_all_evaluated(case: dict[str, Any]) -> N
     assert rows[-3:] == [
         ("unreadable_input", "empty.txt"),
         ("bad_encoding", "zip.bin"),
-        ("malformed", "x.jwt"),
+        ("bad_encoding", "x.jwt"),
     ]
     too_many = _upload(case["browser"], path, [*files, ("one-more.txt", first)])
     assert too_many.status_code == 422 and 'data-code="invalid_request"' in too_many.text
