@@ -41,6 +41,7 @@ from issuer.api.retry import RetryMiddleware
 from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
 from issuer.console import registrar_pages as console_registrar
+from issuer.console import registrar_policy_pages as console_registrar_policy
 from issuer.console import signin_pages as console_signin
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
@@ -153,6 +154,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_home.router,
         console_operator.router,
         console_registrar.router,
+        console_registrar_policy.router,
     ):
         app.include_router(router)
     return app

@@ -22,7 +22,7 @@ from issuer.core.i18n import N_
 from issuer.core.settings import Settings
 from issuer.credentials.issuance import qr_text_of
 from issuer.credentials.trust import trust_document
-from issuer.models import Credential, Institution, TransferApplicationItem
+from issuer.models import Credential, TransferApplicationItem
 from keys import KeyStore
 from verifier import TrustBundle
 from verifier.transfer import TransferPolicy, TransferReport, evaluate
@@ -32,7 +32,6 @@ __all__ = [
     "Review",
     "ReviewRow",
     "bank_copies",
-    "default_policy",
     "review",
 ]
 
@@ -116,14 +115,6 @@ class Review:
     @property
     def duplicates(self) -> int:
         return sum(1 for r in self.rows if r.reason == "duplicate")
-
-
-def default_policy(settings: Settings, institution: Institution) -> TransferPolicy:
-    """The policy of a university that saved none: this bank's credentials, no limits."""
-    return TransferPolicy(
-        name=f"{institution.name_zh} / {institution.name_en}: default",
-        issuers=frozenset({settings.issuer_id}),
-    )
 
 
 def bank_copies(session: Session, application_id: int, settings: Settings) -> list[tuple[str, str]]:

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.bank import applications, consent, transfers
+from issuer.bank import applications, consent, transfer_policies, transfers
 from issuer.console import registrar_check, registrar_files
 from issuer.console.auth import CurrentStaff, require_staff
 from issuer.console.render import ConsoleRoute, page
@@ -45,7 +45,7 @@ MAX_RECORD_BYTES = 64 * 1024
 UPLOAD_PATH = r"^/console/registrar/applications/\d+/upload$"
 
 
-def _institution(session: SessionDep, current: CurrentStaff) -> Institution:
+def institution_of(session: SessionDep, current: CurrentStaff) -> Institution:
     institution_id = current.staff.institution_id
     institution = None if institution_id is None else session.get(Institution, institution_id)
     if institution is None or institution.id is None:
@@ -66,7 +66,7 @@ def _application(
 @router.get("")
 def incoming(request: Request, session: SessionDep, current: RegistrarDep) -> HTMLResponse:
     """The applications made to the registrar's institution, newest first."""
-    institution = _institution(session, current)
+    institution = institution_of(session, current)
     assert institution.id is not None
     rows = applications.list_for_institution(session, institution.id)
     return page(
@@ -88,7 +88,7 @@ def _show(
     application_id: int,
     presented: list[tuple[str, str | None, str | None, str | None]] | None,
 ) -> HTMLResponse:
-    institution = _institution(session, current)
+    institution = institution_of(session, current)
     row = _application(session, institution, application_id)
     moment = utcnow()
     blocked: ConsentUsed | ConsentRequired | None = None
@@ -102,7 +102,7 @@ def _show(
             (label, text, None, None)
             for label, text in registrar_check.bank_copies(session, application_id, settings)
         ]
-    policy = registrar_check.default_policy(settings, institution)
+    policy = transfer_policies.policy_of(session, settings, institution)
     report = registrar_check.review(session, keystore, settings, policy, given, presented, moment)
     return page(
         request,
@@ -196,11 +196,11 @@ async def record(
 ) -> RedirectResponse:
     """Record the ticked items with the bank, with the application as consent: all or nothing."""
     ticked = await _record_form(request, current)
-    institution = _institution(session, current)
+    institution = institution_of(session, current)
     row = _application(session, institution, application_id)
     moment = utcnow()
     given = consent.application_consent(session, institution, application_id, moment)
-    policy = registrar_check.default_policy(settings, institution)
+    policy = transfer_policies.policy_of(session, settings, institution)
     data = TransferCreate(items=_items(ticked), application_id=application_id, policy=policy.name)
     done = transfers.record_transfer(session, institution, data, given, now=moment)
     audit.record(

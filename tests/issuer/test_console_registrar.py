@@ -229,3 +229,60 @@ def test_an_upload_over_its_cap_is_413_and_other_posts_keep_theirs(
         "/console/staff", files=[("files", ("big.txt", big))], follow_redirects=False
     )
     assert elsewhere.status_code == 413
+
+
+def test_the_policy_form_saves_versions_exports_toml_and_the_check_uses_it(
+    case: dict[str, Any], engine: Engine
+) -> None:
+    browser: TestClient = case["browser"]
+    form = browser.get("/console/registrar/policy")
+    assert form.status_code == 200
+    default = browser.get("/console/registrar/policy.toml")
+    assert default.status_code == 200
+    assert load_policy_text(default.text).issuers == frozenset({"CB-DEMO"})
+    csrf = csrf_of(form.text)
+    fields = {
+        "csrf": csrf,
+        "name": "测试大学政策",
+        "issuers": "CB-DEMO",
+        "domains": "AM, GE",
+        "total_credits": "10",
+        "domain_limits": "AM=20",
+    }
+    contradictory = browser.post("/console/registrar/policy", data=fields)
+    assert contradictory.status_code == 422
+    assert 'data-code="contradictory_policy"' in contradictory.text
+    assert 'value="AM=20"' in contradictory.text  # the form keeps what was typed
+    not_accepted = browser.post(
+        "/console/registrar/policy", data={**fields, "domain_limits": "AI=5"}
+    )
+    assert 'data-code="contradictory_policy"' in not_accepted.text
+    wrong = browser.post("/console/registrar/policy", data={**fields, "total_credits": "0.3"})
+    assert wrong.status_code == 422 and 'data-code="invalid_request"' in wrong.text
+    for limit in ("4", "3"):
+        saved = browser.post(
+            "/console/registrar/policy",
+            data={**fields, "domain_limits": f"AM={limit}"},
+            follow_redirects=False,
+        )
+        assert saved.status_code == 303, saved.text
+    exported = browser.get("/console/registrar/policy.toml")
+    assert "transfer-policy-v2.toml" in exported.headers["content-disposition"]
+    policy = load_policy_text(exported.text)
+    assert policy.max_domain_half_credits == {"AM": 6} and policy.name == "测试大学政策"
+    # The check now refuses what passes the AM limit of 3 credits.
+    opened = browser.get(f"/console/registrar/applications/{case['application']['id']}")
+    assert "测试大学政策" in opened.text
+    assert "over_domain_limit" in [code for code, _ in _codes(opened.text)]
+
+
+def load_policy_text(text: str) -> Any:
+    """The exported TOML read exactly as ``creditbank-verify transfer --policy`` reads it."""
+    import tempfile
+
+    from verifier.transfer import load_policy
+
+    with tempfile.NamedTemporaryFile("w", suffix=".toml", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        return load_policy(handle.name)
