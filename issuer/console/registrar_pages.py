@@ -13,22 +13,26 @@ with the application as the learner's consent: all or nothing; a second recordin
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from issuer.api.csv_export import csv_response
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.bank import applications, consent, transfer_policies, transfers
-from issuer.console import registrar_check, registrar_files
+from issuer.console import registrar_check, registrar_decision, registrar_files
 from issuer.console.auth import CurrentStaff, require_staff
 from issuer.console.render import ConsoleRoute, page
 from issuer.core import audit
 from issuer.core.errors import ConsentRequired, ConsentUsed, CsrfFailed, InvalidRequest, NotFound
+from issuer.credentials.certificate_font import font_name
 from issuer.models import (
     Institution,
     TransferApplication,
+    TransferApplicationPublic,
     TransferCreate,
     TransferItemIn,
     utcnow,
@@ -218,4 +222,65 @@ async def record(
     return RedirectResponse(
         f"/console/registrar/applications/{application_id}?done=recorded",
         status_code=status.HTTP_303_SEE_OTHER,
+    )
+
+
+def _decision_of(
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: CurrentStaff,
+    application_id: int,
+) -> tuple[TransferApplicationPublic, registrar_check.Review, list[Sequence[object]]]:
+    institution = institution_of(session, current)
+    row = _application(session, institution, application_id)
+    public = applications.public(session, row)
+    moment = utcnow()
+    try:
+        given: consent.Consent | None = consent.application_consent(
+            session, institution, application_id, moment
+        )
+    except (ConsentUsed, ConsentRequired):
+        given = None
+    presented: list[tuple[str, str | None, str | None, str | None]] = [
+        (label, text, None, None)
+        for label, text in registrar_check.bank_copies(session, application_id, settings)
+    ]
+    policy = transfer_policies.policy_of(session, settings, institution)
+    report = registrar_check.review(session, keystore, settings, policy, given, presented, moment)
+    recorded = registrar_decision.recorded_items(session, public.transfer_id)
+    rows = registrar_decision.decision_rows(report, recorded, public.state != "submitted")
+    return public, report, rows
+
+
+@router.get("/applications/{application_id}/decision.csv")
+def decision_csv(
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: RegistrarDep,
+    application_id: RowId,
+) -> Response:
+    """The report and the decision per entry as CSV (UTF-8 with BOM)."""
+    _, _, rows = _decision_of(session, settings, keystore, current, application_id)
+    return csv_response(f"transfer-decision-{application_id}.csv", registrar_decision.HEADER, rows)
+
+
+@router.get("/applications/{application_id}/decision.pdf")
+def decision_pdf(
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: RegistrarDep,
+    application_id: RowId,
+) -> Response:
+    """The report and the decision per entry as a bilingual PDF."""
+    public, report, rows = _decision_of(session, settings, keystore, current, application_id)
+    font = font_name(settings.certificate_font)
+    return Response(
+        registrar_decision.pdf_bytes(font, public, report, rows),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="transfer-decision-{application_id}.pdf"'
+        },
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv as csv_module
+import io
 import re
 import shutil
 from typing import Any
 
 import pytest
 from fastapi import FastAPI
+from pypdf import PdfReader
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
@@ -136,6 +139,20 @@ def test_recording_two_items_once_then_409(
     learner = case["learner"]
     transfers = client.get(f"/learners/{learner['id']}/transfers", headers=admin).json()
     assert len(transfers) == 1, transfers
+    csv = browser.get(f"{path}/decision.csv")
+    assert csv.status_code == 200 and csv.content.startswith(b"\xef\xbb\xbf")
+    table = list(csv_module.reader(io.StringIO(csv.content.decode("utf-8-sig"))))
+    assert table[0][:2] == ["决定 decision", "课程 course"]
+    decisions = {line[1]: line[0] for line in table[1:]}
+    assert decisions == {
+        "数控加工": "已登记 recorded",
+        "机械制图": "政策接受，未登记 accepted, not recorded",
+        "电工基础": "已登记 recorded",
+    }
+    pdf = browser.get(f"{path}/decision.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "机械制图" in text and "Credit transfer decision" in text
     again = browser.post(f"{path}/record", data={"csrf": csrf, "item": items})
     assert again.status_code == 409 and 'data-code="consent_used"' in again.text
     with Session(engine) as session:

@@ -43,6 +43,8 @@ REGISTRAR_PAGES = (
     "GET /console/registrar/applications/{application_id}",
     "POST /console/registrar/applications/{application_id}/upload",
     "POST /console/registrar/applications/{application_id}/record",
+    "GET /console/registrar/applications/{application_id}/decision.csv",
+    "GET /console/registrar/applications/{application_id}/decision.pdf",
     "GET /console/registrar/policy",
     "POST /console/registrar/policy",
     "GET /console/registrar/policy.toml",
