@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 from fastapi import FastAPI
-from pypdf import PdfReader
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
