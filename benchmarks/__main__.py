@@ -39,6 +39,7 @@ BENCHMARKS = (
     "account_view",
     "workers",
     "back_office",
+    "registrar",
 )
 
 
