@@ -154,7 +154,9 @@ def test_apply_check_three_files_accept_two_record_once(
     )
     started = time.monotonic()
     browser.find_element(By.ID, "check").click()
-    WebDriverWait(browser, 10).until(lambda d: any(r[0] == "photo.png" for r in _rows(d)))
+    WebDriverWait(browser, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, '#rows tr[data-source="photo.png"]')
+    )
     shown_after = time.monotonic() - started
     print(f"registrar report of 3 files shown {shown_after:.2f} s after the upload")
     assert _rows(browser) == [
