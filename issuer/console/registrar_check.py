@@ -32,6 +32,7 @@ __all__ = [
     "Review",
     "ReviewRow",
     "bank_copies",
+    "coverage",
     "review",
 ]
 
@@ -115,6 +116,22 @@ class Review:
     @property
     def duplicates(self) -> int:
         return sum(1 for r in self.rows if r.reason == "duplicate")
+
+
+def coverage(session: Session, application_id: int) -> Consent:
+    """What the application covers, whatever its state (for the report, never to record)."""
+    rows = session.exec(
+        select(TransferApplicationItem.position, Credential.jti)
+        .join(Credential, col(Credential.id) == col(TransferApplicationItem.credential_id))
+        .where(col(TransferApplicationItem.application_id) == application_id)
+    ).all()
+    covers: dict[str, frozenset[int] | None] = {}
+    for position, jti in rows:
+        if position is None or (jti in covers and covers[jti] is None):
+            covers[jti] = None
+        else:
+            covers[jti] = (covers.get(jti) or frozenset()) | {position}
+    return Consent("application", covers)
 
 
 def bank_copies(session: Session, application_id: int, settings: Settings) -> list[tuple[str, str]]:

@@ -97,10 +97,14 @@ def _show(
     moment = utcnow()
     blocked: ConsentUsed | ConsentRequired | None = None
     try:
-        given = consent.application_consent(session, institution, application_id, moment)
+        given: consent.Consent = consent.application_consent(
+            session, institution, application_id, moment
+        )
     except (ConsentUsed, ConsentRequired) as exc:
-        given, blocked = None, exc
+        # Closed: the report still says what the application covered, nothing is recordable.
+        given, blocked = registrar_check.coverage(session, application_id), exc
     uploaded = presented is not None
+    public = applications.public(session, row)
     if presented is None:
         presented = [
             (label, text, None, None)
@@ -114,8 +118,9 @@ def _show(
         staff=current,
         csrf=current.csrf,
         institution=institution,
-        application=applications.public(session, row),
+        application=public,
         report=report,
+        recorded=registrar_decision.recorded_items(session, public.transfer_id),
         uploaded=uploaded,
         blocked=blocked,
         reasons=registrar_check.REASONS,
@@ -241,7 +246,7 @@ def _decision_of(
             session, institution, application_id, moment
         )
     except (ConsentUsed, ConsentRequired):
-        given = None
+        given = registrar_check.coverage(session, application_id)
     presented: list[tuple[str, str | None, str | None, str | None]] = [
         (label, text, None, None)
         for label, text in registrar_check.bank_copies(session, application_id, settings)

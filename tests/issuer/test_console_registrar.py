@@ -136,6 +136,8 @@ def test_recording_two_items_once_then_409(
     assert done.status_code == 303, done.text
     shown = browser.get(done.headers["location"])
     assert 'data-state="recorded"' in shown.text and 'name="item"' not in shown.text
+    assert shown.text.count('data-decision="recorded"') == 2
+    assert [code for code, _ in _codes(shown.text)] == ["accepted"] * 3
     learner = case["learner"]
     transfers = client.get(f"/learners/{learner['id']}/transfers", headers=admin).json()
     assert len(transfers) == 1, transfers
