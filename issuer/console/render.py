@@ -68,6 +68,9 @@ MESSAGES = {
     "institution_exists": N_("An institution with this code exists already."),
     "staff_exists": N_("This login is taken."),
     "too_many_attempts": N_("Too many attempts; try again later."),
+    "consent_used": N_("This application was recorded already: a consent is used once."),
+    "consent_required": N_("The learner's consent does not cover this (withdrawn or expired)."),
+    "already_transferred": N_("Some of these credits were transferred already."),
 }
 ROLE_NAMES: dict[str, str] = {
     "operator": N_("Operator"),

@@ -157,6 +157,7 @@ def test_recording_two_items_once_then_409(
     assert "机械制图" in text and "Credit transfer decision" in text
     again = browser.post(f"{path}/record", data={"csrf": csrf, "item": items})
     assert again.status_code == 409 and 'data-code="consent_used"' in again.text
+    assert "一份授权只能使用一次" in again.text
     with Session(engine) as session:
         event = session.exec(
             select(AuditEvent)
