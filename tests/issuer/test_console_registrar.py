@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv as csv_module
 import io
+import json
 import re
 import shutil
 from typing import Any
@@ -306,3 +307,32 @@ def load_policy_text(text: str) -> Any:
         handle.write(text)
         handle.flush()
         return load_policy(handle.name)
+
+
+def test_a_data_integrity_badge_is_read_and_counted_once_with_its_qr_twin(
+    case: dict[str, Any], client: TestClient, admin: dict[str, str]
+) -> None:
+    learner = case["learner"]
+    account = client.get(f"/learners/{learner['id']}/account", headers=admin).json()
+    entry = account["entries"][0]  # the first course: 数控加工
+    badge = client.post(
+        f"/learners/{learner['id']}/credentials/ob3-ldp",
+        json={"entry_id": entry["id"]},
+        headers=admin,
+    )
+    assert badge.status_code == 201, badge.text
+    path = f"/console/registrar/applications/{case['application']['id']}"
+    response = _upload(
+        case["browser"],
+        path,
+        [
+            ("badge.json", json.dumps(badge.json()["credential"]).encode()),
+            ("first.txt", case["first"]["qr_text"].encode()),
+        ],
+    )
+    # The badge is genuine but not in the application; its QR twin is then a duplicate.
+    assert _codes(response.text) == [
+        ("not_in_application", "badge.json"),
+        ("duplicate", "first.txt"),
+        ("accepted", "first.txt"),
+    ]
