@@ -40,6 +40,7 @@ BENCHMARKS = (
     "storage",
     "workers",
     "back_office",
+    "registrar",
 )
 
 

@@ -42,6 +42,8 @@ from issuer.console import back_office as console_back_office
 from issuer.console import committee_pages as console_committee
 from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
+from issuer.console import registrar_pages as console_registrar
+from issuer.console import registrar_policy_pages as console_registrar_policy
 from issuer.console import review_pages as console_review
 from issuer.console import signin_pages as console_signin
 from issuer.console import standards_pages as console_standards
@@ -122,7 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # body before the retry middleware buffers it for a possible rerun.
     app.add_middleware(RetryMiddleware)
     # Body size, JSON depth and NUL characters are checked before any route parses a body.
-    app.add_middleware(InputGuard)
+    app.add_middleware(InputGuard, upload_paths=(console_registrar.UPLOAD_PATH,))
     for router in (institutions.router, learners.router, credentials.router, public.router):
         app.include_router(router)
     app.include_router(verify_page.router)
@@ -151,7 +153,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portal_self_service.router)
     app.include_router(portal_transfers.router)
     app.include_router(portal_pages.home)
-    for router in (console_signin.router, console_home.router, console_operator.router):
+    for router in (
+        console_signin.router,
+        console_home.router,
+        console_operator.router,
+        console_registrar.router,
+        console_registrar_policy.router,
+    ):
         app.include_router(router)
     app.include_router(console_review.router)
     app.include_router(console_committee.router)

@@ -2,8 +2,9 @@
 
 A reader takes the credential text, the trust bundle and the evaluation time, verifies
 the credential offline (raising :class:`VerificationError` with the verifier's code)
-and returns a :class:`PresentedCredential`. Built in: ``cbqr`` (QR text, digits, JWS)
-and ``ob3`` (an Open Badges 3.0 AchievementCredential JWT). Others plug in with
+and returns a :class:`PresentedCredential`. Built in: ``cbqr`` (QR text, digits, JWS),
+``ob3`` (an Open Badges 3.0 AchievementCredential JWT) and ``ob3+ldp`` (the same
+credential as JSON with a Data Integrity proof). Others plug in with
 :func:`register_reader`.
 
 The OB 3.0 credential names its domain and kind for people (``fieldOfStudy``,
@@ -24,12 +25,21 @@ from typing import Any
 from verifier._errors import MalformedCredential, VerificationError
 from verifier._trust import TrustBundle
 from verifier._verify import verify
-from verifier._verify_vc import verify_ob3
+from verifier._verify_ldp import verify_ob3_ldp
+from verifier._verify_vc import VerifiedVC, verify_ob3
 from verifier.formats import jws, vc_jwt
 from verifier.formats.cbqr import CreditEntry
 from verifier.formats.vocabulary import ACHIEVEMENT_KINDS, OB_ACHIEVEMENT_TYPES
 
-__all__ = ["READERS", "PresentedCredential", "Reader", "read_cbqr", "read_ob3", "register_reader"]
+__all__ = [
+    "READERS",
+    "PresentedCredential",
+    "Reader",
+    "read_cbqr",
+    "read_ob3",
+    "read_ob3_ldp",
+    "register_reader",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +108,16 @@ def _half_credits(value: Any) -> int:
 
 def read_ob3(text: str, trust: TrustBundle, now: dt.datetime) -> PresentedCredential:
     """Verify an Open Badges 3.0 AchievementCredential JWT and read its one credit entry."""
-    verified = verify_ob3(text, trust, now=now)
+    return _presented_badge(verify_ob3(text, trust, now=now), "ob3+jwt")
+
+
+def read_ob3_ldp(text: str, trust: TrustBundle, now: dt.datetime) -> PresentedCredential:
+    """Verify an Open Badges 3.0 AchievementCredential with a Data Integrity proof (JSON)."""
+    return _presented_badge(verify_ob3_ldp(text, trust, now=now), "ob3+ldp")
+
+
+def _presented_badge(verified: VerifiedVC, fmt: str) -> PresentedCredential:
+    """The one credit entry of a verified badge, whichever way it was secured."""
     cred = verified.credential
     try:
         subject = cred["credentialSubject"]
@@ -125,7 +144,7 @@ def read_ob3(text: str, trust: TrustBundle, now: dt.datetime) -> PresentedCreden
         raise MalformedCredential(f"the badge lacks or mistypes a field: {exc}") from None
     jti = str(cred["id"]).removeprefix(_URN_UUID)
     name = names[0] if names else str(subject.get("id", ""))
-    return PresentedCredential("ob3+jwt", verified.issuer.id, jti, name, "", False, (entry,))
+    return PresentedCredential(fmt, verified.issuer.id, jti, name, "", False, (entry,))
 
 
 def _is_vc_jwt(text: str) -> bool:
@@ -138,8 +157,14 @@ def _is_vc_jwt(text: str) -> bool:
 
 
 #: (format, detect(text) -> bool, reader), tried in order; the last one takes the rest.
+def _is_json_badge(text: str) -> bool:
+    # A Data Integrity credential is a JSON object with a proof; the reader checks the rest.
+    return text.startswith("{") and '"proof"' in text
+
+
 READERS: list[tuple[str, Callable[[str], bool], Reader]] = [
     ("ob3+jwt", _is_vc_jwt, read_ob3),
+    ("ob3+ldp", _is_json_badge, read_ob3_ldp),
     ("cbqr", lambda text: True, read_cbqr),
 ]
 

@@ -2,7 +2,10 @@
 
 - A body larger than :attr:`InputGuard.max_body_bytes` (1 MiB; no route needs more) is
   refused with 413 ``payload_too_large``: at once when ``Content-Length`` says so, else as
-  soon as the bytes read pass the limit. The rest is never read.
+  soon as the bytes read pass the limit. The rest is never read. The one exception is a
+  ``multipart/form-data`` upload to a path matching one of ``upload_paths`` (the
+  registrar's upload of presented credentials), capped at :attr:`max_upload_bytes`.
+  A multipart body is files, not JSON: its bytes are not measured as JSON.
 - JSON nested deeper than :attr:`InputGuard.max_json_depth` (32 levels; the deepest body
   of the API has 3) is refused with 422 ``invalid_request`` and a field error of type
   ``json_too_deep``, before the recursive JSON parser can run out of stack.
@@ -37,6 +40,7 @@ _WEIGHTS = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")
 # The escape \u0000 not preceded by an escaped backslash.
 _JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _FORM_TYPES = ("application/x-www-form-urlencoded",)
+_MULTIPART = "multipart/form-data"
 # Bodies larger than this are measured in a worker thread, off the event loop.
 _INLINE_BYTES = 64 * 1024
 
@@ -69,11 +73,27 @@ class InputGuard:
     """ASGI middleware enforcing the limits of the module docstring on every HTTP request."""
 
     def __init__(
-        self, app: ASGIApp, *, max_body_bytes: int = 1 << 20, max_json_depth: int = 32
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int = 1 << 20,
+        max_json_depth: int = 32,
+        upload_paths: tuple[str, ...] = (),
+        max_upload_bytes: int = 32 << 20,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_json_depth = max_json_depth
+        self.upload_paths = tuple(re.compile(p) for p in upload_paths)
+        self.max_upload_bytes = max_upload_bytes
+
+    def _limit(self, scope: Scope) -> int:
+        path = scope.get("path", "")
+        if self._content_type(scope) == _MULTIPART and any(
+            p.match(path) for p in self.upload_paths
+        ):
+            return self.max_upload_bytes
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -83,9 +103,10 @@ class InputGuard:
         if where is not None:
             await self._refuse(scope, receive, send, self._nul(where))
             return
+        limit = self._limit(scope)
         declared = self._content_length(scope)
-        if declared is not None and declared > self.max_body_bytes:
-            await self._refuse(scope, receive, send, self._too_large())
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, self._too_large(limit))
             return
         body: list[bytes] = []
         size = 0
@@ -96,8 +117,8 @@ class InputGuard:
                 return  # the client went away before its body arrived
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_body_bytes:
-                await self._refuse(scope, receive, send, self._too_large())
+            if size > limit:
+                await self._refuse(scope, receive, send, self._too_large(limit))
                 return
             body.append(chunk)
             more = message.get("more_body", False)
@@ -153,6 +174,8 @@ class InputGuard:
             return None
         if self._content_type(scope) in _FORM_TYPES:
             return self._nul("body") if b"%00" in data or b"\x00" in data else None
+        if self._content_type(scope) == _MULTIPART:
+            return None  # files: their readers check them, each on its own
         if len(data) > _INLINE_BYTES:
             too_deep = await run_in_threadpool(_json_depth_exceeds, data, self.max_json_depth)
         else:
@@ -167,8 +190,9 @@ class InputGuard:
 
     # -- answers --------------------------------------------------------------------------
 
-    def _too_large(self) -> tuple[CreditBankError, list[dict[str, object]]]:
-        return PayloadTooLarge(f"the request body is larger than {self.max_body_bytes} bytes"), []
+    @staticmethod
+    def _too_large(limit: int) -> tuple[CreditBankError, list[dict[str, object]]]:
+        return PayloadTooLarge(f"the request body is larger than {limit} bytes"), []
 
     @staticmethod
     def _nul(where: str) -> tuple[CreditBankError, list[dict[str, object]]]:

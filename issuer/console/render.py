@@ -86,6 +86,9 @@ MESSAGES = {
         "Two rules of this draft match the same achievements. Change the matches of one of them."
     ),
     "standard_state": N_("This version of the standard cannot be changed in its current state."),
+    "consent_used": N_("This application was recorded already: a consent is used once."),
+    "consent_required": N_("The learner's consent does not cover this (withdrawn or expired)."),
+    "already_transferred": N_("Some of these credits were transferred already."),
 }
 ROLE_NAMES: dict[str, str] = {
     "operator": N_("Operator"),

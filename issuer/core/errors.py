@@ -18,7 +18,8 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── CaseUnrelated           422 case_unrelated
     │   ├── InvalidFilter           422 invalid_filter
     │   ├── NotAUniversity          422 not_a_university
-    │   └── StandardContradiction   422 standard_contradiction
+    │   ├── StandardContradiction   422 standard_contradiction
+    │   └── ContradictoryPolicy     422 contradictory_policy
     ├── Unauthenticated             401 unauthenticated
     │   ├── TotpInvalid             401 totp_invalid
     │   └── SessionExpired          401 session_expired
@@ -83,6 +84,7 @@ __all__ = [
     "ConflictOfInterest",
     "ConsentRequired",
     "ConsentUsed",
+    "ContradictoryPolicy",
     "CredentialExpired",
     "CredentialRevoked",
     "CredentialSuspended",
@@ -202,6 +204,13 @@ class PayloadTooLarge(CreditBankError):
     code = "payload_too_large"
     status = 413
     title = "Payload too large"
+
+
+class ContradictoryPolicy(InvalidRequest):
+    """A transfer policy whose rules contradict each other (a limit no entry can meet)."""
+
+    code = "contradictory_policy"
+    title = "Contradictory transfer policy"
 
 
 class Conflict(CreditBankError):

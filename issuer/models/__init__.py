@@ -108,6 +108,7 @@ from issuer.models.staff import (
     StaffRole,
 )
 from issuer.models.standards import ConversionStandard, StandardPublic, StandardStatus
+from issuer.models.transfer_policies import TransferPolicyVersion
 from issuer.models.transfers import (
     Transfer,
     TransferCreate,
@@ -226,6 +227,7 @@ __all__ = [
     "TransferListItem",
     "TransferNonce",
     "TransferNoncePublic",
+    "TransferPolicyVersion",
     "TransferPublic",
     "Vote",
     "utcnow",

@@ -37,6 +37,19 @@ ADMIN_OR_SELF = frozenset({"admin", "learner"})
 SELF = frozenset({"learner"})
 OWN = None
 
+# The registrar's workspace (issuer/console/registrar_pages.py), behind the console's cookie.
+REGISTRAR_PAGES = (
+    "GET /console/registrar",
+    "GET /console/registrar/applications/{application_id}",
+    "POST /console/registrar/applications/{application_id}/upload",
+    "POST /console/registrar/applications/{application_id}/record",
+    "GET /console/registrar/applications/{application_id}/decision.csv",
+    "GET /console/registrar/applications/{application_id}/decision.pdf",
+    "GET /console/registrar/policy",
+    "POST /console/registrar/policy",
+    "GET /console/registrar/policy.toml",
+)
+
 EXPECTED: dict[str, frozenset[str] | None] = {
     # documentation
     "GET /openapi.json": PUBLIC,
@@ -210,6 +223,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     **{f"GET /console/{p}": OWN for p in ("credentials", "credentials/{jti}", "statistics")},
     **{f"GET /console/{p}": OWN for p in ("statistics.csv", "statistics/charts/{name}.svg")},
     **{f"POST /console/{p}": OWN for p in ("learners/search", "credentials/{jti}/status")},
+    **dict.fromkeys(REGISTRAR_PAGES, OWN),
     # organisation (automation with the admin token; people use the console)
     "GET /org-units": ADMIN,
     "POST /org-units": ADMIN,

@@ -1,7 +1,7 @@
 """Committee members who sign in to the staff console.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 
 A committee member may be linked to one staff account of role ``committee``
 (``committee_member.staff_id``, unique): that account opens the committee workspace in
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

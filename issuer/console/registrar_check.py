@@ -1,0 +1,229 @@
+"""The registrar's check of one application: the offline policy check, then in words.
+
+The credentials checked are either the bank's own copies of the application's
+credentials or the files the registrar uploaded (:mod:`issuer.console.registrar_files`).
+They go through :func:`verifier.transfer.evaluate` — the check ``creditbank-verify
+transfer`` runs — against the bank's current trust data (unsigned: the bank trusts its
+own records, as :mod:`issuer.credentials.transfer_consent` does) and the university's
+policy. Each entry becomes a :class:`ReviewRow`: the course and its institution, the
+credits, accepted or the reason refused, and whether the application covers it, which
+is what the registrar may record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from issuer.bank.consent import Consent
+from issuer.core.i18n import N_
+from issuer.core.settings import Settings
+from issuer.credentials.issuance import qr_text_of
+from issuer.credentials.trust import trust_document
+from issuer.models import Credential, TransferApplicationItem
+from keys import KeyStore
+from verifier import TrustBundle
+from verifier.transfer import TransferPolicy, TransferReport, evaluate
+
+__all__ = [
+    "REASONS",
+    "Review",
+    "ReviewRow",
+    "bank_copies",
+    "coverage",
+    "review",
+]
+
+#: Each reason of a refused entry or credential, for the page (in the reader's language).
+REASONS: dict[str, str] = {
+    "duplicate": N_("Already counted: the same achievement is in another credential."),
+    "issuer_not_accepted": N_("The policy does not accept this credit bank."),
+    "holder_binding_required": N_("The policy accepts only holder-bound credentials."),
+    "different_learner": N_("Issued to another learner than the first credential."),
+    "domain_not_accepted": N_("The policy does not accept this domain."),
+    "standard_not_accepted": N_("The policy does not accept this conversion standard."),
+    "kind_not_accepted": N_("The policy does not accept this kind of achievement."),
+    "too_old": N_("Older than the policy allows."),
+    "over_domain_limit": N_("Over the policy's credit limit for this domain."),
+    "over_total_limit": N_("Over the policy's total credit limit."),
+    "not_in_application": N_("Not in the learner's application: it cannot be recorded."),
+    "unreadable_input": N_("The file is neither a QR image, a PDF nor credential text."),
+    "unreadable_image": N_("The image cannot be read."),
+    "no_qr_found": N_("The image holds no readable QR code."),
+    "bad_encoding": N_("Not a credential: the text is no QR credential, JWT or JSON document."),
+    "malformed": N_("The credential is damaged: a part of it is missing or unreadable."),
+    "bad_signature": N_("The signature is not valid: the credential was altered or forged."),
+    "revoked": N_("The credential was revoked."),
+    "suspended": N_("The credential is suspended."),
+    "expired": N_("The credential has expired."),
+    "unknown_issuer": N_("Not issued by a credit bank in the trust bundle."),
+}
+#: What a credential that failed verification says when its code has no words above.
+NOT_VALID = N_("The credential is not valid.")
+
+
+@dataclass(slots=True)
+class ReviewRow:
+    """One credit entry (or one unreadable file) as the registrar's report shows it."""
+
+    source: str
+    jti: str | None
+    position: int
+    title: str | None
+    institution: str | None
+    credits: float | None
+    domain: str | None
+    standard: str | None
+    date: str | None
+    accepted: bool
+    reason: str | None
+    detail: str | None
+    duplicate_source: str | None = None
+    in_application: bool = False
+
+    @property
+    def key(self) -> str:
+        """The value of the row's decision checkbox: ``jti:position``."""
+        return f"{self.jti}:{self.position}"
+
+    @property
+    def recordable(self) -> bool:
+        return self.accepted and self.in_application and self.jti is not None
+
+    @property
+    def reason_words(self) -> str | None:
+        """The message id of the reason (translated by the page)."""
+        if self.reason is None:
+            return None
+        return REASONS.get(self.reason, NOT_VALID)
+
+
+@dataclass(slots=True)
+class Review:
+    """The report of one check: rows in the order presented, and the totals."""
+
+    policy: str
+    evaluated_at: datetime
+    learner: dict[str, str] | None
+    rows: list[ReviewRow] = field(default_factory=list)
+
+    @property
+    def accepted_credits(self) -> float:
+        return sum(r.credits or 0 for r in self.rows if r.recordable)
+
+    @property
+    def duplicates(self) -> int:
+        return sum(1 for r in self.rows if r.reason == "duplicate")
+
+
+def coverage(session: Session, application_id: int) -> Consent:
+    """What the application covers, whatever its state (for the report, never to record)."""
+    rows = session.exec(
+        select(TransferApplicationItem.position, Credential.jti)
+        .join(Credential, col(Credential.id) == col(TransferApplicationItem.credential_id))
+        .where(col(TransferApplicationItem.application_id) == application_id)
+    ).all()
+    covers: dict[str, frozenset[int] | None] = {}
+    for position, jti in rows:
+        if position is None or (jti in covers and covers[jti] is None):
+            covers[jti] = None
+        else:
+            covers[jti] = (covers.get(jti) or frozenset()) | {position}
+    return Consent("application", covers)
+
+
+def bank_copies(session: Session, application_id: int, settings: Settings) -> list[tuple[str, str]]:
+    """``(label, credential text)`` of the bank's own copies of the application's credentials."""
+    rows = session.exec(
+        select(Credential)
+        .join(
+            TransferApplicationItem,
+            col(TransferApplicationItem.credential_id) == col(Credential.id),
+        )
+        .where(col(TransferApplicationItem.application_id) == application_id)
+        .order_by(col(TransferApplicationItem.id))
+    ).all()
+    seen: dict[str, tuple[str, str]] = {}
+    for credential in rows:
+        text = qr_text_of(credential, settings) if credential.format == "cbqr" else credential.token
+        seen.setdefault(credential.jti, (credential.jti, text))
+    return list(seen.values())
+
+
+def _row(report: TransferReport, index: int, consent: Consent | None) -> ReviewRow:
+    d = report.decisions[index]
+    e = d.entry
+    names = d.institution_name
+    return ReviewRow(
+        source=d.source,
+        jti=d.jti,
+        position=d.position,
+        title=None if e is None else e.title,
+        institution=None if e is None else (f"{names[0]} / {names[1]}" if names else e.institution),
+        credits=None if e is None else e.half_credits / 2,
+        domain=None if e is None else e.domain,
+        standard=None if e is None else e.standard,
+        date=None if e is None else e.date.isoformat(),
+        accepted=d.accepted,
+        reason=d.reason,
+        detail=d.detail,
+        in_application=consent is not None
+        and d.jti is not None
+        and consent.covered(d.jti, d.position),
+    )
+
+
+def _unique(
+    presented: list[tuple[str, str | None, str | None, str | None]],
+) -> list[tuple[str, str | None, str | None, str | None]]:
+    """The files with unique labels: two ``scan.png`` become ``scan.png`` and ``scan.png (2)``."""
+    seen: dict[str, int] = {}
+    out = []
+    for label, *rest in presented:
+        seen[label] = seen.get(label, 0) + 1
+        out.append((label if seen[label] == 1 else f"{label} ({seen[label]})", *rest))
+    return out  # type: ignore[return-value]
+
+
+def review(
+    session: Session,
+    keystore: KeyStore,
+    settings: Settings,
+    policy: TransferPolicy,
+    consent: Consent | None,
+    presented: list[tuple[str, str | None, str | None, str | None]],
+    now: datetime,
+) -> Review:
+    """Check ``presented`` (label, text or None, error code, detail) against ``policy``.
+
+    A file without text (unreadable) is a row with its code; the others are evaluated.
+    An accepted entry the application does not cover is shown, but not recordable.
+    """
+    trust = TrustBundle(trust_document(session, keystore, settings, now))
+    presented = _unique(presented)
+    readable = [(label, text) for label, text, _, _ in presented if text is not None]
+    report = evaluate(
+        [t for _, t in readable], policy, trust, now=now, labels=[label for label, _ in readable]
+    )
+    by_source: dict[str, list[ReviewRow]] = {}
+    sources: dict[str, str] = {}
+    for index, decision in enumerate(report.decisions):
+        row = _row(report, index, consent)
+        if decision.duplicate_of is not None:
+            row.duplicate_source = sources.get(decision.duplicate_of)
+        elif decision.jti is not None:
+            sources.setdefault(f"{decision.jti}#{decision.position}", decision.source)
+        if row.accepted and not row.in_application:
+            row.accepted, row.reason = False, "not_in_application"
+        by_source.setdefault(decision.source, []).append(row)
+    result = Review(policy.name, now, report.learner)
+    for label, text, code, detail in presented:
+        if text is None:
+            result.rows.append(
+                ReviewRow(label, None, 0, None, None, None, None, None, None, False, code, detail)
+            )
+        else:
+            result.rows.extend(by_source.pop(label, []))
+    return result

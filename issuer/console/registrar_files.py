@@ -1,0 +1,127 @@
+"""The registrar's upload: presented credentials as files, many at once, read one by one.
+
+A ``multipart/form-data`` post is parsed with the ``multipart`` library (Starlette's own
+form parser needs ``python-multipart``, which the bank does not install); its limits are
+explicit: at most :data:`MAX_FILES` files of at most :data:`MAX_FILE_BYTES` each, the
+whole body at most :data:`MAX_UPLOAD_BYTES` (the :class:`issuer.api.input_guard.InputGuard`
+cap of this one route). Each file becomes the text of one credential
+(:func:`verifier.presented.read_presented`) or a :class:`Presented` carrying the error
+code that says why not; one unreadable file never stops the others.
+
+A PDF certificate prints its QR code as vector paths, so its first page is rendered with
+``pdftoppm`` (Debian poppler-utils) and the image read like a photo.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import multipart
+
+from verifier import InputError, VerificationError
+from verifier.presented import read_presented
+
+__all__ = [
+    "MAX_FILES",
+    "MAX_FILE_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "Presented",
+    "UploadRefused",
+    "parse_upload",
+    "read_file",
+]
+
+MAX_FILES = 200
+MAX_FILE_BYTES = 8 * 1024 * 1024
+#: The whole upload: 200 QR photos of ~150 KB fit; the InputGuard refuses more with 413.
+MAX_UPLOAD_BYTES = 32 * 1024 * 1024
+#: Rendering a one-page certificate takes well under a second; a hostile PDF is cut off.
+PDF_SECONDS = 10
+_PDF_MAGIC = b"%PDF-"
+
+
+@dataclass(frozen=True, slots=True)
+class Presented:
+    """One uploaded file: its credential text, or the code and detail of why it has none."""
+
+    name: str
+    text: str | None
+    code: str | None = None
+    detail: str | None = None
+
+
+class UploadRefused(Exception):
+    """The post is not a readable upload (no files, too many, not multipart)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+def _pdf_page_png(data: bytes) -> bytes:
+    if shutil.which("pdftoppm") is None:
+        raise InputError("PDF files cannot be read here: pdftoppm is not installed")
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "in.pdf"
+        source.write_bytes(data)
+        command = ["pdftoppm", "-png", "-r", "150", "-f", "1", "-l", "1", "-singlefile"]
+        try:
+            # A fixed program on a file of our own temporary folder: no shell, no user text.
+            subprocess.run(  # noqa: S603
+                [*command, str(source), str(Path(folder) / "page")],
+                check=True,
+                capture_output=True,
+                timeout=PDF_SECONDS,
+            )
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired):
+            raise InputError("the PDF cannot be rendered") from None
+        return (Path(folder) / "page.png").read_bytes()
+
+
+def read_file(name: str, data: bytes) -> Presented:
+    """The credential text of one file (image, PDF or text), or why it has none."""
+    try:
+        if len(data) > MAX_FILE_BYTES:
+            raise InputError(f"the file is larger than {MAX_FILE_BYTES} bytes")
+        if data.startswith(_PDF_MAGIC):
+            return Presented(name, read_presented(_pdf_page_png(data), "page.png"))
+        return Presented(name, read_presented(data, name))
+    except VerificationError as error:
+        return Presented(name, None, error.code, error.detail)
+
+
+def parse_upload(content_type: str, body: bytes) -> tuple[dict[str, str], list[Presented]]:
+    """The text fields and the files of a ``multipart/form-data`` body, files read."""
+    kind, options = multipart.parse_options_header(content_type)
+    boundary = options.get("boundary")
+    if kind != "multipart/form-data" or not boundary:
+        raise UploadRefused("the upload is not multipart/form-data")
+    fields: dict[str, str] = {}
+    files: list[tuple[str, bytes]] = []
+    try:
+        parser = multipart.MultipartParser(
+            io.BytesIO(body),
+            boundary,
+            content_length=len(body),
+            part_limit=MAX_FILES + 10,
+            partsize_limit=MAX_UPLOAD_BYTES,  # a large file is refused alone, below
+            memory_limit=MAX_UPLOAD_BYTES,
+            spool_limit=MAX_UPLOAD_BYTES,
+        )
+        for part in parser:
+            if part.filename is None:
+                fields.setdefault(part.name, part.value[:1000])
+            elif part.filename or part.size:
+                files.append((Path(part.filename.replace("\\", "/")).name[:200], part.raw))
+    except multipart.MultipartError as exc:
+        raise UploadRefused(f"the upload cannot be read: {exc}") from None
+    if not files:
+        raise UploadRefused("choose at least one file")
+    if len(files) > MAX_FILES:
+        raise UploadRefused(f"at most {MAX_FILES} files at once")
+    return fields, [read_file(name, data) for name, data in files]

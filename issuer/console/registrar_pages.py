@@ -1,0 +1,291 @@
+"""The university registrar's workspace: incoming applications, the check, the record.
+
+Every page is the registrar's own institution's (``out_of_scope`` for another's
+application, which for this institution does not exist: ``not_found``). An application
+opens with the offline policy check of the bank's copies of its credentials; the
+registrar may add the credentials the learner presented as files (many at once, or a
+photo from the device's camera), which are checked instead. The decision is one
+checkbox per recordable entry, and one "record" posts them to
+:func:`issuer.bank.transfers.record_transfer` — the function behind ``POST /transfers`` —
+with the application as the learner's consent: all or nothing; a second recording is
+409 ``consent_used``. Each recording is audited with the staff member as actor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request, status
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from issuer.api.csv_export import csv_response
+from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
+from issuer.bank import applications, consent, transfer_policies, transfers
+from issuer.console import registrar_check, registrar_decision, registrar_files
+from issuer.console.auth import CurrentStaff, require_staff
+from issuer.console.render import ConsoleRoute, page
+from issuer.core import audit
+from issuer.core.errors import ConsentRequired, ConsentUsed, CsrfFailed, InvalidRequest, NotFound
+from issuer.credentials.certificate_font import font_name
+from issuer.models import (
+    Institution,
+    TransferApplication,
+    TransferApplicationPublic,
+    TransferCreate,
+    TransferItemIn,
+    utcnow,
+)
+from issuer.models.input import RowId
+from issuer.staff import sessions
+
+router = APIRouter(prefix="/console/registrar", include_in_schema=False, route_class=ConsoleRoute)
+RegistrarDep = Annotated[CurrentStaff, Depends(require_staff("registrar"))]
+#: The record form: the CSRF token and one checkbox per entry (at most 500 per transfer).
+MAX_RECORD_FIELDS = 510
+MAX_RECORD_BYTES = 64 * 1024
+#: The path of the upload, whose body the InputGuard lets grow to MAX_UPLOAD_BYTES.
+UPLOAD_PATH = r"^/console/registrar/applications/\d+/upload$"
+
+
+def institution_of(session: SessionDep, current: CurrentStaff) -> Institution:
+    institution_id = current.staff.institution_id
+    institution = None if institution_id is None else session.get(Institution, institution_id)
+    if institution is None or institution.id is None:
+        raise NotFound("this registrar has no institution")
+    current.ensure(session, institution_id=institution.id)
+    return institution
+
+
+def _application(
+    session: SessionDep, institution: Institution, application_id: int
+) -> TransferApplication:
+    row = session.get(TransferApplication, application_id)
+    if row is None or row.institution_id != institution.id:
+        raise NotFound(f"no transfer application {application_id}")
+    return row
+
+
+@router.get("")
+def incoming(request: Request, session: SessionDep, current: RegistrarDep) -> HTMLResponse:
+    """The applications made to the registrar's institution, newest first."""
+    institution = institution_of(session, current)
+    assert institution.id is not None
+    rows = applications.list_for_institution(session, institution.id)
+    return page(
+        request,
+        "registrar_incoming.html",
+        staff=current,
+        csrf=current.csrf,
+        institution=institution,
+        applications=rows,
+    )
+
+
+def _show(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: CurrentStaff,
+    application_id: int,
+    presented: list[tuple[str, str | None, str | None, str | None]] | None,
+) -> HTMLResponse:
+    institution = institution_of(session, current)
+    row = _application(session, institution, application_id)
+    moment = utcnow()
+    blocked: ConsentUsed | ConsentRequired | None = None
+    try:
+        given: consent.Consent = consent.application_consent(
+            session, institution, application_id, moment
+        )
+    except (ConsentUsed, ConsentRequired) as exc:
+        # Closed: the report still says what the application covered, nothing is recordable.
+        given, blocked = registrar_check.coverage(session, application_id), exc
+    uploaded = presented is not None
+    public = applications.public(session, row)
+    if presented is None:
+        presented = [
+            (label, text, None, None)
+            for label, text in registrar_check.bank_copies(session, application_id, settings)
+        ]
+    policy = transfer_policies.policy_of(session, settings, institution)
+    report = registrar_check.review(session, keystore, settings, policy, given, presented, moment)
+    return page(
+        request,
+        "registrar_application.html",
+        staff=current,
+        csrf=current.csrf,
+        institution=institution,
+        application=public,
+        report=report,
+        recorded=registrar_decision.recorded_items(session, public.transfer_id),
+        uploaded=uploaded,
+        blocked=blocked,
+        reasons=registrar_check.REASONS,
+        max_files=registrar_files.MAX_FILES,
+    )
+
+
+@router.get("/applications/{application_id}")
+def application_page(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: RegistrarDep,
+    application_id: RowId,
+) -> HTMLResponse:
+    """One application, checked over the bank's copies of its credentials."""
+    return _show(request, session, settings, keystore, current, application_id, None)
+
+
+@router.post("/applications/{application_id}/upload")
+async def upload(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: RegistrarDep,
+    application_id: RowId,
+) -> HTMLResponse:
+    """The files the learner presented, each read and checked; unreadable ones named."""
+    body = await request.body()
+    try:
+        fields, files = registrar_files.parse_upload(request.headers.get("content-type", ""), body)
+    except registrar_files.UploadRefused as exc:
+        raise InvalidRequest(exc.detail) from None
+    if not sessions.check_csrf(current.session, fields.get("csrf", "")):
+        raise CsrfFailed("the form's CSRF token is missing or wrong")
+    presented = [(f.name, f.text, f.code, f.detail) for f in files]
+    audit.record(
+        session,
+        actor=current.actor,
+        action="registrar.check",
+        subject=f"transfer_application:{application_id}",
+        payload={"files": len(files), "unreadable": sum(1 for f in files if f.text is None)},
+    )
+    return _show(request, session, settings, keystore, current, application_id, presented)
+
+
+async def _record_form(request: Request, current: CurrentStaff) -> list[str]:
+    """The ticked ``jti:position`` items of the record form, its CSRF token checked."""
+    body = await request.body()
+    fields: dict[str, list[str]] = {}
+    if len(body) <= MAX_RECORD_BYTES:
+        try:
+            fields = parse_qs(body.decode("utf-8"), max_num_fields=MAX_RECORD_FIELDS)
+        except (UnicodeDecodeError, ValueError):
+            fields = {}
+    if not sessions.check_csrf(current.session, (fields.get("csrf") or [""])[0]):
+        raise CsrfFailed("the form's CSRF token is missing or wrong")
+    return fields.get("item", [])
+
+
+def _items(ticked: list[str]) -> list[TransferItemIn]:
+    items: list[TransferItemIn] = []
+    for value in dict.fromkeys(ticked):
+        jti, _, position = value.rpartition(":")
+        if not jti or len(jti) > 64 or not position.isdigit() or len(position) > 3:
+            raise InvalidRequest(f"not an item of the report: {value[:80]}")
+        items.append(TransferItemIn(jti=jti, position=int(position)))
+    if not items:
+        raise InvalidRequest("tick at least one item to record")
+    return items
+
+
+@router.post("/applications/{application_id}/record")
+async def record(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    current: RegistrarDep,
+    application_id: RowId,
+) -> RedirectResponse:
+    """Record the ticked items with the bank, with the application as consent: all or nothing."""
+    ticked = await _record_form(request, current)
+    institution = institution_of(session, current)
+    row = _application(session, institution, application_id)
+    moment = utcnow()
+    given = consent.application_consent(session, institution, application_id, moment)
+    policy = transfer_policies.policy_of(session, settings, institution)
+    data = TransferCreate(items=_items(ticked), application_id=application_id, policy=policy.name)
+    done = transfers.record_transfer(session, institution, data, given, now=moment)
+    audit.record(
+        session,
+        actor=current.actor,
+        action="registrar.transfer_recorded",
+        subject=f"learner:{row.learner_id}",
+        payload={
+            "application_id": application_id,
+            "transfer_id": done.id,
+            "items": [[i.jti, i.position] for i in done.items],
+        },
+        summary=f"{done.credits:g} credits recorded by registrar {current.staff.login}",
+    )
+    return RedirectResponse(
+        f"/console/registrar/applications/{application_id}?done=recorded",
+        status_code=status.HTTP_303_SEE_OTHER,
+    )
+
+
+def _decision_of(
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: CurrentStaff,
+    application_id: int,
+) -> tuple[TransferApplicationPublic, registrar_check.Review, list[Sequence[object]]]:
+    institution = institution_of(session, current)
+    row = _application(session, institution, application_id)
+    public = applications.public(session, row)
+    moment = utcnow()
+    try:
+        given: consent.Consent | None = consent.application_consent(
+            session, institution, application_id, moment
+        )
+    except (ConsentUsed, ConsentRequired):
+        given = registrar_check.coverage(session, application_id)
+    presented: list[tuple[str, str | None, str | None, str | None]] = [
+        (label, text, None, None)
+        for label, text in registrar_check.bank_copies(session, application_id, settings)
+    ]
+    policy = transfer_policies.policy_of(session, settings, institution)
+    report = registrar_check.review(session, keystore, settings, policy, given, presented, moment)
+    recorded = registrar_decision.recorded_items(session, public.transfer_id)
+    rows = registrar_decision.decision_rows(report, recorded, public.state != "submitted")
+    return public, report, rows
+
+
+@router.get("/applications/{application_id}/decision.csv")
+def decision_csv(
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: RegistrarDep,
+    application_id: RowId,
+) -> Response:
+    """The report and the decision per entry as CSV (UTF-8 with BOM)."""
+    _, _, rows = _decision_of(session, settings, keystore, current, application_id)
+    return csv_response(f"transfer-decision-{application_id}.csv", registrar_decision.HEADER, rows)
+
+
+@router.get("/applications/{application_id}/decision.pdf")
+def decision_pdf(
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: RegistrarDep,
+    application_id: RowId,
+) -> Response:
+    """The report and the decision per entry as a bilingual PDF."""
+    public, report, rows = _decision_of(session, settings, keystore, current, application_id)
+    font = font_name(settings.certificate_font)
+    return Response(
+        registrar_decision.pdf_bytes(font, public, report, rows),
+        media_type="application/pdf",
+        headers={
+            "Content-Disposition": f'attachment; filename="transfer-decision-{application_id}.pdf"'
+        },
+    )
