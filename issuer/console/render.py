@@ -226,9 +226,14 @@ def _audit_refusal(request: Request, exc: CreditBankError) -> None:
         record(session)
 
 
+#: The message of a refusal that has no words of its own in :data:`MESSAGES`. (A module
+#: constant: the catalog extractor does not see an ``N_`` nested in another call.)
+REFUSED = N_("The request was refused.")
+
+
 def refusal_page(request: Request, exc: CreditBankError) -> Response:
     """The page for a refused console request."""
-    message = translate(request, MESSAGES.get(exc.code, N_("The request was refused.")))
+    message = translate(request, MESSAGES.get(exc.code, REFUSED))
     if isinstance(exc, Forbidden | Unauthenticated | ConflictOfInterest | StandardContradiction):
         _audit_refusal(request, exc)
     return page(
