@@ -20,9 +20,9 @@ import pytest
 pytest.importorskip("selenium")
 
 from fastapi.testclient import TestClient
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
-from selenium.webdriver.support.expected_conditions import staleness_of
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import DemoInstallation
@@ -37,7 +37,17 @@ def _submit(browser: WebDriver, button: str, then: str) -> None:
     """Click ``button`` and wait for the next page (not the old one) to show ``then``."""
     old = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.ID, button).click()
-    WebDriverWait(browser, 10).until(staleness_of(old))
+
+    def gone(_driver: WebDriver) -> bool:
+        # Chromium may answer for a node of the page just left with "does not belong to
+        # the document" instead of a stale-element error: both mean the page has changed.
+        try:
+            old.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+
+    WebDriverWait(browser, 10).until(gone)
     _wait_for(browser, then)
 
 
