@@ -28,7 +28,9 @@ from issuer.api import disputes as disputes_api
 from issuer.api import organisation as organisation_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
+from issuer.api import reviews as reviews_api
 from issuer.api import self_service as self_service_api
+from issuer.api import staff_auth as staff_auth_api
 from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
 from issuer.api import statistics as statistics_api
@@ -147,6 +149,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(standard_credentials_api.router)
     app.include_router(status_api.router)
     app.include_router(data_integrity_api.router)
+    app.include_router(staff_auth_api.router)
+    app.include_router(reviews_api.router)
     app.include_router(portal_api.router)
     app.include_router(organisation_api.router)
     app.include_router(portal_pages.router)
