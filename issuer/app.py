@@ -36,6 +36,7 @@ from issuer.api import standards as standards_api
 from issuer.api import statistics as statistics_api
 from issuer.api import status as status_api
 from issuer.api import transfer_applications as transfer_applications_api
+from issuer.api import transfer_policies as transfer_policies_api
 from issuer.api import transfers as transfers_api
 from issuer.api.headers import SecurityHeaders
 from issuer.api.input_guard import InputGuard
@@ -151,6 +152,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(data_integrity_api.router)
     app.include_router(staff_auth_api.router)
     app.include_router(reviews_api.router)
+    app.include_router(transfer_policies_api.router)
     app.include_router(portal_api.router)
     app.include_router(organisation_api.router)
     app.include_router(portal_pages.router)
