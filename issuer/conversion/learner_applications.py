@@ -323,6 +323,7 @@ def public(session: Session, application: EvidenceApplication) -> EvidenceApplic
         recognition_id=application.recognition_id,
         kind=achievement.kind,
         title=achievement.title,
+        completed_on=achievement.completed_on,
         status=recognition.status,
         reason=recognition.reason,
         decision=DecisionPublic.of(recognition),

@@ -10,7 +10,7 @@ learner's words and the files added with them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
 
@@ -97,6 +97,7 @@ class EvidenceApplicationPublic(SQLModel):
     recognition_id: int
     kind: str
     title: str
+    completed_on: date
     status: str = Field(
         description="pending_review (待审核), more_material (补充材料), "
         "recognised (已认定) or rejected (未通过)."

@@ -65,9 +65,7 @@ def _fill_certificate(browser: WebDriver, centre: int, number: str) -> None:
         browser.find_element(By.ID, field).send_keys(value)
     Select(browser.find_element(By.ID, "f-level")).select_by_value("四级")
     # A date input takes the digits in the browser's locale order; set it as the form would.
-    browser.execute_script(
-        "document.getElementById('f-completed_on').value = '2025-03-01';"
-    )
+    browser.execute_script("document.getElementById('f-completed_on').value = '2025-03-01';")
 
 
 def _check(browser: WebDriver, what: str, path: Path) -> None:
@@ -131,9 +129,10 @@ def test_a_new_learner_applies_with_a_photo_and_a_zhengzhou_reviewer_approves(
     _wait_for(reviewer, f"open-{rid}")
     reviewer.find_element(By.ID, f"open-{rid}").click()
     _wait_for(reviewer, "evidence-files")
-    assert reviewer.execute_script(
-        "return document.querySelector('#evidence-files img').naturalWidth"
-    ) > 0
+    assert (
+        reviewer.execute_script("return document.querySelector('#evidence-files img').naturalWidth")
+        > 0
+    )
     assert reviewer.find_element(By.ID, "proposed").text == "4"
     _check(reviewer, "review item", screenshots / "console-review-evidence-zh_Hans-1280.png")
     reviewer.find_element(By.ID, "material-reason").send_keys("请补充证书背面的照片")
