@@ -113,6 +113,13 @@ def review_item_page(
         supplements=[]
         if application is None
         else learner_applications.supplements(session, application.id or 0),
+        applications=[]
+        if application is None
+        else [
+            learner_applications.public(session, a)
+            for a in learner_applications.for_learner(session, application.learner_id)
+            if a.id != application.id
+        ],
         kind_word=lambda k: translate(request, labels.ACHIEVEMENT_KINDS.get(k) or k),
         entry_word=lambda k: translate(request, labels.ENTRY_KINDS.get(k) or k),
         status_name=lambda s: translate(request, STATUS_NAMES.get(s) or s),

@@ -112,6 +112,18 @@ def test_refusals_are_pages_in_chinese_and_store_nothing(
     )
     assert huge.status_code == 413 and huge.headers["content-type"].startswith("text/html")
     assert "MB" in huge.text and 'id="error"' in huge.text
+    nothing = {
+        "csrf": csrf,
+        "kind": "online_course",
+        "centre": str(centres[0]),
+        "title": "机器学习入门",
+        "platform": "学堂在线",
+        "hours": "20",
+        "completed_on": "2025-02-01",
+    }
+    zero = browser.post("/portal/recognitions/preview", data=nothing)
+    assert zero.status_code == 200 and 'id="not-recognised"' in zero.text
+    assert 'id="submit-form"' not in zero.text
     forged = browser.post(
         "/portal/recognitions",
         data={"csrf": "forged", **fields},
@@ -144,3 +156,11 @@ def test_another_learners_application_and_files_are_not_found(
     sign_in(intruder, other["id"])
     assert intruder.get(path).status_code == 404
     assert intruder.get(f"{path}/files/1").status_code == 404
+    # The same certificate again: refused on the preview page, in Chinese.
+    csrf = _csrf(browser.get("/portal/recognitions/new?kind=vocational_cert").text)
+    twice = browser.post(
+        "/portal/recognitions",
+        data={"csrf": csrf, **fields},
+        files=[("files", ("c.jpg", jpeg(), "image/jpeg"))],
+    )
+    assert twice.status_code == 409 and "该证书已在学分银行登记" in twice.text

@@ -59,6 +59,13 @@ def pdf() -> bytes:
 HTML = b"<!doctype html><html><script>alert(1)</script></html>"
 
 
+def bomb() -> bytes:
+    """A small PNG of 100 megapixels: opening it whole would take gigabytes."""
+    out = io.BytesIO()
+    Image.new("1", (10_000, 10_000)).save(out, format="PNG")
+    return out.getvalue()
+
+
 @pytest.fixture(scope="module")
 def centres(engine: Engine) -> tuple[int, int]:
     province = make_unit(engine, "province", None, "河南省中心")
@@ -162,6 +169,7 @@ def test_preview_then_submit_stores_the_files_by_sha256_and_waits_for_review(
             "unsupported_file_type",
         ),
         ([("scan.pdf", b"%PDF-1.7\n not really", "application/pdf")], 422, "unsupported_file_type"),
+        ([("bomb.png", bomb(), "image/png")], 422, "unsupported_file_type"),
         ([(f"p{i}.jpg", jpeg(), "image/jpeg") for i in range(11)], 422, "too_many_files"),
         ([("big.png", b"\x89PNG" + b"0" * (9 << 20), "image/png")], 413, "evidence_too_large"),
         (
@@ -171,7 +179,16 @@ def test_preview_then_submit_stores_the_files_by_sha256_and_waits_for_review(
         ),
         ([], 422, "invalid_request"),
     ],
-    ids=["html-as-jpeg", "broken-png", "fake-pdf", "eleven-files", "9-MB", "21-MB", "no-file"],
+    ids=[
+        "html-as-jpeg",
+        "broken-png",
+        "fake-pdf",
+        "pixel-bomb",
+        "eleven-files",
+        "9-MB",
+        "21-MB",
+        "no-file",
+    ],
 )
 def test_bad_files_are_refused_and_nothing_is_stored(
     client: TestClient,
@@ -227,6 +244,16 @@ def test_bad_applications_are_refused_with_their_codes(
     }
     problem(submit(client, person, centres[0], nothing, files), 422, "not_recognised")
     assert row_counts(engine) == before
+    # The same certificate twice: the second is refused and leaves nothing behind.
+    once = vocational()
+    assert submit(client, person, centres[0], once, files).status_code == 201
+    again = row_counts(engine)
+    problem(
+        submit(client, other, centres[0], once, files, other["headers"]),
+        409,
+        "duplicate_certificate",
+    )
+    assert row_counts(engine) == again
 
 
 def _reviewer(app: FastAPI, engine: Engine, settings: Settings, centre: int) -> TestClient:
