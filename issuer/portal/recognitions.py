@@ -312,6 +312,8 @@ def _detail(
     except NotFound:
         return _missing(request, settings, learner)
     shown = learner_applications.public(session, row)
+    if shown.status != "pending_review":
+        notice = ""  # "submitted" or "material added" no longer says where it stands
     inputs = INPUTS.get(shown.kind, ())
     return _page(
         request,

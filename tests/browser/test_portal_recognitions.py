@@ -215,3 +215,15 @@ def test_the_application_pages_fit_the_screen(
     browser.get(f"{url}/portal/recognitions")
     _wait_for(browser, "recognition-list")
     _check(browser, "list", screenshots / f"portal-recognitions-{tag}.png")
+    # The centre's reviewer on the same screen: the case with its thumbnail fits too.
+    engine = demo_server.server.app.state.engine
+    with Session(engine) as session:
+        (application,) = learner_applications.for_learner(session, number)
+    reviewer = browser_factory()
+    reviewer.set_window_size(width, 900)
+    reviewer.get(f"{url}/console/language/{language}?next=/console/sign-in")
+    staff = make_staff(engine, demo_server.settings, "reviewer", centre_id=cities[0])
+    _sign_in(reviewer, url, staff)
+    reviewer.get(f"{url}/console/review/{application.recognition_id}")
+    _wait_for(reviewer, "evidence-files")
+    _check(reviewer, "review item", screenshots / f"console-review-evidence-{tag}.png")
