@@ -7,9 +7,9 @@
   registrar's upload of presented credentials, a learner's evidence files), capped at
   :attr:`max_upload_bytes` or at the limit given with that path. A multipart body is
   files, not JSON: its bytes are not measured as JSON.
-- A refusal on a path matching one of ``page_paths`` (a form of the learner portal) is
-  answered by ``refusal_page`` (a page in the reader's language) instead of
-  problem+json: a person submitted it, not a program.
+- A refusal of a ``multipart/form-data`` post to a path matching one of ``page_paths``
+  (an upload form of the learner portal) is answered by ``refusal_page`` (a page in the
+  reader's language) instead of problem+json: a person submitted it, not a program.
 - JSON nested deeper than :attr:`InputGuard.max_json_depth` (32 levels; the deepest body
   of the API has 3) is refused with 422 ``invalid_request`` and a field error of type
   ``json_too_deep``, before the recursive JSON parser can run out of stack.
@@ -222,7 +222,12 @@ class InputGuard:
         error, errors = problem
         path = scope.get("path", "")
         response: Response
-        if self.refusal_page is not None and any(p.match(path) for p in self.page_paths):
+        from_form = self._content_type(scope) == _MULTIPART  # a browser's upload form
+        if (
+            self.refusal_page is not None
+            and from_form
+            and any(p.match(path) for p in self.page_paths)
+        ):
             response = self.refusal_page(Request(scope), error)
         else:
             response = problem_response(Request(scope), error, errors=errors or None)
