@@ -34,6 +34,7 @@ __all__ = [
     "CheckedFile",
     "check",
     "check_all",
+    "check_caps",
     "path_of",
     "read",
     "save",
@@ -98,15 +99,19 @@ def check(name: str, data: bytes) -> CheckedFile:
     return CheckedFile(shown, data, media_type, hashlib.sha256(data).hexdigest())
 
 
-def check_all(files: list[tuple[str, bytes]], *, already: int = 0) -> list[CheckedFile]:
-    """Every file checked, with the count and total caps (``already``: bytes held before)."""
-    if len(files) > MAX_FILES:
+def check_caps(count: int, total: int) -> None:
+    """The count cap of one round and the size cap of an application (``total`` bytes)."""
+    if count > MAX_FILES:
         raise TooManyFiles(f"at most {MAX_FILES} files at once")
-    total = already + sum(len(data) for _, data in files)
     if total > MAX_APPLICATION_BYTES:
         raise EvidenceTooLarge(
             f"the files of one application are at most {MAX_APPLICATION_BYTES // (1024 * 1024)} MiB"
         )
+
+
+def check_all(files: list[tuple[str, bytes]], *, already: int = 0) -> list[CheckedFile]:
+    """Every file checked, with the count and total caps (``already``: bytes held before)."""
+    check_caps(len(files), already + sum(len(data) for _, data in files))
     return [check(name, data) for name, data in files]
 
 

@@ -169,7 +169,7 @@ def apply(
     """Submit the application (see the module docstring); ``files`` are already checked."""
     if not files:
         raise InvalidRequest("attach at least one evidence file")
-    evidence_store.check_all([(f.name, f.data) for f in files])
+    evidence_store.check_caps(len(files), sum(len(f.data) for f in files))
     centre = _centre(session, centre_id)
     lock_learner(session, learner_id)
     if preview(session, learner_id, centre_id, data).half_credits <= 0:
@@ -238,8 +238,8 @@ def add_material(
         raise InvalidRequest(f"the note is longer than {MAX_TEXT} characters")
     if not note and not files:
         raise InvalidRequest("add a note or at least one file")
-    evidence_store.check_all(
-        [(f.name, f.data) for f in files], already=_bytes_held(session, application.id)
+    evidence_store.check_caps(
+        len(files), _bytes_held(session, application.id) + sum(len(f.data) for f in files)
     )
     recognitions.material_added(session, application.recognition_id)
     supplement = EvidenceSupplement(application_id=application.id, text=note)
