@@ -189,6 +189,9 @@ def test_the_application_pages_fit_the_screen(
     _portal_sign_in(browser, url, number, PASSWORD)
     _wait_for(browser, "nav-recognitions")
     tag = f"{language}-{width}"
+    browser.get(f"{url}/portal/recognitions/new")
+    _wait_for(browser, "kinds")
+    _check(browser, "kinds", screenshots / f"portal-recognition-kinds-{tag}.png")
     for kind in ("work_experience", "award", "online_course", "training"):
         browser.get(f"{url}/portal/recognitions/new?kind={kind}")
         _wait_for(browser, "fields-form")
