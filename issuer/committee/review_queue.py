@@ -1,9 +1,11 @@
 """The reviewer's queue: recognitions held for review, scoped to the reviewer's centre.
 
 A recognition belongs to the centre its achievement's institution is attached to; an
-institution attached to no unit (and so, e.g., the learner's own online applications
-recorded through such a body) belongs to the provincial centre, whose reviewers see the
-whole province anyway. Every decision is audited with the staff member as the actor:
+institution attached to no unit belongs to the provincial centre, whose reviewers see the
+whole province anyway. A learner's own application is recorded under the intake
+institution of the centre the learner applied to
+(:mod:`issuer.conversion.learner_applications`), so it reaches that centre's queue.
+Every decision is audited with the staff member as the actor:
 
 - approve: a recognition that :func:`issuer.committee.reviews.needs_committee` (work
   experience), or one already before the committee, is *forwarded* — its quality-review

@@ -99,6 +99,15 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /learners/{learner_id}/transfer-applications": SELF,
     "GET /learners/{learner_id}/transfer-applications": ADMIN_OR_SELF,
     "POST /learners/{learner_id}/transfer-applications/{application_id}/withdraw": SELF,
+    # a learner's own recognition applications with evidence files
+    "POST /learners/{learner_id}/recognition-applications/preview": SELF,
+    "POST /learners/{learner_id}/recognition-applications": SELF,
+    "GET /learners/{learner_id}/recognition-applications": ADMIN_OR_SELF,
+    "GET /learners/{learner_id}/recognition-applications/{application_id}": ADMIN_OR_SELF,
+    "POST /learners/{learner_id}/recognition-applications/{application_id}/material": SELF,
+    "GET /learners/{learner_id}/recognition-applications/{application_id}/files/{file_id}": (
+        ADMIN_OR_SELF
+    ),
     "GET /transfer-applications": INSTITUTION,
     # Its institution or learner is checked once it is found; committee members are refused.
     "GET /transfer-applications/{application_id}": AUTHENTICATED - {"committee"},
@@ -183,6 +192,13 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /portal/transfer-applications/new": OWN,
     "POST /portal/transfer-applications": OWN,
     "POST /portal/transfer-applications/{application_id}/withdraw": OWN,
+    "GET /portal/recognitions": OWN,
+    "GET /portal/recognitions/new": OWN,
+    "POST /portal/recognitions/preview": OWN,
+    "POST /portal/recognitions": OWN,
+    "GET /portal/recognitions/{application_id}": OWN,
+    "POST /portal/recognitions/{application_id}/material": OWN,
+    "GET /portal/recognitions/{application_id}/files/{file_id}": OWN,
     # staff console: its own session cookie (every bearer token gets the same answer)
     "GET /console/language/{locale}": PUBLIC,
     "GET /console/sign-in": OWN,
@@ -209,6 +225,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /console/review/{recognition_id}/approve": OWN,
     "POST /console/review/{recognition_id}/reject": OWN,
     "POST /console/review/{recognition_id}/more-material": OWN,
+    "GET /console/review/{recognition_id}/files/{file_id}": OWN,
     "GET /console/committee": OWN,
     "GET /console/committee/cases/{case_id}": OWN,
     "POST /console/committee/cases/{case_id}/vote": OWN,
