@@ -107,6 +107,7 @@ from issuer.models.staff import (
     StaffPublic,
     StaffRole,
 )
+from issuer.models.registrar_uploads import RegistrarUpload
 from issuer.models.standards import ConversionStandard, StandardPublic, StandardStatus
 from issuer.models.transfer_policies import TransferPolicyVersion
 from issuer.models.transfers import (
@@ -228,6 +229,7 @@ __all__ = [
     "TransferNonce",
     "TransferNoncePublic",
     "TransferPolicyVersion",
+    "RegistrarUpload",
     "TransferPublic",
     "Vote",
     "utcnow",
