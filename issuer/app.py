@@ -42,8 +42,8 @@ from issuer.console import back_office as console_back_office
 from issuer.console import committee_pages as console_committee
 from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
-from issuer.console import registrar_pages as console_registrar
 from issuer.console import registrar_exemption_pages as console_registrar_exemptions
+from issuer.console import registrar_pages as console_registrar
 from issuer.console import registrar_policy_pages as console_registrar_policy
 from issuer.console import registrar_request_pages as console_registrar_requests
 from issuer.console import review_pages as console_review

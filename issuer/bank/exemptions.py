@@ -5,7 +5,8 @@ The university that recorded a transfer maps the accepted entries to its own cou
 entries of that transfer (``invalid_request``, naming the course otherwise), each
 of its courses once per transfer (``exemption_exists``, also held by a unique
 constraint), and each entry for one course (``exemption_exists``: one course's worth of
-credits does not exempt two). The learner's account shows where each credit went (:func:`for_transfers`).
+credits does not exempt two). The learner's account shows where each credit went
+(:func:`for_transfers`).
 """
 
 from __future__ import annotations

@@ -191,7 +191,9 @@ def _row(
         reason=d.reason,
         detail=d.detail,
         in_application=d.jti is not None
-        and (d.jti in presentations or (consent is not None and consent.covered(d.jti, d.position))),
+        and (
+            d.jti in presentations or (consent is not None and consent.covered(d.jti, d.position))
+        ),
     )
 
 

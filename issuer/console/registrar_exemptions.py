@@ -46,7 +46,9 @@ def exemptions_of(fields: dict[str, list[str]], rows: int = ROWS) -> ExemptionCr
             continue
         jti, _, position = entry.rpartition(":")
         if not jti or not position.isdigit() or len(position) > 3 or len(jti) > 64:
-            raise InvalidRequest(f"row {n + 1}: choose the transferred entry that covers the course")
+            raise InvalidRequest(
+                f"row {n + 1}: choose the transferred entry that covers the course"
+            )
         if not code or not name or len(code) > 32 or len(name) > 200:
             raise InvalidRequest(
                 f"row {n + 1}: give the course code (up to 32 characters) and name (up to 200)"

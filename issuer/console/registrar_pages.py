@@ -273,9 +273,7 @@ async def record(
         if nonce is None:
             given = consent.application_consent(session, institution, application_id, moment)
         else:
-            given = consent.Consent(
-                "presentation", {i.jti: None for i in items}, nonce=nonce
-            )
+            given = consent.Consent("presentation", {i.jti: None for i in items}, nonce=nonce)
         data = TransferCreate(
             items=items,
             application_id=application_id if nonce is None else None,
@@ -321,7 +319,7 @@ def _decision_of(
         )
     except (ConsentUsed, ConsentRequired):
         given = registrar_check.coverage(session, application_id)
-    presented: list[tuple[str, str | None, str | None, str | None]] = [
+    presented: list[registrar_uploads.Item] = [
         (label, text, None, None)
         for label, text in registrar_check.bank_copies(session, application_id, settings)
     ]

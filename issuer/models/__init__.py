@@ -94,6 +94,7 @@ from issuer.models.recognitions import (
     RecognitionPublic,
     RecognitionStatus,
 )
+from issuer.models.registrar_uploads import RegistrarUpload
 from issuer.models.staff import (
     STAFF_ROLES,
     ConsoleSession,
@@ -107,7 +108,6 @@ from issuer.models.staff import (
     StaffPublic,
     StaffRole,
 )
-from issuer.models.registrar_uploads import RegistrarUpload
 from issuer.models.standards import ConversionStandard, StandardPublic, StandardStatus
 from issuer.models.transfer_policies import TransferPolicyVersion
 from issuer.models.transfers import (
@@ -202,6 +202,7 @@ __all__ = [
     "RecognitionStatus",
     "Redemption",
     "RedemptionItem",
+    "RegistrarUpload",
     "ResetCodeIssued",
     "SigninThrottle",
     "StaffAccount",
@@ -229,7 +230,6 @@ __all__ = [
     "TransferNonce",
     "TransferNoncePublic",
     "TransferPolicyVersion",
-    "RegistrarUpload",
     "TransferPublic",
     "Vote",
     "utcnow",

@@ -41,11 +41,11 @@ def upgrade() -> None:
         sa.Column("nonce_id", sa.Integer(), sa.ForeignKey("transfer_nonce.id"), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
-        sa.UniqueConstraint("application_id", "staff_id", "sha256", name="uq_registrar_upload_file"),
+        sa.UniqueConstraint(
+            "application_id", "staff_id", "sha256", name="uq_registrar_upload_file"
+        ),
     )
-    op.create_index(
-        "ix_registrar_upload_application_id", "registrar_upload", ["application_id"]
-    )
+    op.create_index("ix_registrar_upload_application_id", "registrar_upload", ["application_id"])
 
 
 def downgrade() -> None:
