@@ -42,6 +42,7 @@ from issuer.console import back_office as console_back_office
 from issuer.console import committee_pages as console_committee
 from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
+from issuer.console import registrar_decision_pages as console_registrar_decision
 from issuer.console import registrar_exemption_pages as console_registrar_exemptions
 from issuer.console import registrar_pages as console_registrar
 from issuer.console import registrar_policy_pages as console_registrar_policy
@@ -162,6 +163,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_registrar.router,
         console_registrar_policy.router,
         console_registrar_requests.router,
+        console_registrar_decision.router,
         console_registrar_exemptions.router,
     ):
         app.include_router(router)

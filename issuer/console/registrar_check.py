@@ -29,6 +29,7 @@ from verifier.transfer import PresentedCredential, TransferPolicy, TransferRepor
 
 __all__ = [
     "REASONS",
+    "Item",
     "Review",
     "ReviewRow",
     "bank_copies",

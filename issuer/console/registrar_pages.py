@@ -13,15 +13,13 @@ with the application as the learner's consent: all or nothing; a second recordin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from issuer.api.csv_export import csv_response
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.bank import applications, consent, transfer_policies, transfers
 from issuer.console import (
@@ -35,12 +33,10 @@ from issuer.console.auth import CurrentStaff, require_staff
 from issuer.console.render import ConsoleRoute, page
 from issuer.core import audit
 from issuer.core.errors import ConsentRequired, ConsentUsed, CsrfFailed, InvalidRequest, NotFound
-from issuer.credentials.certificate_font import font_name
 from issuer.credentials.trust import trust_document
 from issuer.models import (
     Institution,
     TransferApplication,
-    TransferApplicationPublic,
     TransferCreate,
     TransferItemIn,
     TransferNonce,
@@ -68,7 +64,7 @@ def institution_of(session: SessionDep, current: CurrentStaff) -> Institution:
     return institution
 
 
-def _application(
+def application_of(
     session: SessionDep, institution: Institution, application_id: int
 ) -> TransferApplication:
     row = session.get(TransferApplication, application_id)
@@ -119,7 +115,7 @@ def _show(
     duplicates: list[str] | None = None,
 ) -> HTMLResponse:
     institution = institution_of(session, current)
-    row = _application(session, institution, application_id)
+    row = application_of(session, institution, application_id)
     moment = utcnow()
     blocked: ConsentUsed | ConsentRequired | None = None
     try:
@@ -186,7 +182,7 @@ async def upload(
     same file again is named as a duplicate and not kept twice.
     """
     institution = institution_of(session, current)
-    row = _application(session, institution, application_id)
+    row = application_of(session, institution, application_id)
     body = await request.body()
     try:
         fields, files = registrar_files.parse_upload(request.headers.get("content-type", ""), body)
@@ -265,7 +261,7 @@ async def record(
     """
     ticked = await _record_form(request, current)
     institution = institution_of(session, current)
-    row = _application(session, institution, application_id)
+    row = application_of(session, institution, application_id)
     moment = utcnow()
     kept = _kept(session, settings, keystore, current, institution, row, moment)
     policy = transfer_policies.policy_of(session, settings, institution)
@@ -299,65 +295,4 @@ async def record(
     return RedirectResponse(
         f"/console/registrar/applications/{application_id}?done=recorded",
         status_code=status.HTTP_303_SEE_OTHER,
-    )
-
-
-def _decision_of(
-    session: SessionDep,
-    settings: SettingsDep,
-    keystore: KeyStoreDep,
-    current: CurrentStaff,
-    application_id: int,
-) -> tuple[TransferApplicationPublic, registrar_check.Review, list[Sequence[object]]]:
-    institution = institution_of(session, current)
-    row = _application(session, institution, application_id)
-    public = applications.public(session, row)
-    moment = utcnow()
-    try:
-        given: consent.Consent | None = consent.application_consent(
-            session, institution, application_id, moment
-        )
-    except (ConsentUsed, ConsentRequired):
-        given = registrar_check.coverage(session, application_id)
-    presented: list[registrar_uploads.Item] = [
-        (label, text, None, None)
-        for label, text in registrar_check.bank_copies(session, application_id, settings)
-    ]
-    policy = transfer_policies.policy_of(session, settings, institution)
-    report = registrar_check.review(session, keystore, settings, policy, given, presented, moment)
-    recorded = registrar_decision.recorded_items(session, public.transfer_id)
-    rows = registrar_decision.decision_rows(report, recorded, public.state != "submitted")
-    return public, report, rows
-
-
-@router.get("/applications/{application_id}/decision.csv")
-def decision_csv(
-    session: SessionDep,
-    settings: SettingsDep,
-    keystore: KeyStoreDep,
-    current: RegistrarDep,
-    application_id: RowId,
-) -> Response:
-    """The report and the decision per entry as CSV (UTF-8 with BOM)."""
-    _, _, rows = _decision_of(session, settings, keystore, current, application_id)
-    return csv_response(f"transfer-decision-{application_id}.csv", registrar_decision.HEADER, rows)
-
-
-@router.get("/applications/{application_id}/decision.pdf")
-def decision_pdf(
-    session: SessionDep,
-    settings: SettingsDep,
-    keystore: KeyStoreDep,
-    current: RegistrarDep,
-    application_id: RowId,
-) -> Response:
-    """The report and the decision per entry as a bilingual PDF."""
-    public, report, rows = _decision_of(session, settings, keystore, current, application_id)
-    font = font_name(settings.certificate_font)
-    return Response(
-        registrar_decision.pdf_bytes(font, public, report, rows),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="transfer-decision-{application_id}.pdf"'
-        },
     )

@@ -20,7 +20,7 @@ from sqlmodel import col, select
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import consent
 from issuer.console.auth import StaffFormDep
-from issuer.console.registrar_pages import RegistrarDep, _application, institution_of
+from issuer.console.registrar_pages import RegistrarDep, application_of, institution_of
 from issuer.console.render import ConsoleRoute, page, qr_data_url
 from issuer.core import audit
 from issuer.core.errors import NotFound
@@ -49,7 +49,7 @@ def ask(
 ) -> RedirectResponse:
     """Issue a nonce for this university and show the request for the learner's wallet."""
     institution = institution_of(session, current)
-    row = _application(session, institution, application_id)
+    row = application_of(session, institution, application_id)
     issued = consent.issue_nonce(session, settings, institution)
     nonce = session.exec(
         select(TransferNonce).where(col(TransferNonce.nonce) == issued.nonce)
@@ -79,7 +79,7 @@ def show_request(
 ) -> HTMLResponse:
     """The request: audience, nonce and expiry as text, link and QR code."""
     institution = institution_of(session, current)
-    row = _application(session, institution, application_id)
+    row = application_of(session, institution, application_id)
     nonce = session.get(TransferNonce, nonce_id)
     if nonce is None or nonce.institution_id != institution.id:
         raise NotFound(f"{institution.name_en} asked for no presentation {nonce_id}")
