@@ -217,14 +217,17 @@ def review(
     presented: list[Item],
     now: datetime,
     presentations: set[str] | None = None,
+    trust: TrustBundle | None = None,
 ) -> Review:
     """Check ``presented`` (label, text or None, error code, detail) against ``policy``.
 
     A file without text (unreadable) is a row with its code; the others are evaluated.
     An accepted entry neither the application nor a verified presentation
     (``presentations``: their credentials' ``jti``) covers is shown, but not recordable.
+    ``trust`` is the bank's trust data at ``now`` when the caller has built it already.
     """
-    trust = TrustBundle(trust_document(session, keystore, settings, now))
+    if trust is None:
+        trust = TrustBundle(trust_document(session, keystore, settings, now))
     presented = _unique(presented)
     readable = [(label, text) for label, text, _, _ in presented if text is not None]
     report = evaluate(

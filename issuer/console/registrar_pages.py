@@ -89,17 +89,31 @@ def incoming(request: Request, session: SessionDep, current: RegistrarDep) -> HT
     )
 
 
+class _Trust:
+    """The bank's trust data at one moment, built once per request when first needed."""
+
+    def __init__(
+        self, session: SessionDep, keystore: KeyStoreDep, settings: SettingsDep, moment: datetime
+    ) -> None:
+        self.args = (session, keystore, settings, moment)
+        self.built: TrustBundle | None = None
+
+    def __call__(self) -> TrustBundle:
+        if self.built is None:
+            self.built = TrustBundle(trust_document(*self.args))
+        return self.built
+
+
 def _kept(
     session: SessionDep,
     settings: SettingsDep,
-    keystore: KeyStoreDep,
+    trust: _Trust,
     current: CurrentStaff,
     institution: Institution,
     row: TransferApplication,
     moment: datetime,
 ) -> registrar_uploads.Kept:
     assert row.id is not None and current.staff.id is not None
-    trust = TrustBundle(trust_document(session, keystore, settings, moment))
     return registrar_uploads.presented(
         session, trust, settings, institution, row.id, row.learner_id, current.staff.id, moment
     )
@@ -126,14 +140,23 @@ def _show(
         # Closed: the report still says what the application covered, nothing is recordable.
         given, blocked = registrar_check.coverage(session, application_id), exc
     public = applications.public(session, row)
-    kept = _kept(session, settings, keystore, current, institution, row, moment)
+    trust = _Trust(session, keystore, settings, moment)
+    kept = _kept(session, settings, trust, current, institution, row, moment)
     presented: list[registrar_uploads.Item] = kept.items or [
         (label, text, None, None)
         for label, text in registrar_check.bank_copies(session, application_id, settings)
     ]
     policy = transfer_policies.policy_of(session, settings, institution)
     report = registrar_check.review(
-        session, keystore, settings, policy, given, presented, moment, set(kept.presentations)
+        session,
+        keystore,
+        settings,
+        policy,
+        given,
+        presented,
+        moment,
+        set(kept.presentations),
+        trust(),
     )
     return page(
         request,
@@ -263,7 +286,8 @@ async def record(
     institution = institution_of(session, current)
     row = application_of(session, institution, application_id)
     moment = utcnow()
-    kept = _kept(session, settings, keystore, current, institution, row, moment)
+    trust = _Trust(session, keystore, settings, moment)
+    kept = _kept(session, settings, trust, current, institution, row, moment)
     policy = transfer_policies.policy_of(session, settings, institution)
     for nonce, items in _consents(_items(ticked), kept.presentations):
         if nonce is None:

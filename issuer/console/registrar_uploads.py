@@ -12,6 +12,7 @@ recorded transfer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -94,7 +95,7 @@ def keep(
 
 def presented(
     session: Session,
-    trust: TrustBundle,
+    trust: Callable[[], TrustBundle],
     settings: Settings,
     institution: Institution,
     application_id: int,
@@ -102,7 +103,10 @@ def presented(
     staff_id: int,
     now: datetime,
 ) -> Kept:
-    """The kept files of the application, each presentation checked as of its upload."""
+    """The kept files of the application, each presentation checked as of its upload.
+
+    ``trust`` gives the bank's trust data; it is asked for only when a presentation is kept.
+    """
     kept = Kept()
     for row in _rows(session, application_id, staff_id, now):
         if not registrar_presentations.is_presentation(row.text):
@@ -110,7 +114,7 @@ def presented(
             continue
         assert row.text is not None
         checked = registrar_presentations.check(
-            session, trust, settings, institution, learner_id, row.text, row.created_at
+            session, trust(), settings, institution, learner_id, row.text, row.created_at
         )
         if checked.credential is None or checked.nonce is None:
             kept.items.append((row.name, None, checked.code, checked.detail))
