@@ -76,15 +76,19 @@ def keep(
             duplicates.append(file.name)
             continue
         known[file.sha256] = file.name
+        text, code, detail = file.text, file.code, file.detail
+        if text is not None and "\x00" in text:
+            # No credential text holds NUL, and PostgreSQL text cannot store it.
+            text, code, detail = None, "bad_encoding", "the file holds NUL characters"
         session.add(
             RegistrarUpload(
                 application_id=application_id,
                 staff_id=staff_id,
-                name=file.name,
+                name=file.name.replace("\x00", ""),
                 sha256=file.sha256,
-                text=file.text,
-                code=file.code,
-                detail=None if file.detail is None else file.detail[:500],
+                text=text,
+                code=code,
+                detail=None if detail is None else detail.replace("\x00", "")[:500],
                 created_at=now,
                 expires_at=now + KEEP_FOR,
             )
