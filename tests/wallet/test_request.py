@@ -56,9 +56,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "w"
 
 
-def test_the_cli_says_why_it_cannot_present(
-    home: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_the_cli_says_why_it_cannot_present(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     expired = link(aud=AUD, nonce="n", exp=1)
     assert main(["present", "1", "--disclose", "name", "--request", expired]) == 1
     assert capsys.readouterr().err.startswith("creditbank-wallet: request_expired:")
