@@ -351,3 +351,37 @@ def test_bad_exemption_forms_are_refused_with_nothing_stored(
     sign_in(elsewhere, member)
     refused = elsewhere.get(page_path)
     assert refused.status_code == 404 and 'data-code="not_found"' in refused.text
+
+
+def test_a_presentation_used_meanwhile_records_nothing_halfway(
+    case: dict[str, Any], client: TestClient, engine: Engine
+) -> None:
+    """The nonce is spent through the API between the check and the record: all or nothing."""
+    browser: TestClient = case["browser"]
+    path, issued, holder = case["path"], case["presented"], case["holder"]
+    asked = _ask(browser, path)
+    presentation = _present(issued, holder, asked["audience"], asked["nonce"])
+    checked = _upload(
+        browser,
+        path,
+        [("presentation.txt", presentation), ("qr.txt", case["qr"]["qr_text"].encode())],
+    )
+    assert _codes(checked.text) == [("accepted", "presentation.txt"), ("accepted", "qr.txt")]
+    csrf = csrf_of(checked.text)
+    spent = client.post(
+        "/transfers",
+        json={"items": [{"jti": issued["jti"]}], "presentation": presentation.decode()},
+        headers=case["university"]["headers"],
+    )
+    assert spent.status_code == 201, spent.text
+    items = [f"{issued['jti']}:0", f"{case['qr']['jti']}:0"]
+    refused = browser.post(f"{path}/record", data={"csrf": csrf, "item": items})
+    assert refused.status_code == 403 and 'data-code="consent_required"' in refused.text
+    # The application's item was not recorded either, and the page names the replay.
+    again = browser.get(path)
+    assert 'data-state="submitted"' in again.text
+    assert _codes(again.text) == [
+        ("replayed_presentation", "presentation.txt"),
+        ("accepted", "qr.txt"),
+    ]
+    assert f'value="{case["qr"]["jti"]}:0"' in again.text
