@@ -37,7 +37,7 @@ ADMIN_OR_SELF = frozenset({"admin", "learner"})
 SELF = frozenset({"learner"})
 OWN = None
 
-# The registrar's workspace (issuer/console/registrar_pages.py), behind the console's cookie.
+# The registrar's workspace (issuer/console/registrar_*pages.py), behind the console's cookie.
 REGISTRAR_PAGES = (
     "GET /console/registrar",
     "GET /console/registrar/applications/{application_id}",
@@ -48,6 +48,10 @@ REGISTRAR_PAGES = (
     "GET /console/registrar/policy",
     "POST /console/registrar/policy",
     "GET /console/registrar/policy.toml",
+    "POST /console/registrar/applications/{application_id}/presentation-request",
+    "GET /console/registrar/applications/{application_id}/presentation-request/{nonce_id}",
+    "GET /console/registrar/transfers/{transfer_id}/exemptions",
+    "POST /console/registrar/transfers/{transfer_id}/exemptions",
 )
 
 EXPECTED: dict[str, frozenset[str] | None] = {
