@@ -43,6 +43,7 @@ ACTIONS: Final[Mapping[str, str]] = {
     "registrar.presentation_requested": N_("Presentation requested by the registrar"),
     "registrar.transfer_recorded": N_("Credit transfer recorded by the registrar"),
     "registrar.exempted": N_("Exemptions recorded by the registrar"),
+    "registrar.uploads_cleared": N_("Presented files forgotten by the registrar"),
     "qualification.redeem": N_("Credits redeemed for a qualification"),
     "standard.draft": N_("Conversion standard drafted"),
     "standard.submit": N_("Conversion standard submitted"),

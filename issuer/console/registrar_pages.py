@@ -29,7 +29,7 @@ from issuer.console import (
     registrar_files,
     registrar_uploads,
 )
-from issuer.console.auth import CurrentStaff, require_staff
+from issuer.console.auth import CurrentStaff, StaffFormDep, require_staff
 from issuer.console.render import ConsoleRoute, page
 from issuer.core import audit
 from issuer.core.errors import ConsentRequired, ConsentUsed, CsrfFailed, InvalidRequest, NotFound
@@ -254,6 +254,28 @@ def _items(ticked: list[str]) -> list[TransferItemIn]:
     if not items:
         raise InvalidRequest("tick at least one item to record")
     return items
+
+
+@router.post("/applications/{application_id}/uploads/clear")
+def clear_uploads(
+    session: SessionDep, current: RegistrarDep, _form: StaffFormDep, application_id: RowId
+) -> RedirectResponse:
+    """Forget the files kept with the application (the check returns to the bank's copies)."""
+    institution = institution_of(session, current)
+    row = application_of(session, institution, application_id)
+    assert current.staff.id is not None
+    registrar_uploads.clear(session, application_id, current.staff.id)
+    audit.record(
+        session,
+        actor=current.actor,
+        action="registrar.uploads_cleared",
+        subject=f"transfer_application:{application_id}",
+        payload={"learner_id": row.learner_id},
+    )
+    return RedirectResponse(
+        f"/console/registrar/applications/{application_id}",
+        status_code=status.HTTP_303_SEE_OTHER,
+    )
 
 
 def _consents(

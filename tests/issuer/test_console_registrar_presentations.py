@@ -385,3 +385,16 @@ def test_a_presentation_used_meanwhile_records_nothing_halfway(
         ("accepted", "qr.txt"),
     ]
     assert f'value="{case["qr"]["jti"]}:0"' in again.text
+
+
+def test_the_kept_files_can_be_forgotten(case: dict[str, Any]) -> None:
+    browser: TestClient = case["browser"]
+    path = case["path"]
+    kept = _upload(browser, path, [("qr.txt", case["qr"]["qr_text"].encode())])
+    assert 'data-kept="1"' in kept.text and _codes(kept.text) == [("accepted", "qr.txt")]
+    forged = browser.post(f"{path}/uploads/clear", data={"csrf": "forged"})
+    assert forged.status_code == 403 and 'data-code="csrf_failed"' in forged.text
+    cleared = browser.post(f"{path}/uploads/clear", data={"csrf": csrf_of(kept.text)})
+    assert cleared.status_code == 200 and "data-kept" not in cleared.text
+    # Back to the bank's copies of the application's credentials.
+    assert [source for _, source in _codes(cleared.text)] == [case["qr"]["jti"]]

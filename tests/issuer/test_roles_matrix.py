@@ -48,6 +48,7 @@ REGISTRAR_PAGES = (
     "GET /console/registrar/policy",
     "POST /console/registrar/policy",
     "GET /console/registrar/policy.toml",
+    "POST /console/registrar/applications/{application_id}/uploads/clear",
     "POST /console/registrar/applications/{application_id}/presentation-request",
     "GET /console/registrar/applications/{application_id}/presentation-request/{nonce_id}",
     "GET /console/registrar/transfers/{transfer_id}/exemptions",
