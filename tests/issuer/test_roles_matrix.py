@@ -38,7 +38,7 @@ SELF = frozenset({"learner"})
 STAFF: frozenset[str] = frozenset()
 OWN = None
 
-# The registrar's workspace (issuer/console/registrar_pages.py), behind the console's cookie.
+# The registrar's workspace (issuer/console/registrar_*pages.py), behind the console's cookie.
 REGISTRAR_PAGES = (
     "GET /console/registrar",
     "GET /console/registrar/applications/{application_id}",
@@ -49,6 +49,11 @@ REGISTRAR_PAGES = (
     "GET /console/registrar/policy",
     "POST /console/registrar/policy",
     "GET /console/registrar/policy.toml",
+    "POST /console/registrar/applications/{application_id}/uploads/clear",
+    "POST /console/registrar/applications/{application_id}/presentation-request",
+    "GET /console/registrar/applications/{application_id}/presentation-request/{nonce_id}",
+    "GET /console/registrar/transfers/{transfer_id}/exemptions",
+    "POST /console/registrar/transfers/{transfer_id}/exemptions",
 )
 
 EXPECTED: dict[str, frozenset[str] | None] = {
