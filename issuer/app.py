@@ -47,6 +47,7 @@ from issuer.console import registrar_policy_pages as console_registrar_policy
 from issuer.console import review_pages as console_review
 from issuer.console import signin_pages as console_signin
 from issuer.console import standards_pages as console_standards
+from issuer.core import password_hashing
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     require_home(settings.home)
     secure_home(settings.home)
+    password_hashing.configure(settings.home)
     engine = make_engine(settings.db_url)
     require_migrated(engine)
     keystore = KeyStore(settings.keys_dir, settings.key_passphrase.get_secret_value().encode())
