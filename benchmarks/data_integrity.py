@@ -74,7 +74,7 @@ def _trust(jwt_key: ec.EllipticCurvePublicKey, proof: ed25519.Ed25519PrivateKey)
                         **proof_jwk,
                         "purpose": "proof",
                         "verification_method": METHOD,
-                        "controller": BASE,
+                        "controller": f"{BASE}/issuer",  # the issuer id the documents carry
                     },
                 ],
             }
