@@ -12,6 +12,11 @@ processes (``spawn``, one interpreter lock each), and those processes run under 
 ``SCHED_IDLE`` policy (nice 19 where that is refused): they get a core only when no
 normal request wants it, and a request that wakes up preempts them at once. The hash
 parameters stay as they are; only who waits changes.
+
+Across the workers of one installation at most cores − 1 hashes run at once (:func:`configure`):
+each hash holds an ``flock`` on one of the lock files in the data directory, which the
+kernel lets go of when a process dies. Hand-written because no pure-Python library offers
+a counting semaphore shared by processes (``posix_ipc`` is a compiled extension).
 """
 
 from __future__ import annotations
