@@ -40,7 +40,7 @@ def _badge(index: int) -> dict[str, Any]:
             "creditsEarned": 3,
             "achievement": {"id": f"{BASE}/achievements/{index}", "type": ["Achievement"]},
         },
-        "credentialStatus": bitstring_status.entry(f"{BASE}/status-lists/1/bitstring", 5),
+        "credentialStatus": bitstring_status.purpose_entries(f"{BASE}/status-lists/1", 5),
     }
 
 

@@ -20,7 +20,7 @@ from issuer.core.settings import Settings
 from issuer.credentials.vc_documents import EntryFacts, Learnerish, achievement_credential
 from keys import Signer, public_jwk
 from verifier import TrustBundle, verify_ob3, verify_ob3_ldp
-from verifier.formats import bitstring_status, data_integrity, status_list, trust_bundle, vc_jwt
+from verifier.formats import data_integrity, status_list, trust_bundle, vc_jwt
 
 BASE = "https://creditbank.example"
 METHOD = f"{BASE}/issuer/keys/bench#multikey"
@@ -50,11 +50,10 @@ def _document() -> dict[str, Any]:
         Learnerish("欧阳晓明", "cd" * 32, "4101**********1234"),
         fact,
         jti="0f8fad5b-d9cb-469f-a165-70867728950e",
-        status_url=f"{BASE}/status-lists/1/bitstring",
+        status_url=f"{BASE}/status-lists/1",
         status_index=7,
         valid_from=vc_jwt.iso(nbf),
         valid_until=None,
-        credential_status=bitstring_status.purpose_entries(f"{BASE}/status-lists/1", 7),
     )
 
 
@@ -75,7 +74,7 @@ def _trust(jwt_key: ec.EllipticCurvePublicKey, proof: ed25519.Ed25519PrivateKey)
                         **proof_jwk,
                         "purpose": "proof",
                         "verification_method": METHOD,
-                        "controller": BASE,
+                        "controller": f"{BASE}/issuer",  # the issuer id the documents carry
                     },
                 ],
             }

@@ -28,8 +28,8 @@ from issuer.api import disputes as disputes_api
 from issuer.api import organisation as organisation_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
-from issuer.api import reviews as reviews_api
 from issuer.api import recognition_applications as recognition_applications_api
+from issuer.api import reviews as reviews_api
 from issuer.api import self_service as self_service_api
 from issuer.api import staff_auth as staff_auth_api
 from issuer.api import standard_credentials as standard_credentials_api
@@ -56,6 +56,7 @@ from issuer.console import registrar_request_pages as console_registrar_requests
 from issuer.console import review_pages as console_review
 from issuer.console import signin_pages as console_signin
 from issuer.console import standards_pages as console_standards
+from issuer.core import password_hashing
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     require_home(settings.home)
     secure_home(settings.home)
+    password_hashing.configure(settings.home)
     engine = make_engine(settings.db_url)
     require_migrated(engine)
     keystore = KeyStore(settings.keys_dir, settings.key_passphrase.get_secret_value().encode())

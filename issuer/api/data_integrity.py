@@ -17,6 +17,7 @@ from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel, Field
 
 from issuer.api import idempotency
+from issuer.api.credential_issuing import issue_once
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.api.principals import AdminOrSelfDep
 from issuer.credentials import status_publication, vc_ldp_issuance
@@ -75,16 +76,16 @@ def issue_ob3_ldp(
     proof key, with 1-bit ``revocation`` and ``suspension`` status entries. Admin or the
     learner. Supports ``Idempotency-Key``.
     """
-    return idempotency.run(
+    return issue_once(
+        request,
         session,
+        actor=principal.actor,
         key=idempotency_key,
-        scope=f"{principal.actor} POST {request.url.path}",
-        request=data.model_dump(mode="json"),
+        body=data,
         model=DataIntegrityIssued,
-        produce=lambda: _issued(
-            vc_ldp_issuance.issue_ob3_ldp(
-                session, settings, keystore, learner_id, data.entry_id, actor=principal.actor
-            )
+        present=_issued,
+        issue=lambda: vc_ldp_issuance.issue_ob3_ldp(
+            session, settings, keystore, learner_id, data.entry_id, actor=principal.actor
         ),
     )
 
@@ -104,16 +105,16 @@ def issue_clr_ldp(
     ``not_recognised`` (422) when the account has no deposits yet. Admin or the learner.
     Supports ``Idempotency-Key``.
     """
-    return idempotency.run(
+    return issue_once(
+        request,
         session,
+        actor=principal.actor,
         key=idempotency_key,
-        scope=f"{principal.actor} POST {request.url.path}",
-        request={},
+        body=None,
         model=DataIntegrityIssued,
-        produce=lambda: _issued(
-            vc_ldp_issuance.issue_clr_ldp(
-                session, settings, keystore, learner_id, actor=principal.actor
-            )
+        present=_issued,
+        issue=lambda: vc_ldp_issuance.issue_clr_ldp(
+            session, settings, keystore, learner_id, actor=principal.actor
         ),
     )
 

@@ -1,18 +1,18 @@
 """Sign-in off the event loop: argon2 and the throttle run in a small pool of their own.
 
-argon2 takes tens of milliseconds of CPU per attempt by design; run on the event loop (or
-in the pool that also runs every synchronous route) a few clients signing in slow every
-other request of the worker. Here each worker has its own executor of
-``CREDITBANK_SIGNIN_THREADS`` threads for sign-ins, and those threads run at a lower
-scheduling priority (``nice`` +10, where the system allows it): when the cores are busy,
-the requests of everybody else go first and a sign-in waits a little longer.
+Each worker has its own executor of ``CREDITBANK_SIGNIN_THREADS`` threads for the work
+around a password hash (the throttle's transaction, the account read); the hash itself
+runs in the idle-priority hashing process of ``core/password_hashing.py``, which yields
+the cores to every other request. The threads keep the requests' priority: a thread
+scheduled lower that is preempted while it holds the interpreter lock would stall the
+event loop. At most ``CREDITBANK_SIGNIN_QUEUE`` sign-ins wait in a worker; one more is
+refused at once with 429 ``too_many_attempts`` and ``Retry-After`` rather than queued
+behind work the server cannot drain, so the clients already waiting keep their turn.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -22,21 +22,15 @@ from typing import TypeVar
 from fastapi import Request
 
 from issuer.core import security
+from issuer.core.errors import TooManyAttempts
 from issuer.core.settings import Settings
 
-__all__ = ["SIGNIN_NICENESS", "executor", "off_loop", "sign_in"]
+__all__ = ["RETRY_AFTER", "executor", "off_loop", "sign_in"]
 
-#: How much lower than the requests' threads the sign-in threads are scheduled.
-SIGNIN_NICENESS = 10
+#: Seconds a client refused by a full queue is asked to wait.
+RETRY_AFTER = 1
 _created = threading.Lock()
 T = TypeVar("T")
-
-
-def _lower_priority() -> None:
-    # On Linux a thread has its own nice value; elsewhere, or when refused, it keeps the
-    # process's priority and the pool's size alone bounds what sign-ins take.
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SIGNIN_NICENESS)
 
 
 def executor(request: Request, settings: Settings) -> ThreadPoolExecutor:
@@ -48,7 +42,6 @@ def executor(request: Request, settings: Settings) -> ThreadPoolExecutor:
             pool = ThreadPoolExecutor(
                 max_workers=max(1, settings.signin_threads),
                 thread_name_prefix="creditbank-signin",
-                initializer=_lower_priority,
             )
             state.signin_executor = pool
     return pool
@@ -71,6 +64,20 @@ async def sign_in(request: Request, learner_id: int, password: str) -> str:
 
 
 async def off_loop(request: Request, work: Callable[[], T]) -> T:
-    """Run ``work`` (argon2 hashing and its transaction) in the sign-in executor."""
+    """Run ``work`` (argon2 hashing and its transaction) in the sign-in executor;
+    ``too_many_attempts`` when ``signin_queue`` of them are already waiting in this worker."""
     settings: Settings = request.app.state.settings
-    return await asyncio.get_running_loop().run_in_executor(executor(request, settings), work)
+    state = request.app.state
+    # Only the event loop's thread reads and writes the count, so it needs no lock.
+    waiting: int = getattr(state, "signin_waiting", 0)
+    if waiting >= settings.signin_queue:
+        raise TooManyAttempts(
+            f"too many sign-ins are waiting; try again in {RETRY_AFTER} s",
+            retry_after=RETRY_AFTER,
+        )
+    state.signin_waiting = waiting + 1
+    try:
+        pool = executor(request, settings)
+        return await asyncio.get_running_loop().run_in_executor(pool, work)
+    finally:
+        state.signin_waiting -= 1

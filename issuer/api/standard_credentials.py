@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request, status
 from pydantic import BaseModel, Field
 
 from issuer.api import idempotency
+from issuer.api.credential_issuing import issue_once
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.api.principals import AdminOrSelfDep
 from issuer.credentials import vc_issuance
@@ -78,22 +79,22 @@ def issue_ob3(
     ``unsupported_alg`` (422) — rotate to an RS256 key to issue RS256 badges.
     Admin or the learner. Supports ``Idempotency-Key``.
     """
-    return idempotency.run(
+    return issue_once(
+        request,
         session,
+        actor=principal.actor,
         key=idempotency_key,
-        scope=f"{principal.actor} POST {request.url.path}",
-        request=data.model_dump(mode="json"),
+        body=data,
         model=StandardCredentialIssued,
-        produce=lambda: _issued(
-            vc_issuance.issue_ob3(
-                session,
-                settings,
-                keystore,
-                learner_id,
-                data.entry_id,
-                alg=data.alg,
-                actor=principal.actor,
-            )
+        present=_issued,
+        issue=lambda: vc_issuance.issue_ob3(
+            session,
+            settings,
+            keystore,
+            learner_id,
+            data.entry_id,
+            alg=data.alg,
+            actor=principal.actor,
         ),
     )
 
@@ -115,16 +116,16 @@ def issue_clr(
     Supports ``Idempotency-Key``.
     """
     body = data or CLRIssue()
-    return idempotency.run(
+    return issue_once(
+        request,
         session,
+        actor=principal.actor,
         key=idempotency_key,
-        scope=f"{principal.actor} POST {request.url.path}",
-        request=body.model_dump(mode="json"),
+        body=body,
         model=StandardCredentialIssued,
-        produce=lambda: _issued(
-            vc_issuance.issue_clr(
-                session, settings, keystore, learner_id, alg=body.alg, actor=principal.actor
-            )
+        present=_issued,
+        issue=lambda: vc_issuance.issue_clr(
+            session, settings, keystore, learner_id, alg=body.alg, actor=principal.actor
         ),
     )
 
@@ -146,21 +147,21 @@ def issue_sd_jwt(
     holds every disclosure; the holder chooses what to present. Admin or the learner.
     Supports ``Idempotency-Key``.
     """
-    return idempotency.run(
+    return issue_once(
+        request,
         session,
+        actor=principal.actor,
         key=idempotency_key,
-        scope=f"{principal.actor} POST {request.url.path}",
-        request=data.model_dump(mode="json"),
+        body=data,
         model=StandardCredentialIssued,
-        produce=lambda: _issued(
-            vc_issuance.issue_sd_jwt(
-                session,
-                settings,
-                keystore,
-                learner_id,
-                data.entry_ids,
-                data.holder_jwk,
-                actor=principal.actor,
-            )
+        present=_issued,
+        issue=lambda: vc_issuance.issue_sd_jwt(
+            session,
+            settings,
+            keystore,
+            learner_id,
+            data.entry_ids,
+            data.holder_jwk,
+            actor=principal.actor,
         ),
     )

@@ -17,13 +17,11 @@ import hmac
 import json
 from datetime import datetime
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from redis import Redis
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer.core import throttle, throttle_redis
+from issuer.core import password_hashing, throttle, throttle_redis
 from issuer.core.errors import Unauthenticated
 from issuer.core.settings import Settings
 from issuer.models import Learner, utcnow
@@ -53,16 +51,7 @@ STAFF_TOKEN_PREFIX = "cbs_"  # noqa: S105 - a prefix, not a secret
 #: What a staff token's MAC covers before its payload, so that no learner token (whose MAC
 #: covers the payload alone) can be turned into a staff token by changing its prefix.
 _STAFF_MAC_DOMAIN = "creditbank staff token."
-# argon2id with one of OWASP's recommended settings (46 MiB, one pass, one lane) rather
-# than argon2-cffi's RFC 9106 default (64 MiB, three passes, four lanes). OWASP's password
-# storage guidance rates its settings as equally strong; this one is about a quarter of the
-# work per sign-in here, and one lane keeps a sign-in on one core, so sign-ins cannot
-# take every core from the other requests. Hashes made with the old settings still verify
-# and are rehashed at sign-in.
-_hasher = PasswordHasher(time_cost=1, memory_cost=47_104, parallelism=1)
-# Verified against when the learner is unknown or has no password, so both cases take
-# as long as a wrong password and reveal nothing by timing.
-_DUMMY_HASH = _hasher.hash("creditbank-no-password")
+# The argon2id parameters, and where the hashing runs, are in core/password_hashing.py.
 
 
 def api_key_hash(api_key: str) -> str:
@@ -72,19 +61,16 @@ def api_key_hash(api_key: str) -> str:
 
 def hash_password(password: str) -> str:
     """The argon2id hash of ``password``."""
-    return _hasher.hash(password)
+    return password_hashing.hash_password(password)
 
 
 def check_password(stored: str | None, password: str) -> tuple[bool, bool]:
     """Whether ``password`` matches the argon2id hash ``stored``, and whether that hash should
     be remade with today's settings. ``stored=None`` costs as much as a wrong password."""
-    try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    matches = password_hashing.verify(stored or password_hashing.dummy_hash(), password)
+    if not matches or stored is None:
         return False, False
-    if stored is None:
-        return False, False
-    return True, _hasher.check_needs_rehash(stored)
+    return True, password_hashing.needs_rehash(stored)
 
 
 def set_password(session: Session, learner: Learner, password: str) -> None:
@@ -111,13 +97,10 @@ def authenticate(session: Session, settings: Settings, learner_id: int, password
     """Check the learner's password and return a bearer token; ``unauthenticated`` otherwise."""
     learner = session.get(Learner, learner_id)
     stored = learner.password_hash if learner is not None else None
-    try:
-        _hasher.verify(stored or _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
-        stored = None
-    if learner is None or learner.id is None or stored is None:
+    matches, rehash = check_password(stored, password)
+    if learner is None or learner.id is None or not matches:
         raise Unauthenticated("unknown learner or wrong password")
-    if _hasher.check_needs_rehash(stored):
+    if rehash:
         set_password(session, learner, password)
     return issue_token(settings, learner.id)
 

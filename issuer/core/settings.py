@@ -86,13 +86,16 @@ class Settings(BaseSettings):
     trust_bundle_max_age_hours: float = 168
     #: Sign-in throttling (issuer.core.throttle): attempts per account and per client
     #: address before back-off, the first lock and its cap, and how long a key is
-    #: remembered; the threads that may run argon2 at once in each worker.
+    #: remembered; the threads that run sign-ins in each worker (the argon2 hash itself
+    #: runs in an idle-priority process, core/password_hashing.py) and how many sign-ins
+    #: may wait in a worker before one more is refused (429 ``too_many_attempts``).
     signin_free_attempts: int = 5
     signin_free_attempts_per_address: int = 20
     signin_lock_base_seconds: int = 1
     signin_lock_max_seconds: int = 900
     signin_window_seconds: int = 900
     signin_threads: int = 1
+    signin_queue: int = 16
     #: Keep the sign-in throttle in Redis (e.g. redis://127.0.0.1:6379/0) instead of the
     #: database; keys are prefixed with ``redis_prefix``.
     redis_url: str | None = None

@@ -181,12 +181,11 @@ def achievement_credential(
     status_index: int,
     valid_from: str,
     valid_until: str | None,
-    credential_status: Any = None,
 ) -> dict[str, Any]:
     """The OB 3.0 AchievementCredential of one deposit.
 
-    ``credential_status`` replaces the 2-bit entry at ``status_url`` (the Data Integrity
-    form carries 1-bit revocation and suspension entries instead).
+    Its status is a 1-bit ``revocation`` and a 1-bit ``suspension`` entry at index
+    ``status_index`` of the lists below ``status_url`` (``…/status-lists/{id}``).
     """
     return {
         "@context": _contexts(settings),
@@ -209,7 +208,7 @@ def achievement_credential(
                 **({"studyHours": fact.hours} if fact.hours is not None else {}),
             },
         },
-        "credentialStatus": credential_status or bitstring_status.entry(status_url, status_index),
+        "credentialStatus": bitstring_status.purpose_entries(status_url, status_index),
     }
 
 
@@ -224,13 +223,12 @@ def clr_credential(
     status_index: int,
     valid_from: str,
     valid_until: str | None,
-    credential_status: Any = None,
     embedded: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The CLR 2.0 ClrCredential transcript: the deposits' OB JWTs, enveloped.
 
     The Data Integrity form passes its secured OB credentials as ``embedded`` (and no
-    ``enveloped``), with its own ``credential_status``.
+    ``enveloped``). Status entries as in :func:`achievement_credential`.
     """
     total = sum(f.half_credits for f in facts)
     return {
@@ -258,7 +256,7 @@ def clr_credential(
             ]
             + (embedded or []),
         },
-        "credentialStatus": credential_status or bitstring_status.entry(status_url, status_index),
+        "credentialStatus": bitstring_status.purpose_entries(status_url, status_index),
     }
 
 

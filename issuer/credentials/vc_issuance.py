@@ -1,39 +1,30 @@
 """Issuing Open Badges 3.0, CLR 2.0 and SD-JWT VC credentials from a learner's deposits.
 
-Each function reads the deposits, takes a status-list slot (:func:`status_slots.allocate`,
-safe under concurrent issuers), signs with the key store and stores a
-:class:`~issuer.models.Credential` row (the caller commits). The documents themselves
-are built in :mod:`issuer.credentials.vc_documents`; the wire formats live in ``verifier/formats``.
+Each function prepares the issuance (:func:`issuer.credentials.vc_preparation.prepare`:
+the learner's lock, the deposits, the moment, a status-list slot), signs with the key
+store and stores a :class:`~issuer.models.Credential` row (the caller commits). The
+documents themselves are built in :mod:`issuer.credentials.vc_documents`; the wire
+formats live in ``verifier/formats``.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlmodel import Session
 
-from issuer.bank import standing
-from issuer.bank.accounts import lock_learner
-from issuer.core.errors import InvalidHolderKey, NotRecognised
+from issuer.core.errors import InvalidHolderKey
 from issuer.core.settings import Settings
-from issuer.credentials import issuance, status_slots
 from issuer.credentials.discovery import key_url
 from issuer.credentials.vc_documents import (
-    EntryFacts,
-    Learnerish,
     achievement_credential,
     clr_credential,
-    issuer_uri,
     sd_jwt_claims,
 )
-from issuer.models import (
-    Credential,
-    Learner,
-    LedgerEntry,
-    utcnow,
-)
+from issuer.credentials.vc_preparation import entry_facts, prepare, status_list_url
+from issuer.models import Credential
 from keys import InvalidKey, KeyStore, Signer, UnsupportedAlgorithm, load_public_jwk
 from verifier.formats import sd_jwt, vc_jwt
 from verifier.formats.holder_key import holder_public_jwk
@@ -51,54 +42,6 @@ __all__ = [
 #: RS256, the badge key's, is the default: OB 3.0 §8.2 requires every verifier to support
 #: it and no other (docs/formats.md, "Algorithms").
 OB_ALGORITHMS = ("RS256", "ES256")
-
-
-def status_list_url(settings: Settings, list_id: str, *, bitstring: bool = False) -> str:
-    """URL of a status list: the token form, or the Bitstring credential form."""
-    url = f"{issuer_uri(settings)}/status-lists/{list_id}"
-    return url + "/bitstring" if bitstring else url
-
-
-def _learnerish(learner: Learner) -> Learnerish:
-    return Learnerish(learner.name, learner.national_id_hmac, learner.national_id_masked)
-
-
-def _facts_of(session: Session, entry: LedgerEntry, half_credits: int) -> EntryFacts:
-    assert entry.id is not None
-    achievement, institution = issuance.achievement_of(session, entry)
-    assert achievement.id is not None
-    return EntryFacts(
-        entry_id=entry.id,
-        entry_hash=entry.hash,
-        achievement_id=achievement.id,
-        title=achievement.title,
-        kind=achievement.kind,
-        domain=entry.domain,
-        half_credits=half_credits,
-        hours=achievement.hours,
-        grade=achievement.grade,
-        standard=entry.standard,
-        rule=entry.rule,
-        completed_on=achievement.completed_on,
-        institution_code=institution.code,
-        institution_name_zh=institution.name_zh,
-    )
-
-
-def entry_facts(session: Session, learner_id: int, entry_ids: list[int] | None) -> list[EntryFacts]:
-    """Facts of the given deposits (in order), or of every standing deposit when ``None``.
-
-    Another learner's or a missing entry is :class:`NotFound`; an entry that is not a
-    deposit of an achievement is :class:`NotRecognised`; credits transferred, redeemed or
-    reversed are refused (:func:`issuer.credentials.issuance.issuable_deposits`). Each fact carries
-    the credits its deposit still holds.
-    """
-    if entry_ids is None:
-        entry_ids = [d.id for d in standing.standing_deposits(session, learner_id) if d.id]
-        if not entry_ids:
-            raise NotRecognised(f"learner {learner_id} has no recognised achievements yet")
-    deposits = issuance.issuable_deposits(session, learner_id, entry_ids)
-    return [_facts_of(session, entry, half) for entry, half in deposits]
 
 
 def _ob_signer(keystore: KeyStore, alg: str | None) -> Signer:
@@ -127,46 +70,6 @@ def _encode(document: dict[str, Any], signer: Signer, settings: Settings) -> str
     return vc_jwt.encode(document, signer, kid=key_url(settings, signer.kid))
 
 
-class _Moment:
-    """Issue time, expiry and their wire forms for one credential."""
-
-    def __init__(self, settings: Settings, now: datetime | None) -> None:
-        self.issued_at = (now or utcnow()).replace(microsecond=0)
-        days = settings.credential_validity_days
-        self.expires_at = None if days is None else self.issued_at + timedelta(days=days)
-        self.nbf = int(self.issued_at.timestamp())
-        self.exp = None if self.expires_at is None else int(self.expires_at.timestamp())
-        self.valid_from = vc_jwt.iso(self.nbf)
-        self.valid_until = None if self.exp is None else vc_jwt.iso(self.exp)
-
-
-def _store(
-    session: Session,
-    *,
-    jti: str,
-    fmt: Any,
-    learner_id: int,
-    token: str,
-    slot: tuple[str, int],
-    moment: _Moment,
-    entry_ids: list[int],
-    actor: str,
-) -> Credential:
-    credential = Credential(
-        jti=jti,
-        format=fmt,
-        learner_id=learner_id,
-        token=token,
-        status_list_id=slot[0],
-        status_index=slot[1],
-        status="active",
-        issued_at=moment.issued_at,
-        expires_at=moment.expires_at,
-    )
-    issuance.store_credential(session, credential, entry_ids, actor=actor)
-    return credential
-
-
 def issue_ob3(
     session: Session,
     settings: Settings,
@@ -179,34 +82,19 @@ def issue_ob3(
     actor: str = "admin",
 ) -> Credential:
     """Sign an OB 3.0 AchievementCredential JWT for one deposit (``format="ob3+jwt"``)."""
-    learner = lock_learner(session, learner_id)
-    assert learner.id is not None
-    (fact,) = entry_facts(session, learner.id, [entry_id])
     signer = _ob_signer(keystore, alg)
-    moment = _Moment(settings, now)
-    slot = status_slots.allocate(session, settings)
-    jti = str(uuid.uuid4())
+    issuing = prepare(session, settings, learner_id, [entry_id], now)
     document = achievement_credential(
         settings,
-        _learnerish(learner),
-        fact,
-        jti=jti,
-        status_url=status_list_url(settings, slot[0], bitstring=True),
-        status_index=slot[1],
-        valid_from=moment.valid_from,
-        valid_until=moment.valid_until,
+        issuing.who,
+        issuing.facts[0],
+        jti=issuing.jti,
+        status_url=issuing.status_url,
+        status_index=issuing.status_index,
+        **issuing.moment.dates,
     )
-    token = _encode(document, signer, settings)
-    return _store(
-        session,
-        jti=jti,
-        fmt="ob3+jwt",
-        learner_id=learner.id,
-        token=token,
-        slot=slot,
-        moment=moment,
-        actor=actor,
-        entry_ids=[entry_id],
+    return issuing.store(
+        session, fmt="ob3+jwt", token=_encode(document, signer, settings), actor=actor
     )
 
 
@@ -225,53 +113,36 @@ def issue_clr(
     Each achievement is also enveloped as its own OB 3.0 JWT, sharing the transcript's
     status slot: revoking the transcript revokes what it carries.
     """
-    learner = lock_learner(session, learner_id)
-    assert learner.id is not None
-    facts = entry_facts(session, learner.id, None)
     signer = _ob_signer(keystore, alg)
-    moment = _Moment(settings, now)
-    slot = status_slots.allocate(session, settings)
-    status_url = status_list_url(settings, slot[0], bitstring=True)
-    who = _learnerish(learner)
+    issuing = prepare(session, settings, learner_id, None, now)
     enveloped = [
         _encode(
             achievement_credential(
                 settings,
-                who,
+                issuing.who,
                 fact,
                 jti=str(uuid.uuid4()),
-                status_url=status_url,
-                status_index=slot[1],
-                valid_from=moment.valid_from,
-                valid_until=moment.valid_until,
+                status_url=issuing.status_url,
+                status_index=issuing.status_index,
+                **issuing.moment.dates,
             ),
             signer,
             settings,
         )
-        for fact in facts
+        for fact in issuing.facts
     ]
-    jti = str(uuid.uuid4())
     document = clr_credential(
         settings,
-        who,
-        facts,
+        issuing.who,
+        issuing.facts,
         enveloped,
-        jti=jti,
-        status_url=status_url,
-        status_index=slot[1],
-        valid_from=moment.valid_from,
-        valid_until=moment.valid_until,
+        jti=issuing.jti,
+        status_url=issuing.status_url,
+        status_index=issuing.status_index,
+        **issuing.moment.dates,
     )
-    return _store(
-        session,
-        jti=jti,
-        fmt="clr+jwt",
-        learner_id=learner.id,
-        token=_encode(document, signer, settings),
-        slot=slot,
-        moment=moment,
-        actor=actor,
-        entry_ids=[f.entry_id for f in facts],
+    return issuing.store(
+        session, fmt="clr+jwt", token=_encode(document, signer, settings), actor=actor
     )
 
 
@@ -305,32 +176,19 @@ def issue_sd_jwt(
     The stored token is the issued form: the issuer JWT and every disclosure, ending
     in ``~``. The holder picks disclosures and adds a KB-JWT when presenting.
     """
-    learner = lock_learner(session, learner_id)
-    assert learner.id is not None
     public = checked_holder_jwk(holder_jwk)
-    facts = entry_facts(session, learner.id, entry_ids)
-    moment = _Moment(settings, now)
-    slot = status_slots.allocate(session, settings)
-    jti = str(uuid.uuid4())
+    issuing = prepare(session, settings, learner_id, entry_ids, now)
     claims = sd_jwt_claims(
         settings,
-        _learnerish(learner),
-        facts,
+        issuing.who,
+        issuing.facts,
         public,
-        jti=jti,
-        status_url=status_list_url(settings, slot[0]),
-        status_index=slot[1],
-        nbf=moment.nbf,
-        exp=moment.exp,
+        jti=issuing.jti,
+        status_url=issuing.status_url,
+        status_index=issuing.status_index,
+        nbf=issuing.moment.nbf,
+        exp=issuing.moment.exp,
     )
-    return _store(
-        session,
-        jti=jti,
-        fmt="dc+sd-jwt",
-        learner_id=learner.id,
-        token=sd_jwt.issue(claims, keystore.signer()),
-        slot=slot,
-        moment=moment,
-        actor=actor,
-        entry_ids=entry_ids,
+    return issuing.store(
+        session, fmt="dc+sd-jwt", token=sd_jwt.issue(claims, keystore.signer()), actor=actor
     )

@@ -6,11 +6,14 @@ address counts of the rest of the suite are untouched.
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,8 +22,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
-from issuer.api.signin import SIGNIN_NICENESS
-from issuer.core import security, throttle
+from issuer.api import signin
+from issuer.core import password_hashing, security, throttle
 from issuer.core.errors import TooManyAttempts, Unauthenticated
 from issuer.core.settings import Settings
 from issuer.models import AuditEvent, SigninThrottle, utcnow
@@ -71,6 +74,17 @@ def test_account_locks_after_the_free_attempts_and_refuses_even_the_right_passwo
         assert len(locks) == 1
 
 
+@pytest.fixture
+def long_locks(settings: Settings) -> Iterator[None]:
+    """Locks of a minute: a page's sign-in (argon2 at idle priority on a busy machine) may take
+    longer than the one-second first lock of the test settings."""
+    base = settings.signin_lock_base_seconds
+    settings.signin_lock_base_seconds = 60
+    yield
+    settings.signin_lock_base_seconds = base
+
+
+@pytest.mark.usefixtures("long_locks")
 def test_the_portal_form_is_throttled_too(
     client: TestClient, app: FastAPI, admin: dict[str, str], settings: Settings, address: str
 ) -> None:
@@ -177,12 +191,59 @@ def test_counts_are_forgotten_after_the_window(
 def test_sign_ins_run_in_the_bounded_pool(
     app: FastAPI, client: TestClient, admin: dict[str, str], settings: Settings
 ) -> None:
-    """argon2 runs in the worker's own sign-in pool (CREDITBANK_SIGNIN_THREADS), not the loop,
-    on threads scheduled below the requests' threads."""
+    """Sign-ins run in the worker's own pool (CREDITBANK_SIGNIN_THREADS), not the loop, on
+    threads of the requests' priority (a lower one would stall the loop on the interpreter
+    lock)."""
     signed_in_learner(client, admin)
     pool = app.state.signin_executor
     assert pool._max_workers == settings.signin_threads
     niceness = pool.submit(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-    assert niceness.result(timeout=10) == min(
-        19, os.getpriority(os.PRIO_PROCESS, 0) + SIGNIN_NICENESS
-    )
+    assert niceness.result(timeout=10) == os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def test_argon2_runs_in_another_process_at_idle_priority() -> None:
+    """The hash itself runs in a process of its own under SCHED_IDLE, so that any request
+    that wants a core preempts it."""
+    pid, policy = password_hashing.hashing_process()
+    assert pid != os.getpid()
+    assert policy == os.SCHED_IDLE
+    stored = password_hashing.hash_password("correct horse")
+    assert password_hashing.verify(stored, "correct horse")
+    assert not password_hashing.verify(stored, "wrong horse")
+    assert not password_hashing.verify("not a hash", "correct horse")
+
+
+def test_hashes_wait_for_the_installations_slot(tmp_path: Path) -> None:
+    """At most ``slots`` hashes run at once across the workers of one data directory: while
+    another process holds the only slot, a hash waits for it."""
+    password_hashing.configure(tmp_path, slots=1)
+    try:
+        stored = password_hashing.hash_password("correct horse")
+        with (tmp_path / "argon2-0.lock").open("a") as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                waiting = pool.submit(password_hashing.verify, stored, "correct horse")
+                with pytest.raises(TimeoutError):
+                    waiting.result(timeout=2)
+                fcntl.flock(held, fcntl.LOCK_UN)
+                assert waiting.result(timeout=60)
+    finally:
+        password_hashing.configure(None)
+
+
+def test_a_full_sign_in_queue_refuses_at_once_with_retry_after(
+    app: FastAPI, client: TestClient, admin: dict[str, str], from_address: TestClient
+) -> None:
+    """More sign-ins waiting in a worker than ``signin_queue``: 429 ``too_many_attempts``
+    with ``Retry-After``, before any hashing, and the throttle counts nothing."""
+    learner = signed_in_learner(client, admin)
+    settings: Settings = app.state.settings
+    queue = settings.signin_queue
+    settings.signin_queue = 0
+    try:
+        response = token(from_address, learner["id"], PASSWORD)
+    finally:
+        settings.signin_queue = queue
+    problem(response, 429, "too_many_attempts")
+    assert int(response.headers["retry-after"]) == signin.RETRY_AFTER
+    assert token(from_address, learner["id"], PASSWORD).status_code == 200

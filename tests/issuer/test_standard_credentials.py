@@ -91,7 +91,9 @@ def test_ob3_badge_verifies_offline(
     assert hashed["hashed"] is True and hashed["identityHash"].startswith("sha256$")
     # Neither the masked nor any form of the national ID travels in the badge.
     assert learner["national_id_masked"] not in issued["token"]
-    assert cred["credentialStatus"]["statusListIndex"] == str(issued["status_index"])
+    assert {e["statusPurpose"] for e in cred["credentialStatus"]} == {"revocation", "suspension"}
+    for entry in cred["credentialStatus"]:
+        assert entry["statusListIndex"] == str(issued["status_index"])
     assert verified.to_json()["valid"] is True
 
 

@@ -101,7 +101,7 @@ def _fact(entry_id: int, kind: str = "course", grade: str | None = "优秀") -> 
 
 LEARNER = Learnerish("张三", "cd" * 32, "4101**********1234")
 SETTINGS = Settings(_env_file=None, env="test")  # type: ignore[call-arg]
-URL = "https://verify.creditbank.test/status-lists/1/bitstring"
+URL = "https://verify.creditbank.test/status-lists/1"
 
 
 def _badge(kind: str = "course", grade: str | None = "优秀") -> dict[str, Any]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -9,7 +10,7 @@ import pytest
 
 from tests.verifier import vc_fixtures as fx
 from verifier import TrustBundle, VerificationError, verify_clr, verify_ob3
-from verifier.formats import bitstring_status, vc_jwt
+from verifier.formats import bitstring_status, jws, vc_jwt
 from verifier.formats.status_list import REVOKED, SUSPENDED
 
 STATUS_URL = f"{fx.BASE}/status-lists/{fx.LIST_ID}/bitstring"
@@ -173,3 +174,23 @@ def test_1_bit_revocation_and_suspension_entries_read_from_the_bundle() -> None:
     unknown = [{**entries[0], "statusPurpose": "refresh"}]
     assert _code(vc_jwt.encode(badge(credentialStatus=unknown), fx.ISSUER)) == "malformed"
     assert _code(vc_jwt.encode(badge(credentialStatus=[]), fx.ISSUER)) == "malformed"
+
+
+def _signed_claims(claims: dict[str, Any]) -> str:
+    payload = json.dumps(claims, separators=(",", ":")).encode("utf-8")
+    return jws.sign(payload, fx.ISSUER, {"kid": fx.ISSUER.kid, "typ": vc_jwt.TYP})
+
+
+def test_registered_claims_that_differ_from_the_credential_are_malformed() -> None:
+    """OB 3.0 §8.2.6: ``sub`` is credentialSubject.id, ``exp`` sets validUntil; a token
+    whose claims say otherwise is not valid."""
+    token = vc_jwt.encode(badge(validUntil=vc_jwt.iso(fx.NBF + 86_400 * 365)), fx.ISSUER)
+    claims = json.loads(vc_jwt.split(token).payload)
+    assert verify_ob3(token, fx.trust(), now=fx.NOW) is not None
+    for forged in (
+        {**claims, "sub": "urn:creditbank:learner:someone-else"},
+        {key: value for key, value in claims.items() if key != "sub"},
+        {**claims, "exp": claims["exp"] + 86_400},
+        {key: value for key, value in claims.items() if key != "exp"},
+    ):
+        assert _code(_signed_claims(forged)) == "malformed"

@@ -1,8 +1,10 @@
 """Open Badges 3.0 / CLR 2.0 credentials secured as JWTs (OB 3.0 §8.2): encode and decode.
 
-Header ``{"alg", "kid", "typ": "JWT"}``; the payload is the VCDM 2.0 credential itself
-plus the registered claims ``iss`` (issuer.id), ``jti`` (id), ``nbf`` (validFrom),
-``sub`` (credentialSubject.id) and ``exp`` (validUntil, when set). The credential's
+Header ``{"alg", "kid", "typ": "JWT"}`` and nothing else (§8.2.3: "Additional JOSE Headers
+are NOT allowed"; ``kid`` a URL that dereferences to the JWK, so no ``jwk``); the payload
+is the VCDM 2.0 credential itself plus the registered claims ``iss`` (issuer.id), ``jti``
+(id), ``nbf`` (validFrom), ``sub`` (credentialSubject.id) and ``exp`` (validUntil, when
+set), which the decoder checks against the credential (§8.2.6). The credential's
 terms are defined by the contexts in :data:`OB3_CONTEXT` / :data:`CLR_CONTEXT` and our
 own :data:`CREDITBANK_CONTEXT` (docs/formats.md).
 """
@@ -91,8 +93,14 @@ def claims_of(parsed: jws.CompactJWS, types: tuple[str, ...]) -> dict[str, Any]:
             raise MalformedCredential("nbf differs from validFrom")
         if "exp" in claims and not isinstance(claims["exp"], int):
             raise MalformedCredential("exp must be an integer")
+        if "validUntil" in claims and claims.get("exp") != _timestamp(claims["validUntil"]):
+            raise MalformedCredential("exp differs from validUntil")
         if not isinstance(subject, dict):
             raise MalformedCredential("credentialSubject must be an object")
+        # OB 3.0 §8.2.6: sub is credentialSubject.id (a subject known only by its
+        # identifier, as ours are, has neither).
+        if claims.get("sub") != subject.get("id"):
+            raise MalformedCredential("sub differs from credentialSubject.id")
     except (KeyError, TypeError, ValueError) as exc:
         raise MalformedCredential(f"the credential lacks or misspells a field: {exc}") from None
     return claims

@@ -63,9 +63,10 @@ CONFIGURATIONS: Final[dict[str, dict[str, Any]]] = {
         # no cryptographic binding, so the wallet sends no key proof for it.
     },
     OB3_LDP_CONFIGURATION: {
-        # OpenID4VCI 1.0 Appendix A.1.2: a W3C credential secured with a Data Integrity
-        # proof; the signing values are cryptosuite names. Offered only when asked for
-        # (credential_configuration_ids), like any wallet that reads JSON-LD needs it.
+        # OpenID4VCI 1.0 Appendix A.1.2 (ldp_vc): a W3C credential secured with a Data
+        # Integrity proof over canonicalized RDF; the signing value is the cryptosuite's
+        # name (docs/oid4vci.md says why not a 2020 suite registry name). Offered only when
+        # asked for (credential_configuration_ids), like any wallet that reads JSON-LD needs it.
         "format": "ldp_vc",
         "scope": "open_badge_ldp",
         "credential_signing_alg_values_supported": [data_integrity.CRYPTOSUITE],
