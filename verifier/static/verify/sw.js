@@ -1,7 +1,10 @@
 /* creditbank verify page: service worker. Keeps the page (with its embedded trust
  * bundle), its scripts and style sheet so that verification works offline.
- * The page (and so the bundle) network first, the other files from the cache and
- * refreshed in the background. Only these same-origin files are ever touched.
+ * Every file, the page (and so the bundle) included, is served from the cache at once and
+ * refreshed in the background; the page is asked for with If-None-Match, so an unchanged
+ * bundle costs a 304. When the refreshed page differs (a new bundle: a revocation, a key
+ * event), the open pages are told, and reload once from the new copy.
+ * Only these same-origin files are ever touched.
  */
 "use strict";
 // The server replaces this name by one derived from the page files (issuer/api/verify_page.py).
@@ -30,10 +33,38 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+async function refreshPage(cache, hit) {
+  const etag = hit ? hit.headers.get("ETag") : null;
+  const response = await fetch("/v1", { cache: "no-store", headers: etag ? { "If-None-Match": etag } : {} });
+  if (response.status === 304 && hit) return hit;
+  if (response.ok) {
+    await cache.put("/v1", response.clone());
+    if (hit && response.headers.get("ETag") !== etag) {
+      const pages = await self.clients.matchAll({ type: "window" });
+      pages.forEach((page) => page.postMessage({ type: "creditbank-trust-updated" }));
+    }
+  }
+  return response;
+}
+
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
   if (!FILES.includes(url.pathname)) return;
+  if (url.pathname === "/v1") {
+    // The page carries the trust bundle: the cached copy at once (a verdict offline and
+    // without waiting for the network), the newest one fetched behind it.
+    event.respondWith(
+      caches.open(CACHE).then(async (cache) => {
+        const hit = await cache.match(url.pathname);
+        const fresh = refreshPage(cache, hit);
+        if (!hit) return fresh.catch(() => Response.error());
+        event.waitUntil(fresh.catch(() => undefined));
+        return hit;
+      }),
+    );
+    return;
+  }
   const fresh = fetch(event.request, { cache: "no-store" }).then((response) => {
     if (response.ok) {
       const copy = response.clone();
@@ -41,12 +72,6 @@ self.addEventListener("fetch", (event) => {
     }
     return response;
   });
-  if (url.pathname === "/v1") {
-    // The page carries the trust bundle: network first, so that online visits always
-    // see the newest bundle; offline, the last copy (whose age the page shows).
-    event.respondWith(fresh.catch(() => caches.match(url.pathname).then((hit) => hit || Response.error())));
-    return;
-  }
   // Scripts and style sheet: the cached copy at once, refreshed in the background.
   event.waitUntil(fresh.catch(() => undefined));
   event.respondWith(caches.match(url.pathname).then((hit) => hit || fresh));
