@@ -31,6 +31,7 @@ BENCHMARKS = (
     "status_list",
     "transfer",
     "transfer_consent",
+    "trust_bundle",
     "verify_page",
     "signin",
     "http_deposits",
