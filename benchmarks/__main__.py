@@ -32,6 +32,7 @@ BENCHMARKS = (
     "transfer",
     "transfer_consent",
     "trust_bundle",
+    "status_slots",
     "verify_page",
     "signin",
     "http_deposits",

@@ -22,7 +22,7 @@ from sqlmodel import Session, col, select
 from issuer.core.settings import Settings
 from issuer.models import StatusList, utcnow
 
-__all__ = ["LIST_SIZE", "FeistelPermutation", "allocate", "permutation_for"]
+__all__ = ["LIST_SIZE", "FeistelPermutation", "allocate", "allocate_counted", "permutation_for"]
 
 #: Entries per list: the minimum of W3C Bitstring Status List (16 KiB of bits).
 LIST_SIZE = 131_072
@@ -137,6 +137,14 @@ def allocate(session: Session, settings: Settings, size: int = LIST_SIZE) -> tup
     """
     if session.get_bind().dialect.name == "postgresql" and size == LIST_SIZE:
         return _from_sequence(session, settings)
+    return allocate_counted(session, settings, size)
+
+
+def allocate_counted(
+    session: Session, settings: Settings, size: int = LIST_SIZE
+) -> tuple[str, int]:
+    """A slot counted in the open list's row (SQLite's way; on PostgreSQL the row stays
+    locked until the caller's transaction ends, so issuers queue on it)."""
     for _attempt in range(100):
         for list_id in _open_lists(session):
             seq = _take_seq(session, list_id)
