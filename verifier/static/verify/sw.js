@@ -1,14 +1,19 @@
 /* creditbank verify page: service worker. Keeps the page (with its embedded trust
  * bundle), its scripts and style sheet so that verification works offline.
- * Every file, the page (and so the bundle) included, is served from the cache at once and
- * refreshed in the background; the page is asked for with If-None-Match, so an unchanged
- * bundle costs a 304. When the refreshed page differs (a new bundle: a revocation, a key
- * event), the open pages are told, and reload once from the new copy.
+ * The scripts and style sheet are served from the cache at once and refreshed in the
+ * background. The page (and so the bundle) is revalidated first with If-None-Match: an
+ * unchanged bundle costs a 304 and the cached copy is served, a new one (a revocation, a
+ * key event) is served and cached, so an online visit never judges with an old bundle.
+ * When the network does not answer within PAGE_WAIT_MS (offline, a weak signal), the
+ * cached copy is served at once and the revalidation finishes in the background; should
+ * it bring a new bundle, the open pages are told and reload once from the new copy.
  * Only these same-origin files are ever touched.
  */
 "use strict";
 // The server replaces this name by one derived from the page files (issuer/api/verify_page.py).
 const CACHE = "creditbank-verify-dev";
+// How long the page waits for the network before it is served from the cache.
+const PAGE_WAIT_MS = 1500;
 const FILES = [
   "/v1",
   "/v1/verify.js",
@@ -33,13 +38,14 @@ self.addEventListener("activate", (event) => {
   );
 });
 
-async function refreshPage(cache, hit) {
+// ``served.late``: the page was served from the cache before its revalidation came back.
+async function refreshPage(cache, hit, served) {
   const etag = hit ? hit.headers.get("ETag") : null;
   const response = await fetch("/v1", { cache: "no-store", headers: etag ? { "If-None-Match": etag } : {} });
-  if (response.status === 304 && hit) return hit;
+  if (hit && (response.status === 304 || !response.ok)) return hit;
   if (response.ok) {
     await cache.put("/v1", response.clone());
-    if (hit && response.headers.get("ETag") !== etag) {
+    if (hit && served.late && response.headers.get("ETag") !== etag) {
       const pages = await self.clients.matchAll({ type: "window" });
       pages.forEach((page) => page.postMessage({ type: "creditbank-trust-updated" }));
     }
@@ -52,14 +58,18 @@ self.addEventListener("fetch", (event) => {
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
   if (!FILES.includes(url.pathname)) return;
   if (url.pathname === "/v1") {
-    // The page carries the trust bundle: the cached copy at once (a verdict offline and
-    // without waiting for the network), the newest one fetched behind it.
     event.respondWith(
       caches.open(CACHE).then(async (cache) => {
         const hit = await cache.match(url.pathname);
-        const fresh = refreshPage(cache, hit);
+        const served = { late: false };
+        const fresh = refreshPage(cache, hit, served);
         if (!hit) return fresh.catch(() => Response.error());
         event.waitUntil(fresh.catch(() => undefined));
+        // The newest page when the network answers in time, else the cached copy now.
+        const late = new Promise((resolve) => setTimeout(() => resolve(null), PAGE_WAIT_MS));
+        const first = await Promise.race([fresh.then((r) => r, () => hit), late]);
+        if (first) return first;
+        served.late = true;
         return hit;
       }),
     );
