@@ -115,14 +115,31 @@ def run(loads: int = LOADS) -> dict[str, Any]:
     )
     migrate.upgrade(settings.db_url)
     qr_text = str(run_story(settings).credential["qr_text"])
+    # A copy of the installation (same keys, same credential) with a million credentials
+    # more (1 % revoked): the page carries the bundle of a province-sized bank. Both are
+    # served at once and visited in turn, so the machine's load falls on both alike.
+    large_home = Path(tempfile.mkdtemp(prefix="creditbank-bench-1m-"))
+    shutil.copytree(home, large_home, dirs_exist_ok=True)
+    fill(large_home / "creditbank.db", LARGE_CREDENTIALS)
+    large_port = _free_port()
+    large_settings = settings.model_copy(
+        update={
+            "home": large_home,
+            "database_url": f"sqlite:///{large_home / 'creditbank.db'}",
+            "verify_base_url": f"http://127.0.0.1:{large_port}",
+        }
+    )
+    large_qr = qr_text.replace(settings.verify_base_url, large_settings.verify_base_url, 1)
     try:
-        first, later = _visits(settings, port, home / "chromium-demo", qr_text)
-        # The same installation with a million credentials more (1 % revoked): the page
-        # carries the bundle of a province-sized bank.
-        fill(home / "creditbank.db", LARGE_CREDENTIALS)
-        large_first, large_later = _visits(settings, port, home / "chromium-1m", qr_text)
+        visits = _visits(
+            [(settings, port, qr_text), (large_settings, large_port, large_qr)],
+            home / "chromium",
+            loads,
+        )
     finally:
         shutil.rmtree(home, ignore_errors=True)
+        shutil.rmtree(large_home, ignore_errors=True)
+    (first, later), (large_first, large_later) = visits
     median, large = statistics.median(later), statistics.median(large_later)
     return {
         "verify_page_verdict_ms": round(median, 1),
@@ -141,12 +158,14 @@ def run(loads: int = LOADS) -> dict[str, Any]:
     }
 
 
-def _visits(settings: Any, port: int, profile: Path, qr_text: str) -> tuple[float, list[float]]:
-    """The first visit's ms and those of ``LOADS`` later visits, in a fresh browser profile."""
+def _visits(
+    sites: list[tuple[Any, int, str]], profile: Path, loads: int
+) -> list[tuple[float, list[float]]]:
+    """Per site: the first visit's ms and those of ``loads`` later visits, sites in turn."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    server = _serve(settings, port)
+    servers = [_serve(settings, port) for settings, port, _ in sites]
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
     for flag in (
@@ -163,14 +182,18 @@ def _visits(settings: Any, port: int, profile: Path, qr_text: str) -> tuple[floa
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(str(CHROMEDRIVER)), options=options)
     try:
-        first = _verdict_ms(driver, qr_text)
-        time.sleep(0.5)  # let the service worker install and take over
-        later = [_verdict_ms(driver, qr_text) for _ in range(LOADS)]
+        firsts = [_verdict_ms(driver, qr) for _, _, qr in sites]
+        time.sleep(0.5)  # let the service workers install and take over
+        later: list[list[float]] = [[] for _ in sites]
+        for _ in range(loads):
+            for n, (_, _, qr) in enumerate(sites):
+                later[n].append(_verdict_ms(driver, qr))
     finally:
         driver.quit()
-        server.terminate()
-        server.wait(timeout=10)
-    return first, later
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
+    return list(zip(firsts, later, strict=True))
 
 
 if __name__ == "__main__":
