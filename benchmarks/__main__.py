@@ -31,6 +31,8 @@ BENCHMARKS = (
     "status_list",
     "transfer",
     "transfer_consent",
+    "trust_bundle",
+    "status_slots",
     "verify_page",
     "signin",
     "http_deposits",

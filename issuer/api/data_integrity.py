@@ -10,7 +10,7 @@ issuer as its controller, are served by :mod:`issuer.api.discovery`.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request, Response, status
@@ -18,8 +18,9 @@ from pydantic import BaseModel, Field
 
 from issuer.api import idempotency
 from issuer.api.credential_issuing import issue_once
-from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
+from issuer.api.deps import EngineDep, KeyStoreDep, SessionDep, SettingsDep
 from issuer.api.principals import AdminOrSelfDep
+from issuer.api.published import respond
 from issuer.credentials import status_publication, vc_ldp_issuance
 from issuer.models import Credential
 from issuer.models.input import RequestModel, RowId
@@ -119,14 +120,6 @@ def issue_clr_ldp(
     )
 
 
-def _json(document: dict[str, Any], media_type: str, max_age: int) -> Response:
-    return Response(
-        json.dumps(document, ensure_ascii=False),
-        media_type=media_type,
-        headers={"Cache-Control": f"public, max-age={max_age}"},
-    )
-
-
 @router.get(
     "/status-lists/{list_id}/{purpose}",
     response_class=Response,
@@ -135,10 +128,12 @@ def _json(document: dict[str, Any], media_type: str, max_age: int) -> Response:
 def purpose_status_list(
     list_id: str,
     purpose: Literal["revocation", "suspension"],
-    session: SessionDep,
+    request: Request,
+    engine: EngineDep,
     settings: SettingsDep,
     keystore: KeyStoreDep,
 ) -> Response:
     """The 1-bit ``revocation`` or ``suspension`` BitstringStatusListCredential of ``list_id``."""
-    document = status_publication.purpose_credential(session, settings, keystore, list_id, purpose)
-    return _json(document, VC_LD_JSON, status_publication.TTL_SECONDS)
+    published = status_publication.published_list(engine, settings, keystore, list_id, purpose)
+    lifetime = timedelta(hours=settings.trust_bundle_validity_hours)
+    return respond(request, published, lifetime)

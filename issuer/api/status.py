@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Literal
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
+from issuer.api.deps import EngineDep, KeyStoreDep, SessionDep, SettingsDep
 from issuer.api.principals import AdminOrCommitteeDep
+from issuer.api.published import respond
 from issuer.committee import status_governance
 from issuer.credentials import status_publication
 from issuer.models import StatusChangePublic, StatusHistoryPublic
@@ -92,11 +94,11 @@ def credential_status_history(
     responses={200: {"content": {"application/statuslist+jwt": {}}}},
 )
 def status_list_token(
-    list_id: str, session: SessionDep, settings: SettingsDep, keystore: KeyStoreDep
+    list_id: str, request: Request, engine: EngineDep, settings: SettingsDep, keystore: KeyStoreDep
 ) -> Response:
-    """The IETF Token Status List of ``list_id`` (``statuslist+jwt``, 2 bits, ZLIB)."""
-    token = status_publication.status_list_token(session, settings, keystore, list_id)
-    return Response(token, media_type="application/statuslist+jwt", headers=_cache())
+    """The IETF Token Status List of ``list_id`` (``statuslist+jwt``, 2 bits, ZLIB), published."""
+    published = status_publication.published_list(engine, settings, keystore, list_id, "token")
+    return respond(request, published, _lifetime(settings))
 
 
 @router.get(
@@ -105,11 +107,11 @@ def status_list_token(
     responses={200: {"content": {"application/vc+jwt": {}}}},
 )
 def bitstring_status_list(
-    list_id: str, session: SessionDep, settings: SettingsDep, keystore: KeyStoreDep
+    list_id: str, request: Request, engine: EngineDep, settings: SettingsDep, keystore: KeyStoreDep
 ) -> Response:
     """The W3C BitstringStatusListCredential of ``list_id`` as a VC JWT (GZIP, multibase)."""
-    token = status_publication.bitstring_credential(session, settings, keystore, list_id)
-    return Response(token, media_type="application/vc+jwt", headers=_cache())
+    published = status_publication.published_list(engine, settings, keystore, list_id, "bitstring")
+    return respond(request, published, _lifetime(settings))
 
 
 @router.get(
@@ -126,5 +128,6 @@ def creditbank_context() -> Response:
     )
 
 
-def _cache() -> dict[str, str]:
-    return {"Cache-Control": f"public, max-age={status_publication.TTL_SECONDS}"}
+def _lifetime(settings: SettingsDep) -> timedelta:
+    """A published list's lifetime: its ``exp`` is this long after it was built."""
+    return timedelta(hours=settings.trust_bundle_validity_hours)

@@ -3,7 +3,7 @@
     creditbank serve [--host H] [--port N] [--workers N]
     creditbank db upgrade | db current
     creditbank keys generate|list|rotate|retire|compromise
-    creditbank trust export --out FILE [--anchor-out FILE]
+    creditbank trust export --out FILE [--anchor-out FILE] | trust publish
     creditbank demo --out DIR
     creditbank seed-demo
     creditbank ledger verify [--json]

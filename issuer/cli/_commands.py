@@ -31,9 +31,10 @@ from issuer.core.errors import (
 from issuer.core.files import secure_home
 from issuer.core.national_id import check_digit
 from issuer.core.settings import Settings
+from issuer.credentials import status_publication
 from issuer.credentials.discovery import published_jwks
 from issuer.credentials.qr_image import render_png
-from issuer.credentials.trust import build_trust_bundle
+from issuer.credentials.trust import build_trust_bundle, published_trust_bundle
 from issuer.demo import achievements, committee, transfers
 from issuer.demo.credentials import write_demo_credentials
 from issuer.demo.staff import DEMO_STAFF_PASSWORD, seed_staff
@@ -48,7 +49,7 @@ from issuer.demo.story import (
     run_story,
 )
 from issuer.demo.wallet_offer import write_demo_offer
-from issuer.models import Institution
+from issuer.models import Institution, StatusList
 from keys import KeysError
 from verifier.formats import cbqr
 
@@ -120,6 +121,12 @@ def add_parsers(sub: Any) -> None:
     export.add_argument("--out", required=True, type=Path, help="bundle file to write")
     export.add_argument("--anchor-out", type=Path, help="also write the anchor's public JWK")
     export.set_defaults(handler=cmd_trust_export)
+    publish = trust_sub.add_parser(
+        "publish",
+        help="build the served trust bundle and status lists again where they changed or aged "
+        "(run it from a timer, e.g. hourly, so no visitor waits for a build)",
+    )
+    publish.set_defaults(handler=cmd_trust_publish)
 
     demo = sub.add_parser("demo", help="run the demo story into a fresh directory")
     demo.add_argument("--out", required=True, type=Path, help="a new or empty directory")
@@ -172,6 +179,35 @@ def cmd_trust_export(args: argparse.Namespace) -> int:
     settings = load_settings()
     export_trust(settings, args.out, args.anchor_out)
     print(f"wrote {args.out}" + (f" and {args.anchor_out}" if args.anchor_out else ""))
+    return 0
+
+
+def publish_all(settings: Settings) -> int:
+    """Publish the bundle and every form of every status list; the number of documents."""
+    engine = open_database(settings)
+    keystore = open_keystore(settings)
+    try:
+        keystore.ensure_initialized()
+        published_trust_bundle(engine, keystore, settings)
+        with Session(engine) as session:
+            lists = list(session.exec(select(StatusList.id)))
+        forms: tuple[status_publication.ListForm, ...] = (
+            "token",
+            "bitstring",
+            "revocation",
+            "suspension",
+        )
+        for list_id in lists:
+            for form in forms:
+                status_publication.published_list(engine, settings, keystore, list_id, form)
+    finally:
+        engine.dispose()
+    return 1 + len(lists) * len(forms)
+
+
+def cmd_trust_publish(_args: argparse.Namespace) -> int:
+    count = publish_all(load_settings())
+    print(f"published {count} documents (built again only where they had changed or aged)")
     return 0
 
 

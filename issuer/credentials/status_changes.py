@@ -2,8 +2,9 @@
 
 A credential's ``status`` column is the source of truth: the published status lists
 (:mod:`issuer.credentials.status_publication`) and the trust bundle
-(:mod:`issuer.credentials.trust`) are built from it, so a change is visible at the next
-status refresh and in the next bundle.
+(:mod:`issuer.credentials.trust`) are built from it, and the change raises the counter
+that makes them be built again (:mod:`issuer.credentials.publication`), so a change is
+visible in the next fetch of a status list and of the bundle.
 Every change is written to the audit trail and to ``credential_status_change`` (who, why,
 and the committee case that required it, readable back through :func:`history`) in the
 same transaction. Who may make which change is decided one layer up, in
@@ -22,6 +23,7 @@ from sqlmodel import Session, col, select
 from issuer.core import audit
 from issuer.core.errors import CredentialRevoked
 from issuer.credentials.issuance import get_credential
+from issuer.credentials.publication import count_status_change
 from issuer.models import Credential, CredentialStatusChange
 
 __all__ = ["NewStatus", "history", "set_status"]
@@ -71,6 +73,8 @@ def change(
             case_id=case_id,
         )
     )
+    # In this transaction: a published document built after the commit shows the change.
+    count_status_change(session)
     session.flush()
     audit.record(
         session,

@@ -1,5 +1,7 @@
 """Publishing status lists: IETF Token Status List tokens and W3C Bitstring Status List
-credentials, built from the credentials' ``status`` column at request time.
+credentials, built from the credentials' ``status`` column and stored as published
+documents (:func:`published_list`, :mod:`issuer.credentials.publication`): built again
+when a status changed, served as stored otherwise.
 
 Both forms carry the same values (0 valid, 1 revoked, 2 suspended) for the same list;
 the token form serves SD-JWT VCs and the QR form, the Bitstring form OB 3.0 and CLR JWTs.
@@ -11,15 +13,18 @@ column, so a credential issued before the 1-bit lists existed reads the same eve
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
-from typing import Any
+from typing import Any, Literal
 
+from sqlalchemy import Engine
 from sqlmodel import Session, col, select
 
 from issuer.core.errors import NotFound
 from issuer.core.settings import Settings
 from issuer.credentials import vc_proofs
 from issuer.credentials.discovery import key_url, profile_url
+from issuer.credentials.publication import Published, publish
 from issuer.credentials.vc_issuance import status_list_url
 from issuer.models import Credential, StatusList, utcnow
 from keys import KeyStore
@@ -30,6 +35,7 @@ __all__ = [
     "TTL_SECONDS",
     "bitstring_credential",
     "list_statuses",
+    "published_list",
     "purpose_credential",
     "status_list_token",
 ]
@@ -112,3 +118,39 @@ def purpose_credential(
         now + settings.trust_bundle_validity_hours * 3600,
     )
     return vc_proofs.secure(document, settings, keystore)
+
+
+#: The published forms of a list: the token, the Bitstring VC JWT, the 1-bit lists.
+ListForm = Literal["token", "bitstring", "revocation", "suspension"]
+#: Media types of the forms (the 1-bit lists are JSON-LD secured with a proof).
+_MEDIA = {
+    "token": "application/statuslist+jwt",
+    "bitstring": "application/vc+jwt",
+    "revocation": "application/vc+ld+json",
+    "suspension": "application/vc+ld+json",
+}
+
+
+def published_list(
+    engine: Engine, settings: Settings, keystore: KeyStore, list_id: str, form: ListForm
+) -> Published:
+    """The published ``form`` of list ``list_id``; ``NotFound`` for a list that does not exist."""
+    with Session(engine) as session:
+        if session.get(StatusList, list_id) is None:
+            raise NotFound(f"no status list {list_id}")
+    if form in _PURPOSE_VALUES:
+        # The proof key is made on first use: made now, before the source is read, its
+        # creation does not make the list just built look out of date.
+        keystore.proof_signer()
+
+    def build(session: Session) -> tuple[str, str]:
+        if form == "token":
+            body = status_list_token(session, settings, keystore, list_id)
+        elif form == "bitstring":
+            body = bitstring_credential(session, settings, keystore, list_id)
+        else:
+            document = purpose_credential(session, settings, keystore, list_id, form)
+            body = json.dumps(document, ensure_ascii=False)
+        return body, _MEDIA[form]
+
+    return publish(engine, keystore, settings, f"status-list:{list_id}:{form}", build)

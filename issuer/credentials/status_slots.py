@@ -1,9 +1,13 @@
 """Status-list slots for issued credentials.
 
-:func:`allocate` takes the next sequence number of the open list with one atomic
-``UPDATE … RETURNING`` (safe with several issuers on PostgreSQL or SQLite), opens a new
-list when the open one is full, and maps the sequence number to an index with a keyed
-permutation, so that neighbouring credentials do not get neighbouring bits.
+:func:`allocate` hands out a sequence number within a list and maps it to an index with
+a keyed permutation, so that neighbouring credentials do not get neighbouring bits.
+On PostgreSQL the number comes from the database sequence ``status_slot_seq`` (slot
+``n`` is number ``n mod LIST_SIZE`` of list ``n div LIST_SIZE + 1``): ``nextval`` locks
+no row, so concurrent issuers do not queue on the open list until they commit. A slot
+of a rolled-back issuance stays unused (its bit stays 0). On SQLite, where one writer
+runs at a time anyway, the open list's row counts with one atomic ``UPDATE … RETURNING``
+and a new list is opened when it is full.
 """
 
 from __future__ import annotations
@@ -11,14 +15,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from sqlalchemy import func, update
+from sqlalchemy import func, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from issuer.core.settings import Settings
 from issuer.models import StatusList, utcnow
 
-__all__ = ["LIST_SIZE", "FeistelPermutation", "allocate", "permutation_for"]
+__all__ = ["LIST_SIZE", "FeistelPermutation", "allocate", "allocate_counted", "permutation_for"]
 
 #: Entries per list: the minimum of W3C Bitstring Status List (16 KiB of bits).
 LIST_SIZE = 131_072
@@ -109,13 +113,38 @@ def _open_lists(session: Session) -> list[str]:
     return list(session.exec(statement))
 
 
+def _from_sequence(session: Session, settings: Settings) -> tuple[str, int]:
+    """A slot from ``status_slot_seq``; its list is created by the first issuer to need it."""
+    number = int(session.execute(text("SELECT nextval('status_slot_seq')")).scalar_one())
+    list_id, seq = str(number // LIST_SIZE + 1), number % LIST_SIZE
+    if session.get(StatusList, list_id) is None:
+        # Counted as full: the sequence, not next_seq, hands out this list's slots.
+        session.execute(
+            postgresql.insert(StatusList)
+            .values(id=list_id, size=LIST_SIZE, next_seq=LIST_SIZE, created_at=utcnow())
+            .on_conflict_do_nothing(index_elements=["id"])
+        )
+    return list_id, permutation_for(settings, list_id, LIST_SIZE)(seq)
+
+
 def allocate(session: Session, settings: Settings, size: int = LIST_SIZE) -> tuple[str, int]:
     """Reserve a slot: ``(list_id, index)``, unique across all issuers.
 
-    The reservation is part of the caller's transaction; if it rolls back the slot is
-    returned. On PostgreSQL the updated list row stays locked until then, so issuers
-    queue on it rather than fork it.
+    The reservation is part of the caller's transaction. On PostgreSQL it takes the
+    next number of ``status_slot_seq`` and locks nothing (``size`` is then always
+    :data:`LIST_SIZE`); on SQLite it counts in the open list's row, and a rollback
+    returns the slot.
     """
+    if session.get_bind().dialect.name == "postgresql" and size == LIST_SIZE:
+        return _from_sequence(session, settings)
+    return allocate_counted(session, settings, size)
+
+
+def allocate_counted(
+    session: Session, settings: Settings, size: int = LIST_SIZE
+) -> tuple[str, int]:
+    """A slot counted in the open list's row (SQLite's way; on PostgreSQL the row stays
+    locked until the caller's transaction ends, so issuers queue on it)."""
     for _attempt in range(100):
         for list_id in _open_lists(session):
             seq = _take_seq(session, list_id)

@@ -1,14 +1,16 @@
-"""Assembly of the signed trust bundle from the database and the key store (docs/formats.md §3)."""
+"""Assembly of the signed trust bundle from the database and the key store (docs/formats.md §3),
+and the published copy that is served (:func:`published_trust_bundle`)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlmodel import Session
 
 from issuer.credentials.discovery import issuer_profile, key_url, profile_url, proof_method
+from issuer.credentials.publication import Published, publish
 from keys import CREDENTIAL_PURPOSES, KeyRecord, KeyStore
 from verifier.formats import status_list, trust_bundle
 
@@ -101,3 +103,16 @@ def build_trust_bundle(
     """The trust bundle signed by the trust-anchor key, as JSON text."""
     document = trust_document(session, keystore, settings, now)
     return trust_bundle.sign_bundle(document, keystore.anchor_signer())
+
+
+#: The name of the published bundle in ``published_document``.
+BUNDLE_NAME = "trust-bundle"
+
+
+def published_trust_bundle(engine: Engine, keystore: KeyStore, settings: Settings) -> Published:
+    """The published trust bundle: stored, and built again only when what it shows changed."""
+
+    def build(session: Session) -> tuple[str, str]:
+        return build_trust_bundle(session, keystore, settings), "application/json"
+
+    return publish(engine, keystore, settings, BUNDLE_NAME, build)

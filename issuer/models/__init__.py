@@ -94,6 +94,7 @@ from issuer.models.passwords import (
     PasswordResetRequest,
     ResetCodeIssued,
 )
+from issuer.models.publication import PublicationCounter, PublishedDocument
 from issuer.models.qualifications import Redemption, RedemptionItem
 from issuer.models.recognitions import (
     AchievementRecorded,
@@ -211,6 +212,8 @@ __all__ = [
     "PasswordResetCode",
     "PasswordResetRequest",
     "Problem",
+    "PublicationCounter",
+    "PublishedDocument",
     "Recognition",
     "RecognitionPublic",
     "RecognitionStatus",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import Index, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
@@ -38,6 +38,9 @@ class StatusList(SQLModel, table=True):
 class Credential(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("status_list_id", "status_index", name="uq_credential_status_slot"),
+        # The status scan of the trust bundle and of each list reads the few credentials
+        # that are not active, not the whole table.
+        Index("ix_credential_status_slot", "status", "status_list_id", "status_index"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -28,6 +29,7 @@ COMMANDS: dict[str, list[str]] = {
     "keys generate": ["keys", "generate"],
     "keys rotate": ["keys", "rotate"],
     "trust export": ["trust", "export", "--out", "bundle.json"],
+    "trust publish": ["trust", "publish"],
     "seed-demo": ["seed-demo"],
     "ledger verify": ["ledger", "verify", "--quiet"],
     "import achievements": ["import", "achievements", "rows.csv", "--institution", "X"],
@@ -154,3 +156,27 @@ def test_db_upgrade_creates_the_data_directory(tmp_path: Path) -> None:
     assert ((home / "creditbank.db").stat().st_mode & 0o777) == 0o600
     current = run_cli(["db", "current"], clean_env(CREDITBANK_HOME=str(home)), tmp_path)
     assert (current.returncode, current.stdout.strip()) == (0, migrate.head_revision())
+
+
+def test_trust_publish_stores_the_served_documents(tmp_path: Path) -> None:
+    """The timer's command publishes the bundle, and a second run builds nothing again."""
+    home = tmp_path / "published"
+    env = clean_env(CREDITBANK_HOME=str(home))
+    assert run_cli(["db", "upgrade"], env, tmp_path).returncode == 0
+    first = run_cli(["trust", "publish"], env, tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("published ")
+    database = sqlite3.connect(home / "creditbank.db")
+    try:
+        stored = database.execute(
+            "SELECT name, etag, generated_at FROM published_document ORDER BY name"
+        ).fetchall()
+        assert ("trust-bundle",) in [(name,) for name, _, _ in stored]
+        second = run_cli(["trust", "publish"], env, tmp_path)
+        assert second.returncode == 0, second.stderr
+        again = database.execute(
+            "SELECT name, etag, generated_at FROM published_document ORDER BY name"
+        ).fetchall()
+    finally:
+        database.close()
+    assert again == stored

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlmodel import Session, col, select
 
 from issuer.core.settings import Settings
@@ -82,6 +82,8 @@ def test_allocation_is_unique_under_concurrent_issuers(engine: Engine, settings:
 
 @pytest.mark.db
 def test_full_list_opens_a_new_one(engine: Engine, settings: Settings) -> None:
+    if engine.dialect.name == "postgresql":
+        pytest.skip("on PostgreSQL the sequence hands out slots: see the tests below")
     with Session(engine) as session:
         before = set(session.exec(select(StatusList.id)))
         # Fill every open list, then the next allocation must open a new list.
@@ -97,3 +99,50 @@ def test_full_list_opens_a_new_one(engine: Engine, settings: Settings) -> None:
         opened = session.get(StatusList, new_list)
         assert opened is not None and opened.next_seq == 1 and opened.size == LIST_SIZE
         assert session.exec(select(col(StatusList.id))).all()
+
+
+def _postgresql_only(engine: Engine) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("status slots come from a sequence on PostgreSQL only")
+
+
+@pytest.mark.db
+def test_sequence_slots_open_the_next_list_at_the_boundary(
+    engine: Engine, settings: Settings
+) -> None:
+    _postgresql_only(engine)
+    with Session(engine) as session:
+        number = session.execute(text("SELECT nextval('status_slot_seq')")).scalar_one()
+        current = number // LIST_SIZE + 1
+        # The next number is the last of list `current`, the one after it the first of the next.
+        session.execute(
+            text("SELECT setval('status_slot_seq', :n)"), {"n": current * LIST_SIZE - 2}
+        )
+        session.commit()
+        last = status_slots.allocate(session, settings)
+        first = status_slots.allocate(session, settings)
+        session.commit()
+        assert last == (
+            str(current),
+            status_slots.permutation_for(settings, str(current))(LIST_SIZE - 1),
+        )
+        assert first == (
+            str(current + 1),
+            status_slots.permutation_for(settings, str(current + 1))(0),
+        )
+        opened = session.get(StatusList, str(current + 1))
+        assert opened is not None and opened.size == LIST_SIZE
+
+
+@pytest.mark.db
+def test_an_open_issuance_does_not_hold_up_the_next(engine: Engine, settings: Settings) -> None:
+    """The slot of an issuance not yet committed locks nothing another issuer needs."""
+    _postgresql_only(engine)
+    with Session(engine) as holding, Session(engine) as other:
+        held = status_slots.allocate(holding, settings)  # its transaction stays open
+        # A row lock would make this wait; with the sequence it returns at once.
+        other.execute(text("SET LOCAL lock_timeout = '2s'"))
+        taken = status_slots.allocate(other, settings)
+        other.commit()
+        holding.commit()
+    assert held != taken

@@ -258,5 +258,15 @@
   if ("serviceWorker" in navigator) {
     // After the verdict: the worker caches the page (with its trust bundle) for offline use.
     navigator.serviceWorker.register("/v1/sw.js", { scope: "/v1" }).catch(() => {});
+    // The worker answered from its copy and found a newer bundle behind it: check again
+    // with the new one (once in a short while, so a server that changes on every visit
+    // cannot make the page reload without end).
+    navigator.serviceWorker.addEventListener("message", (event) => {
+      if (!event.data || event.data.type !== "creditbank-trust-updated") return;
+      const last = Number(sessionStorage.getItem("creditbank-trust-reload") || 0);
+      if (Date.now() - last < 10000) return;
+      sessionStorage.setItem("creditbank-trust-reload", String(Date.now()));
+      location.reload();
+    });
   }
 })();

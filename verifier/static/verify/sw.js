@@ -1,11 +1,19 @@
 /* creditbank verify page: service worker. Keeps the page (with its embedded trust
  * bundle), its scripts and style sheet so that verification works offline.
- * The page (and so the bundle) network first, the other files from the cache and
- * refreshed in the background. Only these same-origin files are ever touched.
+ * The scripts and style sheet are served from the cache at once and refreshed in the
+ * background. The page (and so the bundle) is revalidated first with If-None-Match: an
+ * unchanged bundle costs a 304 and the cached copy is served, a new one (a revocation, a
+ * key event) is served and cached, so an online visit never judges with an old bundle.
+ * When the network does not answer within PAGE_WAIT_MS (offline, a weak signal), the
+ * cached copy is served at once and the revalidation finishes in the background; should
+ * it bring a new bundle, the open pages are told and reload once from the new copy.
+ * Only these same-origin files are ever touched.
  */
 "use strict";
 // The server replaces this name by one derived from the page files (issuer/api/verify_page.py).
 const CACHE = "creditbank-verify-dev";
+// How long the page waits for the network before it is served from the cache.
+const PAGE_WAIT_MS = 1500;
 const FILES = [
   "/v1",
   "/v1/verify.js",
@@ -30,10 +38,43 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// ``served.late``: the page was served from the cache before its revalidation came back.
+async function refreshPage(cache, hit, served) {
+  const etag = hit ? hit.headers.get("ETag") : null;
+  const response = await fetch("/v1", { cache: "no-store", headers: etag ? { "If-None-Match": etag } : {} });
+  if (hit && (response.status === 304 || !response.ok)) return hit;
+  if (response.ok) {
+    await cache.put("/v1", response.clone());
+    if (hit && served.late && response.headers.get("ETag") !== etag) {
+      const pages = await self.clients.matchAll({ type: "window" });
+      pages.forEach((page) => page.postMessage({ type: "creditbank-trust-updated" }));
+    }
+  }
+  return response;
+}
+
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
   if (!FILES.includes(url.pathname)) return;
+  if (url.pathname === "/v1") {
+    event.respondWith(
+      caches.open(CACHE).then(async (cache) => {
+        const hit = await cache.match(url.pathname);
+        const served = { late: false };
+        const fresh = refreshPage(cache, hit, served);
+        if (!hit) return fresh.catch(() => Response.error());
+        event.waitUntil(fresh.catch(() => undefined));
+        // The newest page when the network answers in time, else the cached copy now.
+        const late = new Promise((resolve) => setTimeout(() => resolve(null), PAGE_WAIT_MS));
+        const first = await Promise.race([fresh.then((r) => r, () => hit), late]);
+        if (first) return first;
+        served.late = true;
+        return hit;
+      }),
+    );
+    return;
+  }
   const fresh = fetch(event.request, { cache: "no-store" }).then((response) => {
     if (response.ok) {
       const copy = response.clone();
@@ -41,12 +82,6 @@ self.addEventListener("fetch", (event) => {
     }
     return response;
   });
-  if (url.pathname === "/v1") {
-    // The page carries the trust bundle: network first, so that online visits always
-    // see the newest bundle; offline, the last copy (whose age the page shows).
-    event.respondWith(fresh.catch(() => caches.match(url.pathname).then((hit) => hit || Response.error())));
-    return;
-  }
   // Scripts and style sheet: the cached copy at once, refreshed in the background.
   event.waitUntil(fresh.catch(() => undefined));
   event.respondWith(caches.match(url.pathname).then((hit) => hit || fresh));

@@ -319,21 +319,37 @@
     return { zh: String(name.zh ?? ""), en: String(name.en ?? "") };
   };
 
-  async function statusList(item) {
+  function statusList(item) {
     if (!isObject(item)) bundleError("a status list is malformed");
     const bits = Number(item.bits);
     const size = Number(item.size);
     if (!STATUS_LIST_BITS.includes(bits) || !Number.isInteger(size) || size <= 0) {
       bundleError("a status list has a bad bits/size");
     }
-    let data;
+    let packed;
     try {
-      data = await inflate(b64decode(String(item.lst)), "deflate", MAX_LIST_BYTES);
+      packed = b64decode(String(item.lst));
     } catch (e) {
       bundleError(`status list ${item.id} is malformed`);
     }
-    if (data.length * 8 < size * bits) bundleError(`status list ${item.id} has the wrong length`);
-    return { id: String(item.id), issuer: String(item.issuer), bits, size, data };
+    // Inflated when a credential names the list (listData): a bundle of a large bank holds
+    // hundreds of lists, and a verdict needs one of them.
+    return { id: String(item.id), issuer: String(item.issuer), bits, size, packed, data: null };
+  }
+
+  /** The inflated bytes of ``list``, checked, inflated once per loaded bundle. */
+  async function listData(list) {
+    if (list.data === null) {
+      let data;
+      try {
+        data = await inflate(list.packed, "deflate", MAX_LIST_BYTES);
+      } catch (e) {
+        bundleError(`status list ${list.id} is malformed`);
+      }
+      if (data.length * 8 < list.size * list.bits) bundleError(`status list ${list.id} has the wrong length`);
+      list.data = data;
+    }
+    return list.data;
   }
 
   /** Keys, issuers and status lists of a checked bundle document (verifier._trust.TrustBundle). */
@@ -372,7 +388,7 @@
         }
       }
       const lists = document.status_lists === undefined ? [] : document.status_lists;
-      for (const list of await Promise.all(Array.from(lists, statusList))) {
+      for (const list of Array.from(lists, statusList)) {
         trust.lists.set(`${list.issuer}\u0000${list.id}`, list);
       }
     } catch (e) {
@@ -491,13 +507,14 @@
     }
   }
 
-  function checkStatus(cred, trust) {
+  async function checkStatus(cred, trust) {
     const list = trust.lists.get(`${cred.issuer}\u0000${cred.statusList}`);
     if (!list) fail("status_unavailable", `the trust bundle has no status list ${cred.statusList}`);
+    const data = await listData(list);
     const index = cred.statusIndex;
     if (index < 0 || index >= list.size) fail("malformed", `status index ${index} outside list ${list.id}`);
     const bit = index * list.bits;
-    const value = (list.data[bit >> 3] >> (bit & 7)) & ((1 << list.bits) - 1);
+    const value = (data[bit >> 3] >> (bit & 7)) & ((1 << list.bits) - 1);
     if (value === STATUS.revoked) fail("revoked", "the issuer has revoked this credential");
     if (value === STATUS.suspended) fail("suspended", "the issuer has suspended this credential");
     if (value !== STATUS.valid) fail("status_unavailable", `unknown status value ${value}`);
@@ -524,7 +541,7 @@
     checkKeyState(key, cred.nbf);
     if (now + LEEWAY < cred.nbf) fail("not_yet_valid", "the credential is not valid yet");
     if (cred.exp !== null && now - LEEWAY >= cred.exp) fail("expired", "the credential has expired");
-    checkStatus(cred, trust);
+    await checkStatus(cred, trust);
     return { cred, issuer, key };
   }
 
