@@ -35,7 +35,17 @@ from issuer.models import (
 )
 from issuer.models.committee import DisputeCreate, DisputePublic
 
-__all__ = ["apply_outcome", "dispute_public", "file_dispute", "get_dispute", "list_disputes"]
+__all__ = [
+    "REDEEMED",
+    "apply_outcome",
+    "dispute_public",
+    "file_dispute",
+    "get_dispute",
+    "list_disputes",
+]
+
+#: Why an entry whose credits were redeemed cannot be disputed (``conflict``).
+REDEEMED = N_("The credits of this entry were redeemed toward a qualification.")
 
 
 def dispute_public(
@@ -95,7 +105,7 @@ def file_dispute(
     redeemed = session.exec(select(RedemptionItem).where(col(RedemptionItem.unit) == unit))
     if redeemed.first() is not None:
         # Correcting credits already spent on a qualification would leave the statement wrong.
-        raise Conflict(N_("The credits of this entry were redeemed toward a qualification."))
+        raise Conflict(REDEEMED)
     subject = f"ledger_entry:{entry.id}"
     pending = session.exec(
         select(CommitteeCase).where(

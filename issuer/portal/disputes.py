@@ -41,7 +41,7 @@ _REFUSALS = {
         "of the decision."
     ),
     "dispute_open": N_("This entry already has an open dispute. Follow it below."),
-    "conflict": N_("This entry cannot be disputed (its credits were used for a qualification)."),
+    "conflict": N_("Disputes cannot be filed just now; please try again later."),
     "invalid_request": N_("Give your grounds in 10 to 2,000 characters."),
     "not_found": N_("There is no such entry in your account."),
 }
@@ -148,6 +148,10 @@ async def file_dispute(
         code = exc.code if isinstance(exc, CreditBankError) else "invalid_request"
         session.rollback()
         message = _REFUSALS.get(code, N_("The dispute could not be filed."))
+        if isinstance(exc, CreditBankError) and exc.message == disputes.REDEEMED:
+            message = N_(
+                "This entry cannot be disputed: its credits were redeemed toward a qualification."
+            )
         error = translate(request, message, days=settings.dispute_window_days)
         status_code = exc.status if isinstance(exc, CreditBankError) else 422
         entry = own_entry(session, learner.id, seq)  # read again after the rollback
