@@ -5,8 +5,8 @@ general credits for the associate degree in intelligent manufacturing) signs in 
 disputes their second entry from that entry, chooses entries for a certificate and
 downloads its PDF (rendered with pdftoppm: the seal is on it, the QR verifies), opens the
 wallet offer, whose link parses back to the live offer, and last (it spends the credits)
-redeems the qualification after its confirmation; a second try is refused. Every page is checked for sideways
-scrolling at 390 px and photographed at 390 and 1280 px.
+redeems the qualification after its confirmation; a second try is refused. Every page is
+checked for sideways scrolling at 390 px and photographed at 390 and 1280 px.
 """
 
 from __future__ import annotations
