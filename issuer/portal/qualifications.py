@@ -40,15 +40,21 @@ _REFUSALS = {
 }
 
 
+def fit(progress: Progress) -> float:
+    """How much of a pathway the credits meet, 0 … 1: each domain minimum and the total
+    count up to what they require, so credits of other domains do not fill a minimum."""
+    needed = progress.required_credits + sum(r.required_credits for r in progress.requirements)
+    met = min(progress.counted_credits, progress.required_credits) + sum(
+        min(r.counted_credits, r.required_credits) for r in progress.requirements
+    )
+    return met / needed if needed else 0.0
+
+
 def best_first(items: list[Progress]) -> list[Progress]:
-    """Pathways not yet redeemed, the best fit first: eligible, then the largest share met."""
-
-    def share(p: Progress) -> float:
-        return p.counted_credits / p.required_credits if p.required_credits else 0.0
-
+    """Pathways not yet redeemed, the best fit first: eligible ones, then by :func:`fit`."""
     return sorted(
         (p for p in items if not p.redeemed),
-        key=lambda p: (not p.eligible, -share(p), p.pathway_id),
+        key=lambda p: (not p.eligible, -fit(p), p.pathway_id),
     )
 
 
@@ -88,6 +94,7 @@ def qualification_page(request: Request, session: SessionDep, settings: Settings
         "qualifications.html",
         learner=learner,
         progress=best_first(_all_progress(session, learner.id)),
+        fit=fit,
         earned=[(r, paths.get(r.pathway_id)) for r in earned],
     )
 
