@@ -211,6 +211,15 @@ def test_choose_entries_get_a_certificate_and_a_revoked_one_is_refused(
 
     nothing = _post(browser, "/portal/certificates", "/portal/certificates")
     assert nothing.status_code == 422 and _code(nothing.text) == "none_chosen"
+    crowded = browser.post(
+        "/portal/certificates",
+        data={
+            "csrf": _csrf(browser.get("/portal/certificates").text),
+            "entry": [str(n) for n in range(1, 10)],
+        },
+    )
+    assert crowded.status_code == 422 and _code(crowded.text) == "too_many"
+    assert "最多选择 8 条" in crowded.text
     made = browser.post(
         "/portal/certificates",
         data={"csrf": _csrf(browser.get("/portal/certificates").text), "entry": ["1", "3"]},
