@@ -87,7 +87,7 @@ def learner(demo_server: DemoInstallation) -> dict[str, Any]:
                 domain=domain,
                 standard="AM-VOC@1",
                 rule="browser test",
-                explanation="课程学分认定 / course credits recognised",
+                explanation="课程学分认定\ncourse credits recognised",
                 achievement_id=achievement.id,
             )
         session.commit()
