@@ -1,12 +1,12 @@
 """The electronic seal printed on PDF certificates: the configured image, or the demo one.
 
-``CREDITBANK_CERTIFICATE_SEAL`` names a PNG or JPEG file (a transparent PNG looks best:
-the seal is printed over the issuer's lines, as a stamp is); unset, the demo seal shipped
+``CREDITBANK_CERTIFICATE_SEAL`` names a square PNG or JPEG file (a transparent PNG looks
+best), printed 34 mm wide between the issuer's lines and the QR code; unset, the demo seal shipped
 beside this module (``static/demo-seal.png``) is used. The demo seal is our own drawing,
 made by :func:`draw_demo_seal` (a red double ring, the bank's name along the top, a
 five-pointed star, "学分认证专用章" beneath; ``python -m issuer.credentials.certificate_seal
-OUT.png`` draws it again) and marked as a demonstration in the catalogue of the seal: a
-real bank configures its own.
+OUT.png`` draws it again); it carries the demo bank's name (示范…, "demo"), and a real bank
+configures its own.
 """
 
 from __future__ import annotations

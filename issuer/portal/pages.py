@@ -326,6 +326,7 @@ def portal_certificate(
             request,
             settings,
             "message.html",
+            learner=_session.current_learner(request, session, settings),
             status_code=exc.status,
             message=translate(request, _NO_CERTIFICATE[exc.code]),
             code=exc.code,
