@@ -28,13 +28,19 @@ from issuer.api import disputes as disputes_api
 from issuer.api import organisation as organisation_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
+from issuer.api import recognition_applications as recognition_applications_api
+from issuer.api import reviews as reviews_api
 from issuer.api import self_service as self_service_api
+from issuer.api import staff_auth as staff_auth_api
 from issuer.api import standard_credentials as standard_credentials_api
 from issuer.api import standards as standards_api
 from issuer.api import statistics as statistics_api
 from issuer.api import status as status_api
 from issuer.api import transfer_applications as transfer_applications_api
+from issuer.api import transfer_policies as transfer_policies_api
 from issuer.api import transfers as transfers_api
+from issuer.api.evidence_upload import MAX_UPLOAD_BYTES as EVIDENCE_UPLOAD_BYTES
+from issuer.api.evidence_upload import UPLOAD_PATHS as EVIDENCE_UPLOAD_PATHS
 from issuer.api.headers import SecurityHeaders
 from issuer.api.input_guard import InputGuard
 from issuer.api.retry import RetryMiddleware
@@ -56,6 +62,7 @@ from issuer.portal import certificates as portal_certificates
 from issuer.portal import disputes as portal_disputes
 from issuer.portal import pages as portal_pages
 from issuer.portal import qualifications as portal_qualifications
+from issuer.portal import recognitions as portal_recognitions
 from issuer.portal import self_service as portal_self_service
 from issuer.portal import transfers as portal_transfers
 from keys import KeyStore
@@ -127,7 +134,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # body before the retry middleware buffers it for a possible rerun.
     app.add_middleware(RetryMiddleware)
     # Body size, JSON depth and NUL characters are checked before any route parses a body.
-    app.add_middleware(InputGuard, upload_paths=(console_registrar.UPLOAD_PATH,))
+    app.add_middleware(
+        InputGuard,
+        upload_paths=(
+            console_registrar.UPLOAD_PATH,
+            *((path, EVIDENCE_UPLOAD_BYTES) for path in EVIDENCE_UPLOAD_PATHS),
+        ),
+        page_paths=portal_recognitions.PAGE_PATHS,
+        refusal_page=portal_recognitions.refusal_page,
+    )
     for router in (institutions.router, learners.router, credentials.router, public.router):
         app.include_router(router)
     app.include_router(verify_page.router)
@@ -147,9 +162,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(self_service_api.router)
     app.include_router(statistics_api.router)
     app.include_router(transfer_applications_api.router)
+    app.include_router(recognition_applications_api.router)
     app.include_router(standard_credentials_api.router)
     app.include_router(status_api.router)
     app.include_router(data_integrity_api.router)
+    app.include_router(staff_auth_api.router)
+    app.include_router(reviews_api.router)
+    app.include_router(transfer_policies_api.router)
     app.include_router(portal_api.router)
     app.include_router(organisation_api.router)
     app.include_router(portal_pages.router)
@@ -158,6 +177,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portal_disputes.router)
     app.include_router(portal_certificates.router)
     app.include_router(portal_qualifications.router)
+    app.include_router(portal_recognitions.router)
     app.include_router(portal_pages.home)
     for router in (
         console_signin.router,

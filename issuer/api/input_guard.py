@@ -4,8 +4,12 @@
   refused with 413 ``payload_too_large``: at once when ``Content-Length`` says so, else as
   soon as the bytes read pass the limit. The rest is never read. The one exception is a
   ``multipart/form-data`` upload to a path matching one of ``upload_paths`` (the
-  registrar's upload of presented credentials), capped at :attr:`max_upload_bytes`.
-  A multipart body is files, not JSON: its bytes are not measured as JSON.
+  registrar's upload of presented credentials, a learner's evidence files), capped at
+  :attr:`max_upload_bytes` or at the limit given with that path. A multipart body is
+  files, not JSON: its bytes are not measured as JSON.
+- A refusal of a ``multipart/form-data`` post to a path matching one of ``page_paths``
+  (an upload form of the learner portal) is answered by ``refusal_page`` (a page in the
+  reader's language) instead of problem+json: a person submitted it, not a program.
 - JSON nested deeper than :attr:`InputGuard.max_json_depth` (32 levels; the deepest body
   of the API has 3) is refused with 422 ``invalid_request`` and a field error of type
   ``json_too_deep``, before the recursive JSON parser can run out of stack.
@@ -21,10 +25,12 @@ from __future__ import annotations
 
 import operator
 import re
+from collections.abc import Callable
 from itertools import accumulate
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from issuer.api.problems import problem_response
@@ -78,21 +84,28 @@ class InputGuard:
         *,
         max_body_bytes: int = 1 << 20,
         max_json_depth: int = 32,
-        upload_paths: tuple[str, ...] = (),
+        upload_paths: tuple[str | tuple[str, int], ...] = (),
         max_upload_bytes: int = 32 << 20,
+        page_paths: tuple[str, ...] = (),
+        refusal_page: Callable[[Request, CreditBankError], Response] | None = None,
     ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_json_depth = max_json_depth
-        self.upload_paths = tuple(re.compile(p) for p in upload_paths)
+        self.upload_paths = tuple(
+            (re.compile(p), max_upload_bytes) if isinstance(p, str) else (re.compile(p[0]), p[1])
+            for p in upload_paths
+        )
         self.max_upload_bytes = max_upload_bytes
+        self.page_paths = tuple(re.compile(p) for p in page_paths)
+        self.refusal_page = refusal_page
 
     def _limit(self, scope: Scope) -> int:
         path = scope.get("path", "")
-        if self._content_type(scope) == _MULTIPART and any(
-            p.match(path) for p in self.upload_paths
-        ):
-            return self.max_upload_bytes
+        if self._content_type(scope) == _MULTIPART:
+            for pattern, limit in self.upload_paths:
+                if pattern.match(path):
+                    return limit
         return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -199,13 +212,23 @@ class InputGuard:
         error = InvalidRequest("NUL characters are not accepted")
         return error, [_field_error(where, "NUL character", "nul_character")]
 
-    @staticmethod
     async def _refuse(
+        self,
         scope: Scope,
         receive: Receive,
         send: Send,
         problem: tuple[CreditBankError, list[dict[str, object]]],
     ) -> None:
         error, errors = problem
-        response = problem_response(Request(scope), error, errors=errors or None)
+        path = scope.get("path", "")
+        response: Response
+        from_form = self._content_type(scope) == _MULTIPART  # a browser's upload form
+        if (
+            self.refusal_page is not None
+            and from_form
+            and any(p.match(path) for p in self.page_paths)
+        ):
+            response = self.refusal_page(Request(scope), error)
+        else:
+            response = problem_response(Request(scope), error, errors=errors or None)
         await response(scope, receive, send)

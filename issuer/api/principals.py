@@ -1,11 +1,16 @@
-"""Who is calling: the operator, an institution, a committee member or a learner.
+"""Who is calling: the operator, an institution, a committee member, a learner or staff.
 
 All present ``Authorization: Bearer <token>``:
 
 - institution API keys start with ``cbk_`` and committee member tokens with ``cbc_``;
   both are looked up by their SHA-256 (only the hash is stored);
 - learner tokens start with ``cbl_`` and are verified by :mod:`issuer.core.security`;
-- anything else is compared, in constant time, with the admin token.
+- staff tokens start with ``cbs_`` (``POST /auth/staff-token``: password and TOTP code);
+  a staff member acts in their role: an ``operator`` as the operator, a ``registrar`` as
+  their university, a ``committee`` member as the committee member they are, and a
+  ``reviewer`` or ``centre_manager`` on the review queue of their centre. The audit trail
+  names them (``staff:<id>``), and a deactivated account's token stops working at once;
+- anything else is compared, in constant time, with the admin token (for automation).
 
 No or an unknown token is ``unauthenticated`` (401); a known caller without the role an
 endpoint needs is ``forbidden`` (403). A learner reaches only routes about their own
@@ -20,13 +25,13 @@ from typing import Annotated, Literal
 
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.core import security
 from issuer.core.errors import Forbidden, Unauthenticated
 from issuer.core.security import API_KEY_PREFIX, MEMBER_TOKEN_PREFIX, api_key_hash
-from issuer.models import CommitteeMember, Institution, Learner
+from issuer.models import CommitteeMember, Institution, Learner, StaffAccount
 from issuer.models.input import RowId
 
 __all__ = [
@@ -41,15 +46,17 @@ __all__ = [
     "PrincipalDep",
     "Role",
     "SelfDep",
+    "StaffDep",
     "current_principal",
 ]
 
-Role = Literal["admin", "institution", "learner", "committee"]
+Role = Literal["admin", "institution", "learner", "committee", "staff"]
 
 _bearer = HTTPBearer(
     auto_error=False,
-    description="Admin token, institution API key (cbk_…), committee token (cbc_…) "
-    "or learner token (cbl_…, from POST /auth/token)",
+    description="Admin token, institution API key (cbk_…), committee token (cbc_…), "
+    "learner token (cbl_…, from POST /auth/token) or staff token (cbs_…, from "
+    "POST /auth/staff-token)",
 )
 
 
@@ -61,10 +68,13 @@ class Principal:
     institution: Institution | None = None
     learner: Learner | None = None
     member: CommitteeMember | None = None
+    staff: StaffAccount | None = None
 
     @property
     def actor(self) -> str:
         """How the audit trail names this caller, e.g. ``committee:3``."""
+        if self.staff is not None:
+            return f"staff:{self.staff.id}"
         if self.institution is not None:
             return f"institution:{self.institution.code}"
         if self.learner is not None:
@@ -72,6 +82,25 @@ class Principal:
         if self.member is not None:
             return f"committee:{self.member.id}"
         return "admin"
+
+
+def _staff_principal(session: Session, staff_id: int) -> Principal:
+    """What staff account ``staff_id`` acts as (see the module)."""
+    staff = session.get(StaffAccount, staff_id)
+    if staff is None or not staff.active:
+        raise Unauthenticated("the staff account of this token is not active")
+    if staff.role == "operator":
+        return Principal("admin", staff=staff)
+    if staff.role == "registrar" and staff.institution_id is not None:
+        institution = session.get(Institution, staff.institution_id)
+        return Principal("institution", institution=institution, staff=staff)
+    if staff.role == "committee":
+        member = session.exec(
+            select(CommitteeMember).where(col(CommitteeMember.staff_id) == staff.id)
+        ).first()
+        if member is not None:
+            return Principal("committee", member=member, staff=staff)
+    return Principal("staff", staff=staff)
 
 
 def current_principal(
@@ -95,6 +124,8 @@ def current_principal(
         ).first()
         if member is not None:
             return Principal("committee", member=member)
+    elif token.startswith(security.STAFF_TOKEN_PREFIX):
+        return _staff_principal(session, security.staff_id_from_token(settings, token))
     elif token.startswith(security.TOKEN_PREFIX):
         return Principal("learner", learner=security.learner_from_token(session, settings, token))
     elif hmac.compare_digest(
@@ -159,6 +190,12 @@ def require_self(learner_id: RowId, principal: PrincipalDep) -> Learner:
     return principal.learner
 
 
+def require_staff(principal: PrincipalDep) -> StaffAccount:
+    if principal.staff is None:
+        raise Forbidden("this operation is for staff, with a staff token (POST /auth/staff-token)")
+    return principal.staff
+
+
 AdminDep = Annotated[Principal, Depends(require_admin)]
 InstitutionDep = Annotated[Institution, Depends(require_institution)]
 AdminOrInstitutionDep = Annotated[Principal, Depends(require_admin_or_institution)]
@@ -167,3 +204,4 @@ AdminOrCommitteeDep = Annotated[Principal, Depends(require_admin_or_member)]
 LearnerDep = Annotated[Learner, Depends(require_learner)]
 AdminOrSelfDep = Annotated[Principal, Depends(require_admin_or_self)]
 SelfDep = Annotated[Learner, Depends(require_self)]
+StaffDep = Annotated[StaffAccount, Depends(require_staff)]

@@ -25,7 +25,7 @@ from issuer.models import Institution, TransferPolicyVersion, utcnow
 from verifier import VerificationError
 from verifier.transfer import TransferPolicy, parse_policy
 
-__all__ = ["current", "default_policy", "policy_of", "save", "to_policy"]
+__all__ = ["current", "current_toml", "default_policy", "policy_of", "save", "to_policy"]
 
 
 def default_policy(settings: Settings, institution: Institution) -> TransferPolicy:
@@ -63,6 +63,16 @@ def current(session: Session, institution_id: int) -> TransferPolicyVersion | No
         .where(col(TransferPolicyVersion.institution_id) == institution_id)
         .order_by(col(TransferPolicyVersion.version).desc())
     ).first()
+
+
+def current_toml(session: Session, settings: Settings, institution: Institution) -> tuple[int, str]:
+    """The current version number and TOML text (version 0: the default, never saved)."""
+    assert institution.id is not None
+    row = current(session, institution.id)
+    if row is not None:
+        return row.version, row.toml
+    policy = default_policy(settings, institution)
+    return 0, tomli_w.dumps({"version": 1, "name": policy.name, "issuers": sorted(policy.issuers)})
 
 
 def policy_of(session: Session, settings: Settings, institution: Institution) -> TransferPolicy:

@@ -63,6 +63,7 @@ __all__ = [
     "create_panel",
     "get_case",
     "has_conflict",
+    "link_staff",
     "list_cases",
     "list_members",
     "lock_case",
@@ -89,18 +90,36 @@ def create_member(session: Session, data: MemberCreate) -> MemberCreated:
     if affiliated is not None and session.get(Institution, affiliated) is None:
         raise NotFound(f"institution {data.affiliation_institution_id} does not exist")
     if data.staff_id is not None:
-        staff = session.get(StaffAccount, data.staff_id)
-        if staff is None or staff.role != "committee":
-            raise InvalidRequest(f"staff account {data.staff_id} is not of role committee")
-        if session.exec(
-            select(CommitteeMember.id).where(col(CommitteeMember.staff_id) == data.staff_id)
-        ).first():
-            raise Conflict(f"staff account {data.staff_id} is another member's already")
+        _check_staff(session, data.staff_id)
     token = MEMBER_TOKEN_PREFIX + secrets.token_urlsafe(32)
     member = CommitteeMember.model_validate(data, update={"token_hash": api_key_hash(token)})
     session.add(member)
     session.flush()
     return MemberCreated.model_validate(member, update={"token": token})
+
+
+def _check_staff(session: Session, staff_id: int) -> None:
+    staff = session.get(StaffAccount, staff_id)
+    if staff is None or staff.role != "committee":
+        raise InvalidRequest(f"staff account {staff_id} is not of role committee")
+    if session.exec(
+        select(CommitteeMember.id).where(col(CommitteeMember.staff_id) == staff_id)
+    ).first():
+        raise Conflict(f"staff account {staff_id} is another member's already")
+
+
+def link_staff(session: Session, member_id: int, staff_id: int) -> MemberPublic:
+    """Let the staff account ``staff_id`` (role committee) sign in as member ``member_id``."""
+    member = session.get(CommitteeMember, member_id)
+    if member is None:
+        raise NotFound(f"committee member {member_id} does not exist")
+    if member.staff_id is not None:
+        raise Conflict(f"committee member {member_id} has a staff account already")
+    _check_staff(session, staff_id)
+    member.staff_id = staff_id
+    session.add(member)
+    session.flush()
+    return MemberPublic.model_validate(member)
 
 
 def list_members(session: Session, *, limit: int, offset: int) -> tuple[list[MemberPublic], int]:

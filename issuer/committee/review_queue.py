@@ -1,9 +1,11 @@
 """The reviewer's queue: recognitions held for review, scoped to the reviewer's centre.
 
 A recognition belongs to the centre its achievement's institution is attached to; an
-institution attached to no unit (and so, e.g., the learner's own online applications
-recorded through such a body) belongs to the provincial centre, whose reviewers see the
-whole province anyway. Every decision is audited with the staff member as the actor:
+institution attached to no unit belongs to the provincial centre, whose reviewers see the
+whole province anyway. A learner's own application is recorded under the intake
+institution of the centre the learner applied to
+(:mod:`issuer.conversion.learner_applications`), so it reaches that centre's queue.
+Every decision is audited with the staff member as the actor:
 
 - approve: a recognition that :func:`issuer.committee.reviews.needs_committee` (work
   experience), or one already before the committee, is *forwarded* — its quality-review
@@ -20,9 +22,9 @@ reviewer (``conflict``): the committee's vote decides it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from issuer.committee import reviews
 from issuer.conversion import recognitions
@@ -42,6 +44,7 @@ __all__ = [
     "ReviewItem",
     "approve",
     "centre_of",
+    "count",
     "item",
     "queue",
     "reject",
@@ -105,15 +108,26 @@ def _in_scope(scope: Scope, centre_id: int | None) -> bool:
     return scope.everything or (centre_id is not None and centre_id in scope.centre_ids)
 
 
-def queue(session: Session, scope: Scope, *, limit: int = 100) -> list[ReviewItem]:
+def queue(session: Session, scope: Scope, *, limit: int = 100, offset: int = 0) -> list[ReviewItem]:
     """The open recognitions (oldest first) of the centres in ``scope``."""
-    if not scope.everything and not scope.centre_ids:
+    statement = _open_in_scope(session, scope, select(Recognition))
+    if statement is None:
         return []
-    statement = (
-        select(Recognition)
-        .where(col(Recognition.status).in_(recognitions.OPEN_STATUSES))
-        .order_by(col(Recognition.id))
-    )
+    statement = statement.order_by(col(Recognition.id)).offset(offset).limit(limit)
+    return [_item(session, row) for row in session.exec(statement)]
+
+
+def count(session: Session, scope: Scope) -> int:
+    """How many open recognitions the centres in ``scope`` have."""
+    statement = _open_in_scope(session, scope, select(func.count()).select_from(Recognition))
+    return 0 if statement is None else session.exec(statement).one()
+
+
+def _open_in_scope(session: Session, scope: Scope, statement: Any) -> Any:
+    """``statement`` narrowed to the open recognitions of ``scope`` (``None``: none can be)."""
+    if not scope.everything and not scope.centre_ids:
+        return None
+    statement = statement.where(col(Recognition.status).in_(recognitions.OPEN_STATUSES))
     if not scope.everything:
         province = _province(session)
         institutions = select(Institution.id).where(
@@ -126,7 +140,7 @@ def queue(session: Session, scope: Scope, *, limit: int = 100) -> list[ReviewIte
             col(Achievement.institution_id).in_(institutions)
         )
         statement = statement.where(col(Recognition.achievement_id).in_(achievements))
-    return [_item(session, row) for row in session.exec(statement.limit(limit))]
+    return statement
 
 
 def item(session: Session, scope: Scope, recognition_id: int) -> ReviewItem:

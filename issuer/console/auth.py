@@ -28,6 +28,7 @@ from fastapi import Depends, Request, Response
 
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.console.render import NeedsSignIn, read_form
+from issuer.core.cookies import clear_private_cookie, set_private_cookie
 from issuer.core.errors import CsrfFailed, Forbidden, SessionExpired
 from issuer.models import ConsoleSession, StaffAccount, StaffRole
 from issuer.staff import sessions
@@ -88,25 +89,12 @@ class CurrentStaff:
         )
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
 def set_session_cookie(response: Response, request: Request, value: str) -> None:
-    response.set_cookie(
-        SESSION_COOKIE,
-        value,
-        path="/console",
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request),
-    )
+    set_private_cookie(response, request, SESSION_COOKIE, value, path="/console")
 
 
 def clear_session_cookie(response: Response, request: Request) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE, path="/console", httponly=True, samesite="lax", secure=_secure(request)
-    )
+    clear_private_cookie(response, request, SESSION_COOKIE, path="/console")
 
 
 def pre_csrf(request: Request) -> str:
@@ -115,13 +103,8 @@ def pre_csrf(request: Request) -> str:
 
 
 def set_pre_csrf(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(
-        PRE_CSRF_COOKIE,
-        token,
-        path="/console",
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
+    set_private_cookie(
+        response, request, PRE_CSRF_COOKIE, token, path="/console", samesite="strict"
     )
 
 

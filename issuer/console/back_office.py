@@ -9,6 +9,7 @@ from issuer.console import (
     credential_pages,
     keys_pages,
     learner_pages,
+    pathway_pages,
     statistics_pages,
 )
 
@@ -19,5 +20,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     learner_pages.router,
     credential_pages.router,
     keys_pages.router,
+    pathway_pages.router,
     statistics_pages.router,
 )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
-import tomli_w
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import col, select
@@ -90,13 +89,7 @@ def _fields(doc: dict[str, Any]) -> dict[str, str]:
 
 
 def _current_toml(session: SessionDep, settings: SettingsDep, current: Any) -> tuple[int, str]:
-    institution = institution_of(session, current)
-    assert institution.id is not None
-    row = transfer_policies.current(session, institution.id)
-    if row is not None:
-        return row.version, row.toml
-    policy = transfer_policies.default_policy(settings, institution)
-    return 0, tomli_w.dumps({"version": 1, "name": policy.name, "issuers": sorted(policy.issuers)})
+    return transfer_policies.current_toml(session, settings, institution_of(session, current))
 
 
 def _form_page(

@@ -4,22 +4,28 @@ Reviewers and centre managers see the open recognitions of their centre's instit
 (:mod:`issuer.committee.review_queue` decides the centre and the outcome), each with the
 engine's decision and explanation, the evidence recorded with the achievement and the
 learner's account entries; they approve, reject with a reason or ask for more material.
-Another centre's recognition is ``out_of_scope`` (a page, audited by ``ConsoleRoute``).
+A learner's own application also shows its files (image thumbnails, PDF links) and the
+material added on request; the files are served here only to reviewers of the centre.
+Another centre's recognition, or its files, is ``out_of_scope`` (a page, audited by
+``ConsoleRoute``).
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from issuer.api.deps import SessionDep
+from issuer.api.deps import SessionDep, SettingsDep
+from issuer.api.recognition_applications import file_response
 from issuer.bank import ledger
 from issuer.committee import review_queue
 from issuer.console.auth import CurrentStaff, StaffFormDep, require_staff
 from issuer.console.render import ConsoleRoute, page
+from issuer.conversion import evidence_store, learner_applications
 from issuer.core import labels
+from issuer.core.errors import NotFound
 from issuer.core.i18n import N_
 from issuer.models.input import RowId
 from issuer.portal.pages import translate
@@ -53,6 +59,9 @@ EVIDENCE_NAMES = {
     "competition": N_("Competition"),
     "certificate_number": N_("Certificate No."),
     "certifying_body": N_("Certifying body"),
+    "continuing_education": N_("Continuing education for teachers"),
+    "course_type": N_("Course type"),
+    "grade": N_("Grade"),
 }
 DoneQuery = Annotated[str, Query(max_length=16)]
 
@@ -88,6 +97,7 @@ def review_item_page(
         for key, value in sorted(found.achievement.evidence.items())
         if not isinstance(value, dict | list)
     ]
+    application = learner_applications.for_recognition(session, recognition_id)
     return page(
         request,
         "review_item.html",
@@ -96,6 +106,20 @@ def review_item_page(
         it=found,
         evidence=evidence,
         entries=entries,
+        application=application,
+        files=[]
+        if application is None
+        else learner_applications.files(session, application.id or 0),
+        supplements=[]
+        if application is None
+        else learner_applications.supplements(session, application.id or 0),
+        applications=[]
+        if application is None
+        else [
+            learner_applications.public(session, a)
+            for a in learner_applications.for_learner(session, application.learner_id)
+            if a.id != application.id
+        ],
         kind_word=lambda k: translate(request, labels.ACHIEVEMENT_KINDS.get(k) or k),
         entry_word=lambda k: translate(request, labels.ENTRY_KINDS.get(k) or k),
         status_name=lambda s: translate(request, STATUS_NAMES.get(s) or s),
@@ -128,3 +152,25 @@ def more_material(
         session, current.staff, current.scope, recognition_id, form.get("reason", "")
     )
     return _go("/console/review?done=more_material")
+
+
+ThumbQuery = Annotated[bool, Query()]
+
+
+@router.get("/review/{recognition_id}/files/{file_id}")
+def evidence_file(
+    session: SessionDep,
+    settings: SettingsDep,
+    current: ReviewerDep,
+    recognition_id: RowId,
+    file_id: RowId,
+    thumb: ThumbQuery = False,
+) -> Response:
+    """One evidence file of a learner's application, for reviewers of its centre only."""
+    review_queue.item(session, current.scope, recognition_id)  # out_of_scope elsewhere
+    application = learner_applications.for_recognition(session, recognition_id)
+    if application is None or application.id is None:
+        raise NotFound(f"recognition {recognition_id} has no evidence files")
+    row = learner_applications.file_of(session, application.id, file_id)
+    data = evidence_store.read(settings.home, row.sha256)
+    return file_response(data, row.media_type, file_id, thumbnail=thumb)

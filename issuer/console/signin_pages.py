@@ -8,11 +8,13 @@ event commits with the request, since nothing else was written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from issuer.api import signin as signin_pool
 from issuer.api.deps import EngineDep, SessionDep, SettingsDep
@@ -209,15 +211,44 @@ def submit_code(
     pending: PendingDep,
     form: PendingFormDep,
 ) -> Response:
+    return _second_factor(
+        request,
+        session,
+        settings,
+        engine,
+        pending,
+        form.get("code", ""),
+        stage="code",
+        accept=signin.accept_code,
+        template="code.html",
+        action="console.signed_in",
+    )
+
+
+def _second_factor(
+    request: Request,
+    session: Session,
+    settings: Settings,
+    engine: Engine,
+    pending: tuple[ConsoleSession, StaffAccount],
+    code: str,
+    *,
+    stage: str,
+    accept: Callable[[Session, Settings, StaffAccount, str], object],
+    template: str,
+    action: str,
+    context: Callable[[], dict[str, Any]] = dict,
+) -> Response:
+    """Check the TOTP code of a sign-in at ``stage`` (code or enrolment), then finish it."""
     row, staff = pending
-    if row.stage != "code":
+    if row.stage != stage:
         return _go("/console/sign-in")
     _count(request, session, settings, engine, staff)
     try:
-        signin.accept_code(session, settings, staff, form.get("code", ""))
+        accept(session, settings, staff, code)
     except TotpInvalid as exc:
-        return _code_refused(request, session, staff, row, "code.html", exc)
-    return _finish(request, session, settings, engine, row, staff, "console.signed_in")
+        return _code_refused(request, session, staff, row, template, exc, **context())
+    return _finish(request, session, settings, engine, row, staff, action)
 
 
 def _enrolment_context(
@@ -251,23 +282,20 @@ def submit_enrolment(
     pending: PendingDep,
     form: PendingFormDep,
 ) -> Response:
-    row, staff = pending
-    if row.stage != "enrol":
-        return _go("/console/sign-in")
-    _count(request, session, settings, engine, staff)
-    try:
-        signin.enrol(session, settings, staff, form.get("code", ""))
-    except TotpInvalid as exc:
-        return _code_refused(
-            request,
-            session,
-            staff,
-            row,
-            "enrol.html",
-            exc,
-            **_enrolment_context(session, settings, staff),
-        )
-    return _finish(request, session, settings, engine, row, staff, "console.enrolled")
+    _row, staff = pending
+    return _second_factor(
+        request,
+        session,
+        settings,
+        engine,
+        pending,
+        form.get("code", ""),
+        stage="enrol",
+        accept=signin.enrol,
+        template="enrol.html",
+        action="console.enrolled",
+        context=lambda: _enrolment_context(session, settings, staff),
+    )
 
 
 @router.post("/sign-out")

@@ -60,11 +60,15 @@ def record_achievement(
     *,
     on: date | None = None,
     catalogue: Catalogue | None = None,
+    actor: str | None = None,
+    held: bool = False,
 ) -> AchievementRecorded:
     """Record one achievement the institution vouches for; see the module docstring.
 
     ``on`` is the decision date (today in UTC by default); ``catalogue`` may be passed
-    by bulk callers that compiled the effective standards once.
+    by bulk callers that compiled the effective standards once. A learner's own
+    application passes ``actor`` (the learner, for the audit trail) and ``held`` (its
+    recognition waits for a reviewer whatever the decision).
     """
     learner = lock_learner(session, learner_id)
     assert institution.id is not None and learner.id is not None
@@ -109,11 +113,12 @@ def record_achievement(
         decision,
         source=stored.source,
         threshold=settings.review_threshold_half_credits,
+        held=held,
     )
     # The deposit is part of the learner's story in the audit trail: codes and amounts only.
     audit.record(
         session,
-        actor=f"institution:{institution.code}",
+        actor=actor or f"institution:{institution.code}",
         action="achievement.record",
         subject=f"learner:{learner.id}",
         payload={"achievement": achievement.id, "entry": None if entry is None else entry.id},

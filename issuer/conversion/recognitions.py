@@ -29,6 +29,7 @@ __all__ = [
     "get",
     "held_for",
     "history",
+    "material_added",
     "needs_review",
     "reject",
     "request_material",
@@ -143,10 +144,15 @@ def create(
     *,
     source: str,
     threshold: int,
+    held: bool = False,
 ) -> tuple[Recognition, LedgerEntry | None]:
-    """Store the decision on ``achievement``; deposit unless it waits for review."""
+    """Store the decision on ``achievement``; deposit unless it waits for review.
+
+    ``held`` makes it wait whatever the decision (a learner's own application: a
+    reviewer looks at the evidence before anything is deposited).
+    """
     assert achievement.id is not None
-    pending = needs_review(achievement.kind, decision, threshold)
+    pending = held or needs_review(achievement.kind, decision, threshold)
     row = Recognition(
         achievement_id=achievement.id,
         learner_id=achievement.learner_id,
@@ -212,6 +218,17 @@ def request_material(
     row = _pending(session, recognition_id)
     row.status = "more_material"
     row.reason = reason[:1000]
+    session.add(row)
+    session.flush()
+    return row
+
+
+def material_added(session: Session, recognition_id: int) -> Recognition:
+    """The learner added the material asked for: the recognition waits for review again."""
+    row = _pending(session, recognition_id)
+    if row.status != "more_material":
+        raise RecognitionDecided(f"recognition {recognition_id} is not waiting for material")
+    row.status = "pending_review"
     session.add(row)
     session.flush()
     return row

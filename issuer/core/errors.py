@@ -19,6 +19,8 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── InvalidFilter           422 invalid_filter
     │   ├── NotAUniversity          422 not_a_university
     │   ├── StandardContradiction   422 standard_contradiction
+    │   ├── UnsupportedFileType     422 unsupported_file_type
+    │   ├── TooManyFiles            422 too_many_files
     │   └── ContradictoryPolicy     422 contradictory_policy
     ├── Unauthenticated             401 unauthenticated
     │   ├── TotpInvalid             401 totp_invalid
@@ -34,6 +36,7 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   └── UnknownKeyId            404 unknown_key_id
     ├── MethodNotAllowed            405 method_not_allowed
     ├── PayloadTooLarge             413 payload_too_large
+    │   └── EvidenceTooLarge        413 evidence_too_large
     ├── Conflict                    409 conflict
     │   ├── InstitutionExists       409 institution_exists
     │   ├── OrgUnitExists           409 org_unit_exists
@@ -102,6 +105,7 @@ __all__ = [
     "DisputeOpen",
     "DisputeWindowClosed",
     "DuplicateCertificate",
+    "EvidenceTooLarge",
     "ExemptionExists",
     "Forbidden",
     "IdempotencyKeyReused",
@@ -130,9 +134,11 @@ __all__ = [
     "StandardContradiction",
     "StandardState",
     "TooManyAttempts",
+    "TooManyFiles",
     "TotpInvalid",
     "Unauthenticated",
     "UnknownKeyId",
+    "UnsupportedFileType",
     "WeakPassword",
     "WrongPassword",
 ]
@@ -562,3 +568,24 @@ class OrgUnitExists(Conflict):
 class StaffExists(Conflict):
     code = "staff_exists"
     title = N_("Staff account exists")
+
+
+class UnsupportedFileType(InvalidRequest):
+    """An evidence file is not a PDF, JPEG or PNG by its content, whatever its name says."""
+
+    code = "unsupported_file_type"
+    title = N_("File type not accepted")
+
+
+class TooManyFiles(InvalidRequest):
+    """An application or a round of material carries more files than allowed."""
+
+    code = "too_many_files"
+    title = N_("Too many files")
+
+
+class EvidenceTooLarge(PayloadTooLarge):
+    """An evidence file, or an application's files together, exceed their size cap."""
+
+    code = "evidence_too_large"
+    title = N_("Evidence file too large")

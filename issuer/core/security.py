@@ -32,20 +32,27 @@ from keys import b64url, b64url_decode
 __all__ = [
     "API_KEY_PREFIX",
     "MEMBER_TOKEN_PREFIX",
+    "STAFF_TOKEN_PREFIX",
     "TOKEN_PREFIX",
     "api_key_hash",
     "authenticate",
     "check_password",
     "hash_password",
+    "issue_staff_token",
     "issue_token",
     "learner_from_token",
     "set_password",
     "sign_in",
+    "staff_id_from_token",
 ]
 
 TOKEN_PREFIX = "cbl_"  # noqa: S105 - a prefix, not a secret
 API_KEY_PREFIX = "cbk_"
 MEMBER_TOKEN_PREFIX = "cbc_"  # noqa: S105 - a prefix, not a secret
+STAFF_TOKEN_PREFIX = "cbs_"  # noqa: S105 - a prefix, not a secret
+#: What a staff token's MAC covers before its payload, so that no learner token (whose MAC
+#: covers the payload alone) can be turned into a staff token by changing its prefix.
+_STAFF_MAC_DOMAIN = "creditbank staff token."
 # argon2id with one of OWASP's recommended settings (46 MiB, one pass, one lane) rather
 # than argon2-cffi's RFC 9106 default (64 MiB, three passes, four lanes). OWASP's password
 # storage guidance rates its settings as equally strong; this one is about a quarter of the
@@ -147,6 +154,38 @@ def sign_in(
     else:
         throttle_redis.succeeded(redis, settings, keys)
     return token
+
+
+def issue_staff_token(settings: Settings, staff_id: int, *, now: datetime | None = None) -> str:
+    """A bearer token for the JSON API of staff account ``staff_id``, valid for
+    ``staff_idle_minutes`` (the console's idle timeout: a token is not renewed by use)."""
+    issued = int((now or utcnow()).timestamp())
+    lifetime = int(60 * settings.staff_idle_minutes)
+    claims = {"typ": "staff", "sub": staff_id, "iat": issued, "exp": issued + lifetime}
+    payload = b64url(json.dumps(claims, separators=(",", ":")).encode("utf-8"))
+    return f"{STAFF_TOKEN_PREFIX}{payload}.{_mac(settings, _STAFF_MAC_DOMAIN + payload)}"
+
+
+def staff_id_from_token(settings: Settings, token: str, *, now: datetime | None = None) -> int:
+    """The staff account id a valid, unexpired staff token names; ``unauthenticated`` else.
+
+    The caller still checks that the account exists and is active."""
+    if not token.startswith(STAFF_TOKEN_PREFIX) or not token.isascii():
+        raise Unauthenticated("not a staff token")
+    payload, _, mac = token[len(STAFF_TOKEN_PREFIX) :].partition(".")
+    expected = _mac(settings, _STAFF_MAC_DOMAIN + payload)
+    if not payload or not hmac.compare_digest(mac.encode(), expected.encode()):
+        raise Unauthenticated("the staff token is not valid")
+    try:
+        claims = json.loads(b64url_decode(payload))
+        if claims["typ"] != "staff":
+            raise ValueError("not a staff token")
+        staff_id, expires = int(claims["sub"]), int(claims["exp"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise Unauthenticated("the staff token is not valid") from exc
+    if (now or utcnow()).timestamp() >= expires:
+        raise Unauthenticated("the staff token has expired; sign in again")
+    return staff_id
 
 
 def learner_from_token(

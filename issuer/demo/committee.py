@@ -15,10 +15,11 @@ from fastapi.testclient import TestClient
 
 from issuer.demo.story import DEMO_PASSWORD
 
-__all__ = ["DEMO_PASSWORD", "demo_step"]
+__all__ = ["COMMITTEE_MEMBERS", "DEMO_PASSWORD", "demo_step"]
 
 _PATHWAY = "AM-ASSOC"
-_MEMBERS = [
+#: The demo committee: one member of each category (education, industry, enterprise).
+COMMITTEE_MEMBERS = [
     {"name": "王教授", "category": "education", "affiliation": "示范职业技术大学"},
     {"name": "李工程师", "category": "industry", "affiliation": "中国机械工业联合会"},
     {"name": "张经理", "category": "enterprise", "affiliation": "示范智能装备有限公司"},
@@ -38,7 +39,7 @@ def _ok(response: Any, what: str) -> Any:
 
 def _committee(client: TestClient, admin: dict[str, str]) -> list[dict[str, Any]]:
     members = []
-    for spec in _MEMBERS:
+    for spec in COMMITTEE_MEMBERS:
         created = _ok(client.post("/committee/members", json=spec, headers=admin), "member")
         created["headers"] = {"Authorization": f"Bearer {created.pop('token')}"}
         members.append(created)

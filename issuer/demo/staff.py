@@ -1,5 +1,9 @@
 """The demo's organisation and staff: a province centre, 郑州 and 洛阳 sub-centres, an
-operator, a reviewer in each city and a registrar at the demo university.
+operator, a reviewer in each city, a registrar at the demo university and the three
+members of the expert committee (education, industry, enterprise).
+
+The committee members sign in as themselves: each is linked to the committee member of
+the same name (made here with its three panels when no demo story made them before).
 
 Development demo data only: every account has the known password
 :data:`DEMO_STAFF_PASSWORD` and a known, already enrolled TOTP secret, printed by
@@ -20,10 +24,21 @@ from sqlmodel import Session, col, select
 
 from issuer.bank import accounts as bank_accounts
 from issuer.bank import institution_keys
+from issuer.committee import panels
 from issuer.core.settings import Settings
+from issuer.demo.committee import COMMITTEE_MEMBERS
 from issuer.demo.story import DEMO_INSTITUTION
 from issuer.demo.transfers import DEMO_UNIVERSITY
-from issuer.models import Institution, InstitutionCreate, OrgUnitCreate, StaffCreate, StaffRole
+from issuer.models import (
+    CommitteeMember,
+    Institution,
+    InstitutionCreate,
+    OrgUnitCreate,
+    Panel,
+    StaffCreate,
+    StaffRole,
+)
+from issuer.models.committee import MemberCreate, PanelCreate
 from issuer.staff import accounts, org_units
 
 __all__ = ["DEMO_STAFF", "DEMO_STAFF_PASSWORD", "DEMO_UNITS", "DemoStaff", "seed_staff"]
@@ -88,6 +103,11 @@ DEMO_STAFF = (
         str(DEMO_UNIVERSITY["code"]),
         "CBDEMOREGISTRARTOTPSECRETAAAAAAA",
     ),
+    DemoStaff("wang.expert", "王教授", "committee", None, None, "CBDEMOCOMMITTEEEDUCATIONAAAAAAAA"),
+    DemoStaff("li.expert", "李工程师", "committee", None, None, "CBDEMOCOMMITTEEINDUSTRYAAAAAAAAA"),
+    DemoStaff(
+        "zhang.expert", "张经理", "committee", None, None, "CBDEMOCOMMITTEEENTERPRISEAAAAAAA"
+    ),
 )
 
 
@@ -106,6 +126,34 @@ def _institution(session: Session, data: dict[str, Any], centre_id: int) -> Inst
     return found
 
 
+def _committee(session: Session, staff_ids: dict[str, int]) -> None:
+    """Link each committee staff account to the member of its name, made when missing."""
+    member_ids = []
+    for spec in COMMITTEE_MEMBERS:
+        staff_id = staff_ids[spec["name"]]
+        member = session.exec(
+            select(CommitteeMember).where(col(CommitteeMember.name) == spec["name"])
+        ).first()
+        if member is None:
+            made = panels.create_member(
+                session, MemberCreate.model_validate({**spec, "staff_id": staff_id})
+            )
+            member_ids.append(made.id)
+            continue
+        assert member.id is not None
+        if member.staff_id is None:
+            panels.link_staff(session, member.id, staff_id)
+        member_ids.append(member.id)
+    for purpose in ("standards", "review", "disputes"):
+        if session.exec(select(Panel.id).where(col(Panel.purpose) == purpose)).first() is None:
+            panels.create_panel(
+                session,
+                PanelCreate.model_validate(
+                    {"name": f"demo {purpose} panel", "purpose": purpose, "member_ids": member_ids}
+                ),
+            )
+
+
 def seed_staff(engine: Engine, settings: Settings) -> list[dict[str, Any]]:
     """Add the demo organisation and staff once; what to print (logins, secrets)."""
     with Session(engine) as session:
@@ -121,8 +169,9 @@ def seed_staff(engine: Engine, settings: Settings) -> list[dict[str, Any]]:
             str(data["code"]): _institution(session, data, units["HN-ZZ"]).id
             for data in (DEMO_INSTITUTION, DEMO_UNIVERSITY)
         }
+        staff_ids: dict[str, int] = {}
         for member in DEMO_STAFF:
-            accounts.create_staff(
+            made = accounts.create_staff(
                 session,
                 StaffCreate(
                     login=member.login,
@@ -136,5 +185,7 @@ def seed_staff(engine: Engine, settings: Settings) -> list[dict[str, Any]]:
                 settings=settings,
                 totp_secret=member.totp_secret,
             )
+            staff_ids[member.name] = made.id
+        _committee(session, staff_ids)
         session.commit()
     return [asdict(member) for member in DEMO_STAFF]

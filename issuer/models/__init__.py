@@ -57,6 +57,14 @@ from issuer.models.credentials import (
     CredentialStatus,
     StatusList,
 )
+from issuer.models.evidence_applications import (
+    EvidenceApplication,
+    EvidenceApplicationPublic,
+    EvidenceFile,
+    EvidenceFilePublic,
+    EvidenceSupplement,
+    EvidenceSupplementPublic,
+)
 from issuer.models.guard import (
     CredentialStatusChange,
     SigninThrottle,
@@ -161,6 +169,12 @@ __all__ = [
     "DomainBalance",
     "DomainKindBalance",
     "EntryKind",
+    "EvidenceApplication",
+    "EvidenceApplicationPublic",
+    "EvidenceFile",
+    "EvidenceFilePublic",
+    "EvidenceSupplement",
+    "EvidenceSupplementPublic",
     "ExemptionCreate",
     "ExemptionIn",
     "ExemptionPublic",

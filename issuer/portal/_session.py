@@ -20,6 +20,7 @@ from fastapi import Request, Response
 from sqlmodel import Session
 
 from issuer.core import security
+from issuer.core.cookies import clear_private_cookie, set_private_cookie
 from issuer.core.errors import Unauthenticated
 from issuer.core.settings import Settings
 from issuer.models import Learner
@@ -43,10 +44,6 @@ CSRF_COOKIE = "cb_csrf"
 MAX_FORM_BYTES = 4096
 
 
-def _secure(request: Request) -> bool:
-    return request.url.scheme == "https"
-
-
 def current_learner(request: Request, session: Session, settings: Settings) -> Learner | None:
     """The signed-in learner, or ``None`` (no cookie, or an invalid or expired token)."""
     token = request.cookies.get(SESSION_COOKIE)
@@ -59,21 +56,18 @@ def current_learner(request: Request, session: Session, settings: Settings) -> L
 
 
 def set_session(response: Response, request: Request, settings: Settings, token: str) -> None:
-    response.set_cookie(
+    set_private_cookie(
+        response,
+        request,
         SESSION_COOKIE,
         token,
-        max_age=60 * settings.learner_token_minutes,
         path="/portal",
-        httponly=True,
-        samesite="lax",
-        secure=_secure(request),
+        max_age=60 * settings.learner_token_minutes,
     )
 
 
 def clear_session(response: Response, request: Request) -> None:
-    response.delete_cookie(
-        SESSION_COOKIE, path="/portal", httponly=True, samesite="lax", secure=_secure(request)
-    )
+    clear_private_cookie(response, request, SESSION_COOKIE, path="/portal")
 
 
 def csrf_token(request: Request) -> str:
@@ -82,14 +76,7 @@ def csrf_token(request: Request) -> str:
 
 
 def set_csrf(response: Response, request: Request, token: str) -> None:
-    response.set_cookie(
-        CSRF_COOKIE,
-        token,
-        path="/portal",
-        httponly=True,
-        samesite="strict",
-        secure=_secure(request),
-    )
+    set_private_cookie(response, request, CSRF_COOKIE, token, path="/portal", samesite="strict")
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -13,7 +13,7 @@ from redis import Redis
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from issuer.core import security, throttle, throttle_redis
+from issuer.core import audit, security, throttle, throttle_redis
 from issuer.core.errors import TotpInvalid, Unauthenticated
 from issuer.core.settings import Settings
 from issuer.models import StaffAccount, utcnow
@@ -27,6 +27,7 @@ __all__ = [
     "enrolment_secret",
     "limits",
     "succeeded",
+    "token_sign_in",
 ]
 
 
@@ -119,3 +120,53 @@ def enrol(
     staff.totp_enrolled_at = moment
     session.add(staff)
     session.flush()
+
+
+def token_sign_in(
+    engine: Engine,
+    settings: Settings,
+    login: str,
+    password: str,
+    code: str,
+    address: str | None,
+    *,
+    redis: Redis | None = None,
+) -> tuple[StaffAccount, str]:
+    """Password and TOTP code in one step, for the JSON API: the account and a staff token.
+
+    Throttled like the console's sign-in (the attempt is counted before any secret is
+    checked); an account without an enrolled second factor enrols in the console first
+    (``totp_invalid``). Blocking (argon2, database): call it from a worker thread.
+    """
+    keys = limits(settings, login, address)
+    count_attempt(engine, settings, keys, redis)
+    with Session(engine) as session:
+        staff = check_password(session, login, password)
+        assert staff.id is not None
+        try:
+            accept_code(session, settings, staff, code)
+        except TotpInvalid as exc:
+            session.rollback()
+            audit.record(
+                session,
+                actor=f"staff:{staff.id}",
+                action="staff.api_totp_failed",
+                subject=f"staff:{staff.id}",
+                payload={"why": exc.detail},
+                summary=f"{login}: a wrong or expired code at API sign-in",
+            )
+            session.commit()
+            raise
+        audit.record(
+            session,
+            actor=f"staff:{staff.id}",
+            action="staff.api_token",
+            subject=f"staff:{staff.id}",
+            payload={"login": staff.login},
+            summary=f"{staff.login} signed in to the API",
+        )
+        session.commit()
+        session.refresh(staff)
+        token = security.issue_staff_token(settings, staff.id)
+    succeeded(engine, settings, keys, redis)
+    return staff, token

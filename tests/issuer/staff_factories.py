@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 from fastapi.testclient import TestClient
@@ -123,3 +124,59 @@ def sign_in(client: TestClient, member: StaffMember) -> None:
         follow_redirects=False,
     )
     assert done.status_code == 303 and done.headers["location"] == "/console", done.text
+
+
+def api_token(client: TestClient, member: StaffMember, *, offset: int = 0) -> dict[str, str]:
+    """A staff token from ``POST /auth/staff-token``, as request headers."""
+    response = client.post(
+        "/auth/staff-token",
+        json={"login": member.login, "password": member.password, "code": member.code(offset)},
+    )
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['access_token']}"}
+
+
+def school_in(
+    client: TestClient, admin: dict[str, str], centre_id: int, kind: str = "vocational_school"
+) -> dict[str, Any]:
+    """An institution attached to ``centre_id``, with its API key's headers."""
+    n = serial()
+    response = client.post(
+        "/institutions",
+        json={
+            "code": f"SC{n}",
+            "name_zh": f"测试学院{n}",
+            "name_en": f"Test College {n}",
+            "kind": kind,
+            "centre_id": centre_id,
+        },
+        headers=admin,
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    body["headers"] = {"Authorization": f"Bearer {body['api_key']}"}
+    return body
+
+
+def held_vocational_cert(
+    client: TestClient, inst: dict[str, Any], learner_id: int
+) -> dict[str, Any]:
+    """A vocational certificate of ``learner_id`` that the engine holds for review."""
+    n = serial()
+    response = client.post(
+        f"/learners/{learner_id}/achievements",
+        json={
+            "kind": "vocational_cert",
+            "occupation_name": "工业机器人系统运维员",
+            "occupation_code": "6-31-01-10",
+            "level": "一级",
+            "certificate_number": f"RQAPI{n}",
+            "certifying_body": "郑州市职业技能鉴定中心",
+            "completed_on": "2025-05-10",
+        },
+        headers=inst["headers"],
+    )
+    assert response.status_code == 201, response.text
+    recognition: dict[str, Any] = response.json()["recognition"]
+    assert recognition["status"] == "pending_review"
+    return recognition

@@ -16,6 +16,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from issuer.bank import ledger
+from issuer.core import security
+from issuer.core.settings import Settings
 from issuer.models import utcnow
 from tests.issuer.committee_factories import member, signed_in_learner
 from tests.issuer.factories import (
@@ -26,6 +28,7 @@ from tests.issuer.factories import (
     problem,
     row_counts,
 )
+from tests.issuer.staff_factories import make_staff, make_unit
 
 pytestmark = pytest.mark.db
 
@@ -346,12 +349,19 @@ def _put(body: dict[str, Any], where: list[str | int], value: Any) -> dict[str, 
 
 @pytest.fixture(scope="module")
 def callers(
-    client: TestClient, admin: dict[str, str], inst_a: dict[str, Any]
+    client: TestClient,
+    admin: dict[str, str],
+    inst_a: dict[str, Any],
+    engine: Engine,
+    settings: Settings,
 ) -> tuple[int, list[dict[str, str]]]:
     """A learner id for paths, and the credentials to try in turn on each route."""
     learner = signed_in_learner(client, admin)
     committee_member = member(client, admin, "education")
-    headers = [admin, inst_a["headers"], committee_member["headers"], learner["headers"]]
+    centre = make_unit(engine, "province", None)
+    reviewer = make_staff(engine, settings, "reviewer", centre_id=centre)
+    staff = {"Authorization": f"Bearer {security.issue_staff_token(settings, reviewer.id)}"}
+    headers = [admin, inst_a["headers"], committee_member["headers"], learner["headers"], staff]
     return learner["id"], headers
 
 

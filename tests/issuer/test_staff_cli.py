@@ -48,5 +48,12 @@ def test_seed_demo_prints_staff_and_staff_create_makes_a_first_operator(tmp_path
         assert pyotp.TOTP(operator["totp_secret"]).now().isdigit()
         home = browser.get("/console")
         assert home.status_code == 200 and "赵运营" in home.text
+
+        # A demo committee member signs in as the member of the same name.
+        expert = next(m for m in demo["staff"] if m["login"] == "wang.expert")
+        member = TestClient(app)
+        sign_in(member, StaffMember(0, expert["login"], demo["password"], expert["totp_secret"]))
+        workspace = member.get("/console/committee")
+        assert workspace.status_code == 200 and "王教授" in workspace.text
     finally:
         app.state.engine.dispose()

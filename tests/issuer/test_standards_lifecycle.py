@@ -226,3 +226,36 @@ def test_a_held_recognition_goes_to_the_review_panel_unasked(
         409,
         "conflict",
     )
+
+
+def test_a_draft_is_edited_over_the_api_as_in_the_editor(
+    client: TestClient, admin: dict[str, str], inst_a: dict[str, Any]
+) -> None:
+    made = client.post("/standards/AM-VOC/versions/1/draft", json={}, headers=admin)
+    assert made.status_code == 201, made.text
+    version = made.json()["version"]
+    path = f"/standards/AM-VOC/versions/{version}"
+    rules = made.json()["document"]["rules"]
+    assert len(rules) >= 2
+
+    edited = client.patch(path, json={"rules": rules[:-1]}, headers=admin)
+    assert edited.status_code == 200, edited.text
+    assert [r["id"] for r in edited.json()["document"]["rules"]] == [r["id"] for r in rules[:-1]]
+    assert _shown(client, "AM-VOC", version)["document"]["rules"] == rules[:-1]
+
+    twin = {**rules[0], "id": f"{rules[0]['id']}-twin"}
+    problem(
+        client.patch(path, json={"rules": [rules[0], twin]}, headers=admin),
+        422,
+        "standard_contradiction",
+    )
+    problem(client.patch(path, json={"rules": "none"}, headers=admin), 422, "invalid_request")
+    problem(client.patch(path, json={"version": 7}, headers=admin), 422, "invalid_request")
+    problem(client.patch(path, json={"rules": rules}, headers=inst_a["headers"]), 403, "forbidden")
+    problem(
+        client.patch("/standards/AM-VOC/versions/1", json={"rules": rules}, headers=admin),
+        409,
+        "standard_state",
+    )
+    # Nothing of the refused edits stayed.
+    assert _shown(client, "AM-VOC", version)["document"]["rules"] == rules[:-1]
