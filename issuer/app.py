@@ -48,8 +48,11 @@ from issuer.console import back_office as console_back_office
 from issuer.console import committee_pages as console_committee
 from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
+from issuer.console import registrar_decision_pages as console_registrar_decision
+from issuer.console import registrar_exemption_pages as console_registrar_exemptions
 from issuer.console import registrar_pages as console_registrar
 from issuer.console import registrar_policy_pages as console_registrar_policy
+from issuer.console import registrar_request_pages as console_registrar_requests
 from issuer.console import review_pages as console_review
 from issuer.console import signin_pages as console_signin
 from issuer.console import standards_pages as console_standards
@@ -185,6 +188,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_operator.router,
         console_registrar.router,
         console_registrar_policy.router,
+        console_registrar_requests.router,
+        console_registrar_decision.router,
+        console_registrar_exemptions.router,
     ):
         app.include_router(router)
     app.include_router(console_review.router)

@@ -26,6 +26,7 @@ from verifier._errors import MalformedCredential, VerificationError
 from verifier._trust import TrustBundle
 from verifier._verify import verify
 from verifier._verify_ldp import verify_ob3_ldp
+from verifier._verify_sd_jwt import VerifiedPresentation
 from verifier._verify_vc import VerifiedVC, verify_ob3
 from verifier.formats import jws, vc_jwt
 from verifier.formats.cbqr import CreditEntry
@@ -38,6 +39,7 @@ __all__ = [
     "read_cbqr",
     "read_ob3",
     "read_ob3_ldp",
+    "read_sd_jwt_presentation",
     "register_reader",
 ]
 
@@ -145,6 +147,52 @@ def _presented_badge(verified: VerifiedVC, fmt: str) -> PresentedCredential:
     jti = str(cred["id"]).removeprefix(_URN_UUID)
     name = names[0] if names else str(subject.get("id", ""))
     return PresentedCredential(fmt, verified.issuer.id, jti, name, "", False, (entry,))
+
+
+def read_sd_jwt_presentation(verified: VerifiedPresentation) -> PresentedCredential:
+    """The credit entries an SD-JWT VC presentation disclosed, once it was verified.
+
+    A presentation is verified for one audience and nonce
+    (:func:`verifier.verify_sd_jwt_presentation`), which a text-only reader cannot know,
+    so the caller verifies it and hands the result here. Each entry must disclose what
+    the policy needs (title, domain, kind, credits, standard, institution, date): the
+    holder presents them with ``--disclose name,entries``.
+    """
+    claims = verified.claims
+    entries = claims.get("entries")
+    if not isinstance(entries, list) or not entries:
+        raise MalformedCredential("the presentation discloses no credit entries (entries)")
+    try:
+        read = tuple(
+            CreditEntry(
+                title=str(e["title"]),
+                domain=str(e["domain"]),
+                kind=str(e["kind"]),
+                half_credits=_half_credits(e["credits"]),
+                hours=e.get("hours") if isinstance(e.get("hours"), int) else None,
+                standard=str(e["standard"]),
+                institution=str(e["institution"]),
+                date=dt.date.fromisoformat(str(e["date"])[:10]),
+            )
+            for e in entries
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise MalformedCredential(
+            f"an entry of the presentation does not disclose {exc}: present name,entries"
+        ) from None
+    jti = claims.get("jti")
+    if not isinstance(jti, str) or not jti:
+        raise MalformedCredential("the presented credential has no jti")
+    name, masked = claims.get("name"), claims.get("masked_id")
+    return PresentedCredential(
+        "dc+sd-jwt",
+        verified.issuer.id,
+        jti,
+        name if isinstance(name, str) else "",
+        masked if isinstance(masked, str) else "",
+        True,
+        read,
+    )
 
 
 def _is_vc_jwt(text: str) -> bool:

@@ -32,7 +32,13 @@ from typing import Any
 
 from verifier._errors import BadEncoding, VerificationError
 from verifier._policy import InvalidPolicy, TransferPolicy, load_policy, parse_policy
-from verifier._transfer_readers import READERS, PresentedCredential, Reader, register_reader
+from verifier._transfer_readers import (
+    READERS,
+    PresentedCredential,
+    Reader,
+    read_sd_jwt_presentation,
+    register_reader,
+)
 from verifier._transfer_words import entry_words, refusal
 from verifier._trust import TrustBundle
 from verifier.formats.cbqr import CreditEntry
@@ -50,6 +56,7 @@ __all__ = [
     "evaluate",
     "load_policy",
     "parse_policy",
+    "read_sd_jwt_presentation",
     "register_reader",
 ]
 
@@ -266,7 +273,7 @@ def _read(data: str | bytes, trust: TrustBundle, now: datetime) -> PresentedCred
 
 
 def evaluate(
-    credentials: Sequence[str | bytes],
+    credentials: Sequence[str | bytes | PresentedCredential],
     policy: TransferPolicy,
     trust: TrustBundle,
     *,
@@ -277,8 +284,10 @@ def evaluate(
 
     ``labels`` name the credentials in the report (file names); default ``#1``, ``#2``…
     A credential that fails verification appears as one rejected decision whose
-    reason is the verifier's error code. The trust bundle's own freshness is the
-    caller's business (:meth:`TrustBundle.check_fresh`).
+    reason is the verifier's error code. A :class:`PresentedCredential` among them was
+    verified by the caller (an SD-JWT presentation, :func:`read_sd_jwt_presentation`) and
+    goes straight to the policy. The trust bundle's own freshness is the caller's
+    business (:meth:`TrustBundle.check_fresh`).
     """
     moment = now or datetime.now(UTC)
     names = list(labels) if labels is not None else [f"#{i + 1}" for i in range(len(credentials))]
@@ -288,7 +297,7 @@ def evaluate(
     state = _Evaluation(policy, report, moment, trust)
     for source, data in zip(names, credentials, strict=True):
         try:
-            cred = _read(data, trust, moment)
+            cred = data if isinstance(data, PresentedCredential) else _read(data, trust, moment)
         except VerificationError as error:
             report.invalid_sources.append(source)
             report.decisions.append(

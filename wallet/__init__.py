@@ -9,23 +9,27 @@ from wallet._client import Offer, Received, parse_offer, receive
 from wallet._errors import (
     BadOffer,
     BadPassphrase,
+    BadRequest,
     BadUsage,
     CorruptStore,
     HolderMismatch,
     IssuerRefused,
     IssuerUnreachable,
     NotFound,
+    RequestExpired,
     UnknownDisclosure,
     WalletError,
 )
 from wallet._holder import HolderKey
 from wallet._present import claims_of, disclosable_names, parse_sd_jwt, present
+from wallet._request import PresentationRequest, parse_request
 from wallet._store import StoredCredential, WalletStore
 from wallet._wallet import present_credential, receive_into
 
 __all__ = [
     "BadOffer",
     "BadPassphrase",
+    "BadRequest",
     "BadUsage",
     "CorruptStore",
     "HolderKey",
@@ -34,7 +38,9 @@ __all__ = [
     "IssuerUnreachable",
     "NotFound",
     "Offer",
+    "PresentationRequest",
     "Received",
+    "RequestExpired",
     "StoredCredential",
     "UnknownDisclosure",
     "WalletError",
@@ -42,6 +48,7 @@ __all__ = [
     "claims_of",
     "disclosable_names",
     "parse_offer",
+    "parse_request",
     "parse_sd_jwt",
     "present",
     "present_credential",

@@ -3,11 +3,13 @@
 WalletError                 1 "wallet_error"
 ├── BadUsage                2 "bad_usage"
 │   ├── BadOffer            2 "bad_offer"
+│   ├── BadRequest          2 "bad_presentation_request"
 │   └── BadPassphrase       2 "bad_passphrase"
 ├── CorruptStore            2 "corrupt_store"
 ├── NotFound                1 "not_found"
 ├── UnknownDisclosure       1 "unknown_disclosure"
 ├── HolderMismatch          1 "holder_mismatch"
+├── RequestExpired          1 "request_expired"
 ├── IssuerUnreachable       1 "issuer_unreachable"
 └── IssuerRefused           1 "issuer_refused"   (carries the issuer's OAuth error code)
 
@@ -21,12 +23,14 @@ import keys
 __all__ = [
     "BadOffer",
     "BadPassphrase",
+    "BadRequest",
     "BadUsage",
     "CorruptStore",
     "HolderMismatch",
     "IssuerRefused",
     "IssuerUnreachable",
     "NotFound",
+    "RequestExpired",
     "UnknownDisclosure",
     "WalletError",
 ]
@@ -48,6 +52,18 @@ class BadOffer(BadUsage):
     """The credential offer URI cannot be read, or points somewhere the wallet refuses to go."""
 
     code = "bad_offer"
+
+
+class BadRequest(BadUsage):
+    """A presentation request link the wallet cannot read."""
+
+    code = "bad_presentation_request"
+
+
+class RequestExpired(WalletError):
+    """The verifier's presentation request (its nonce) has expired: ask for a new one."""
+
+    code = "request_expired"
 
 
 class BadPassphrase(BadUsage):

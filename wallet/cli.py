@@ -4,6 +4,7 @@
     creditbank-wallet list
     creditbank-wallet show ID
     creditbank-wallet present ID --disclose name,credits --aud AUD --nonce NONCE
+    creditbank-wallet present ID --disclose name,entries --request 'creditbank-present:?…'
     creditbank-wallet key
 
 The wallet lives in ``--home`` (``CREDITBANK_WALLET_HOME``, default ``~/.creditbank-wallet``),
@@ -28,6 +29,7 @@ from verifier.formats import jws
 from wallet._client import parse_offer
 from wallet._errors import BadPassphrase, BadUsage, WalletError
 from wallet._present import claims_of, disclosable_names
+from wallet._request import parse_request
 from wallet._store import StoredCredential, WalletStore
 from wallet._wallet import present_credential, receive_into
 
@@ -55,8 +57,13 @@ def _parser() -> argparse.ArgumentParser:
     pres = sub.add_parser("present", help="print an SD-JWT presentation with a KB-JWT")
     pres.add_argument("id", metavar="ID")
     pres.add_argument("--disclose", required=True, help="comma-separated claim names")
-    pres.add_argument("--aud", required=True, help="the verifier (KB-JWT audience)")
-    pres.add_argument("--nonce", required=True, help="the verifier's nonce")
+    pres.add_argument("--aud", help="the verifier (KB-JWT audience)")
+    pres.add_argument("--nonce", help="the verifier's nonce")
+    pres.add_argument(
+        "--request",
+        help="the verifier's request link (creditbank-present:?aud=…&nonce=…&exp=…), "
+        "instead of --aud and --nonce",
+    )
     sub.add_parser("key", help="print the holder's public JWK")
     return parser
 
@@ -108,6 +115,17 @@ def _claims(item: StoredCredential) -> dict[str, Any]:
     return {"claims": payload, "disclosable": []}
 
 
+def _audience_and_nonce(args: argparse.Namespace, now: Any) -> tuple[str, str]:
+    if args.request is not None:
+        if args.aud is not None or args.nonce is not None:
+            raise BadUsage("give --request, or --aud and --nonce, not both")
+        request = parse_request(args.request, now)
+        return request.audience, request.nonce
+    if not args.aud or not args.nonce:
+        raise BadUsage("give --aud and --nonce, or the verifier's --request link")
+    return str(args.aud), str(args.nonce)
+
+
 def _run(args: argparse.Namespace, out: Any) -> None:
     from datetime import UTC, datetime
 
@@ -142,8 +160,9 @@ def _run(args: argparse.Namespace, out: Any) -> None:
         )
     elif args.command == "present":
         fields = [name for name in args.disclose.split(",") if name.strip()]
+        audience, nonce = _audience_and_nonce(args, now)
         presentation = present_credential(
-            store, args.id, fields, audience=args.aud, nonce=args.nonce, now=now
+            store, args.id, fields, audience=audience, nonce=nonce, now=now
         )
         if args.json:
             print(json.dumps({"presentation": presentation}), file=out)

@@ -14,7 +14,6 @@ from issuer.api.principals import AdminDep
 from issuer.conversion import standard_review, standards
 from issuer.conversion.evidence import AchievementCreate
 from issuer.core import audit
-from issuer.core.errors import InvalidRequest
 from issuer.models import ConversionStandard, StandardPublic, utcnow
 from issuer.models.input import PositiveInt4, RequestModel
 
@@ -52,29 +51,6 @@ def create_standard_draft(
     """
     row = standards.create_draft(session, document)
     _audit(session, _admin.actor, "standard.draft", row)
-    return standards.public(row)
-
-
-@router.patch("/standards/{standard_id}/versions/{version}")
-def edit_standard_draft(
-    standard_id: str,
-    version: PositiveInt4,
-    session: SessionDep,
-    _admin: AdminDep,
-    changes: dict[str, Any] = Body(  # noqa: B008 - FastAPI's way to take a free-form body
-        description='Top-level fields of the document to replace, e.g. `{"rules": [...]}`.'
-    ),
-) -> StandardPublic:
-    """Edit a draft: replace top-level fields of its document (admin), as the console's
-    standards editor does; the whole document is validated again.
-
-    409 ``standard_state`` unless the version is a draft; 422 ``invalid_request`` names the
-    first invalid field; ``standard_contradiction`` when its rules contradict each other.
-    """
-    if "standard_id" in changes or "version" in changes:
-        raise InvalidRequest("a draft keeps its standard_id and version")
-    row = standards.update_draft(session, standard_id[:32], version, changes)
-    _audit(session, _admin.actor, "standard.edit", row)
     return standards.public(row)
 
 
@@ -150,6 +126,27 @@ def draft_next_version(
     ``invalid_request`` names an invalid field."""
     row = standards.draft_from(session, standard_id, version, data.model_dump(exclude_unset=True))
     _audit(session, admin.actor, "standard.draft", row, copied_from=version)
+    return standards.public(row)
+
+
+@router.patch("/standards/{standard_id}/versions/{version}")
+def edit_standard_draft(
+    standard_id: str,
+    version: PositiveInt4,
+    data: StandardChanges,
+    session: SessionDep,
+    _admin: AdminDep,
+) -> StandardPublic:
+    """Edit a draft: replace the fields given (admin), as the console's standards editor
+    does; the whole document is validated again.
+
+    409 ``standard_state`` unless the version is a draft; 422 ``invalid_request`` names the
+    first invalid field; ``standard_contradiction`` when its rules contradict each other.
+    """
+    row = standards.update_draft(
+        session, standard_id[:32], version, data.model_dump(exclude_unset=True)
+    )
+    _audit(session, _admin.actor, "standard.edit", row)
     return standards.public(row)
 
 

@@ -108,7 +108,8 @@ def record_exemptions(
     Each exemption names one of the institution's courses and the transferred entry
     (``jti``, ``position``) that covers it. Only the transfer's institution (404
     ``not_found`` for others), only its entries (422 ``invalid_request``), each course
-    once per transfer (409 ``exemption_exists``). Returns every exemption of the transfer.
+    once per transfer and each entry for one course (409 ``exemption_exists``). Returns
+    every exemption of the transfer.
     """
     return exemptions.record_exemptions(session, institution, transfer_id, data)
 

@@ -2,9 +2,11 @@
 
 The university that recorded a transfer maps the accepted entries to its own courses:
 "免修 of course X by entry Y". Only the transfer's own institution may do so, only for
-entries of that transfer (``invalid_request``, naming the course otherwise), and each
+entries of that transfer (``invalid_request``, naming the course otherwise), each
 of its courses once per transfer (``exemption_exists``, also held by a unique
-constraint). The learner's account shows where each credit went (:func:`for_transfers`).
+constraint), and each entry for one course (``exemption_exists``: one course's worth of
+credits does not exempt two). The learner's account shows where each credit went
+(:func:`for_transfers`).
 """
 
 from __future__ import annotations
@@ -84,13 +86,13 @@ def record_exemptions(
         raise NotFound(f"{institution.name_en} recorded no transfer {transfer_id}")
     accounts.lock_learner(session, transfer.learner_id)
     items = _items(session, transfer_id)
-    existing = set(
-        session.exec(
-            select(TransferExemption.course_code).where(
-                col(TransferExemption.transfer_id) == transfer_id
-            )
+    rows = session.exec(
+        select(TransferExemption.course_code, TransferExemption.ledger_entry_id).where(
+            col(TransferExemption.transfer_id) == transfer_id
         )
-    )
+    ).all()
+    existing = {code for code, _ in rows}
+    entries = {entry: code for code, entry in rows}
     codes: set[str] = set()
     moment = utcnow()
     for exemption in data.exemptions:
@@ -105,7 +107,14 @@ def record_exemptions(
             raise ExemptionExists(
                 f"{exemption.course_name} ({code}) is already exempted in transfer {transfer_id}"
             )
+        if item.ledger_entry_id in entries:
+            raise ExemptionExists(
+                f"entry {exemption.position} of credential {exemption.jti} already exempts "
+                f"course {entries[item.ledger_entry_id]}; it cannot exempt "
+                f"{exemption.course_name} too"
+            )
         codes.add(code)
+        entries[item.ledger_entry_id] = code
         session.add(
             TransferExemption(
                 transfer_id=transfer_id,

@@ -25,10 +25,11 @@ from issuer.credentials.trust import trust_document
 from issuer.models import Credential, TransferApplicationItem
 from keys import KeyStore
 from verifier import TrustBundle
-from verifier.transfer import TransferPolicy, TransferReport, evaluate
+from verifier.transfer import PresentedCredential, TransferPolicy, TransferReport, evaluate
 
 __all__ = [
     "REASONS",
+    "Item",
     "Review",
     "ReviewRow",
     "bank_copies",
@@ -59,6 +60,21 @@ REASONS: dict[str, str] = {
     "suspended": N_("The credential is suspended."),
     "expired": N_("The credential has expired."),
     "unknown_issuer": N_("Not issued by a credit bank in the trust bundle."),
+    "wrong_audience": N_("The presentation was made for another university, not for yours."),
+    "wrong_nonce": N_(
+        "The presentation's nonce was not issued by your university: ask for a presentation "
+        "from this page."
+    ),
+    "replayed_presentation": N_(
+        "The presentation was used already (a replay): its nonce counts for one transfer."
+    ),
+    "stale_presentation": N_(
+        "The presentation is too old: its nonce or key-binding expired. Ask for a new one."
+    ),
+    "holder_binding_failed": N_(
+        "The presentation is not signed by the wallet the credential was issued to."
+    ),
+    "unknown_disclosure": N_("The presentation carries a disclosure its credential does not list."),
 }
 #: What a credential that failed verification says when its code has no words above.
 NOT_VALID = N_("The credential is not valid.")
@@ -152,7 +168,13 @@ def bank_copies(session: Session, application_id: int, settings: Settings) -> li
     return list(seen.values())
 
 
-def _row(report: TransferReport, index: int, consent: Consent | None) -> ReviewRow:
+#: One presented file: label, its text (or a verified presentation) or None, code, detail.
+Item = tuple[str, str | PresentedCredential | None, str | None, str | None]
+
+
+def _row(
+    report: TransferReport, index: int, consent: Consent | None, presentations: set[str]
+) -> ReviewRow:
     d = report.decisions[index]
     e = d.entry
     names = d.institution_name
@@ -169,15 +191,14 @@ def _row(report: TransferReport, index: int, consent: Consent | None) -> ReviewR
         accepted=d.accepted,
         reason=d.reason,
         detail=d.detail,
-        in_application=consent is not None
-        and d.jti is not None
-        and consent.covered(d.jti, d.position),
+        in_application=d.jti is not None
+        and (
+            d.jti in presentations or (consent is not None and consent.covered(d.jti, d.position))
+        ),
     )
 
 
-def _unique(
-    presented: list[tuple[str, str | None, str | None, str | None]],
-) -> list[tuple[str, str | None, str | None, str | None]]:
+def _unique(presented: list[Item]) -> list[Item]:
     """The files with unique labels: two ``scan.png`` become ``scan.png`` and ``scan.png (2)``."""
     seen: dict[str, int] = {}
     out = []
@@ -193,15 +214,20 @@ def review(
     settings: Settings,
     policy: TransferPolicy,
     consent: Consent | None,
-    presented: list[tuple[str, str | None, str | None, str | None]],
+    presented: list[Item],
     now: datetime,
+    presentations: set[str] | None = None,
+    trust: TrustBundle | None = None,
 ) -> Review:
     """Check ``presented`` (label, text or None, error code, detail) against ``policy``.
 
     A file without text (unreadable) is a row with its code; the others are evaluated.
-    An accepted entry the application does not cover is shown, but not recordable.
+    An accepted entry neither the application nor a verified presentation
+    (``presentations``: their credentials' ``jti``) covers is shown, but not recordable.
+    ``trust`` is the bank's trust data at ``now`` when the caller has built it already.
     """
-    trust = TrustBundle(trust_document(session, keystore, settings, now))
+    if trust is None:
+        trust = TrustBundle(trust_document(session, keystore, settings, now))
     presented = _unique(presented)
     readable = [(label, text) for label, text, _, _ in presented if text is not None]
     report = evaluate(
@@ -210,7 +236,7 @@ def review(
     by_source: dict[str, list[ReviewRow]] = {}
     sources: dict[str, str] = {}
     for index, decision in enumerate(report.decisions):
-        row = _row(report, index, consent)
+        row = _row(report, index, consent, presentations or set())
         if decision.duplicate_of is not None:
             row.duplicate_source = sources.get(decision.duplicate_of)
         elif decision.jti is not None:

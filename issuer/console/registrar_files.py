@@ -14,6 +14,7 @@ A PDF certificate prints its QR code as vector paths, so its first page is rende
 
 from __future__ import annotations
 
+import hashlib
 import io
 import shutil
 import subprocess
@@ -53,6 +54,8 @@ class Presented:
     text: str | None
     code: str | None = None
     detail: str | None = None
+    #: SHA-256 (hex) of the file's bytes: the same file uploaded again is a duplicate.
+    sha256: str = ""
 
 
 class UploadRefused(Exception):
@@ -85,14 +88,15 @@ def _pdf_page_png(data: bytes) -> bytes:
 
 def read_file(name: str, data: bytes) -> Presented:
     """The credential text of one file (image, PDF or text), or why it has none."""
+    digest = hashlib.sha256(data).hexdigest()
     try:
         if len(data) > MAX_FILE_BYTES:
             raise InputError(f"the file is larger than {MAX_FILE_BYTES} bytes")
         if data.startswith(_PDF_MAGIC):
-            return Presented(name, read_presented(_pdf_page_png(data), "page.png"))
-        return Presented(name, read_presented(data, name))
+            return Presented(name, read_presented(_pdf_page_png(data), "page.png"), sha256=digest)
+        return Presented(name, read_presented(data, name), sha256=digest)
     except VerificationError as error:
-        return Presented(name, None, error.code, error.detail)
+        return Presented(name, None, error.code, error.detail, digest)
 
 
 def parse_upload(content_type: str, body: bytes) -> tuple[dict[str, str], list[Presented]]:

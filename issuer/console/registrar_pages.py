@@ -13,32 +13,38 @@ with the application as the learner's consent: all or nothing; a second recordin
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from datetime import datetime
 from typing import Annotated
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request, status
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from issuer.api.csv_export import csv_response
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.bank import applications, consent, transfer_policies, transfers
-from issuer.console import registrar_check, registrar_decision, registrar_files
-from issuer.console.auth import CurrentStaff, require_staff
+from issuer.console import (
+    registrar_check,
+    registrar_decision,
+    registrar_exemptions,
+    registrar_files,
+    registrar_uploads,
+)
+from issuer.console.auth import CurrentStaff, StaffFormDep, require_staff
 from issuer.console.render import ConsoleRoute, page
 from issuer.core import audit
 from issuer.core.errors import ConsentRequired, ConsentUsed, CsrfFailed, InvalidRequest, NotFound
-from issuer.credentials.certificate_font import font_name
+from issuer.credentials.trust import trust_document
 from issuer.models import (
     Institution,
     TransferApplication,
-    TransferApplicationPublic,
     TransferCreate,
     TransferItemIn,
+    TransferNonce,
     utcnow,
 )
 from issuer.models.input import RowId
 from issuer.staff import sessions
+from verifier import TrustBundle
 
 router = APIRouter(prefix="/console/registrar", include_in_schema=False, route_class=ConsoleRoute)
 RegistrarDep = Annotated[CurrentStaff, Depends(require_staff("registrar"))]
@@ -58,7 +64,7 @@ def institution_of(session: SessionDep, current: CurrentStaff) -> Institution:
     return institution
 
 
-def _application(
+def application_of(
     session: SessionDep, institution: Institution, application_id: int
 ) -> TransferApplication:
     row = session.get(TransferApplication, application_id)
@@ -83,6 +89,36 @@ def incoming(request: Request, session: SessionDep, current: RegistrarDep) -> HT
     )
 
 
+class _Trust:
+    """The bank's trust data at one moment, built once per request when first needed."""
+
+    def __init__(
+        self, session: SessionDep, keystore: KeyStoreDep, settings: SettingsDep, moment: datetime
+    ) -> None:
+        self.args = (session, keystore, settings, moment)
+        self.built: TrustBundle | None = None
+
+    def __call__(self) -> TrustBundle:
+        if self.built is None:
+            self.built = TrustBundle(trust_document(*self.args))
+        return self.built
+
+
+def _kept(
+    session: SessionDep,
+    settings: SettingsDep,
+    trust: _Trust,
+    current: CurrentStaff,
+    institution: Institution,
+    row: TransferApplication,
+    moment: datetime,
+) -> registrar_uploads.Kept:
+    assert row.id is not None and current.staff.id is not None
+    return registrar_uploads.presented(
+        session, trust, settings, institution, row.id, row.learner_id, current.staff.id, moment
+    )
+
+
 def _show(
     request: Request,
     session: SessionDep,
@@ -90,10 +126,10 @@ def _show(
     keystore: KeyStoreDep,
     current: CurrentStaff,
     application_id: int,
-    presented: list[tuple[str, str | None, str | None, str | None]] | None,
+    duplicates: list[str] | None = None,
 ) -> HTMLResponse:
     institution = institution_of(session, current)
-    row = _application(session, institution, application_id)
+    row = application_of(session, institution, application_id)
     moment = utcnow()
     blocked: ConsentUsed | ConsentRequired | None = None
     try:
@@ -103,15 +139,25 @@ def _show(
     except (ConsentUsed, ConsentRequired) as exc:
         # Closed: the report still says what the application covered, nothing is recordable.
         given, blocked = registrar_check.coverage(session, application_id), exc
-    uploaded = presented is not None
     public = applications.public(session, row)
-    if presented is None:
-        presented = [
-            (label, text, None, None)
-            for label, text in registrar_check.bank_copies(session, application_id, settings)
-        ]
+    trust = _Trust(session, keystore, settings, moment)
+    kept = _kept(session, settings, trust, current, institution, row, moment)
+    presented: list[registrar_uploads.Item] = kept.items or [
+        (label, text, None, None)
+        for label, text in registrar_check.bank_copies(session, application_id, settings)
+    ]
     policy = transfer_policies.policy_of(session, settings, institution)
-    report = registrar_check.review(session, keystore, settings, policy, given, presented, moment)
+    report = registrar_check.review(
+        session,
+        keystore,
+        settings,
+        policy,
+        given,
+        presented,
+        moment,
+        set(kept.presentations),
+        trust(),
+    )
     return page(
         request,
         "registrar_application.html",
@@ -121,10 +167,13 @@ def _show(
         application=public,
         report=report,
         recorded=registrar_decision.recorded_items(session, public.transfer_id),
-        uploaded=uploaded,
+        uploaded=bool(kept.items),
+        kept=len(kept.items),
+        duplicates=duplicates or [],
         blocked=blocked,
         reasons=registrar_check.REASONS,
         max_files=registrar_files.MAX_FILES,
+        transfers=registrar_exemptions.transfers_of(session, institution, row.learner_id),
     )
 
 
@@ -138,7 +187,7 @@ def application_page(
     application_id: RowId,
 ) -> HTMLResponse:
     """One application, checked over the bank's copies of its credentials."""
-    return _show(request, session, settings, keystore, current, application_id, None)
+    return _show(request, session, settings, keystore, current, application_id)
 
 
 @router.post("/applications/{application_id}/upload")
@@ -150,7 +199,13 @@ async def upload(
     current: RegistrarDep,
     application_id: RowId,
 ) -> HTMLResponse:
-    """The files the learner presented, each read and checked; unreadable ones named."""
+    """The files the learner presented, read, kept with the application and checked.
+
+    The files join those uploaded before (for this application and registrar); the
+    same file again is named as a duplicate and not kept twice.
+    """
+    institution = institution_of(session, current)
+    row = application_of(session, institution, application_id)
     body = await request.body()
     try:
         fields, files = registrar_files.parse_upload(request.headers.get("content-type", ""), body)
@@ -158,15 +213,21 @@ async def upload(
         raise InvalidRequest(exc.detail) from None
     if not sessions.check_csrf(current.session, fields.get("csrf", "")):
         raise CsrfFailed("the form's CSRF token is missing or wrong")
-    presented = [(f.name, f.text, f.code, f.detail) for f in files]
+    assert current.staff.id is not None
+    duplicates = registrar_uploads.keep(session, application_id, current.staff.id, files, utcnow())
     audit.record(
         session,
         actor=current.actor,
         action="registrar.check",
         subject=f"transfer_application:{application_id}",
-        payload={"files": len(files), "unreadable": sum(1 for f in files if f.text is None)},
+        payload={
+            "files": len(files),
+            "unreadable": sum(1 for f in files if f.text is None),
+            "duplicates": len(duplicates),
+            "learner_id": row.learner_id,
+        },
     )
-    return _show(request, session, settings, keystore, current, application_id, presented)
+    return _show(request, session, settings, keystore, current, application_id, duplicates)
 
 
 async def _record_form(request: Request, current: CurrentStaff) -> list[str]:
@@ -195,97 +256,89 @@ def _items(ticked: list[str]) -> list[TransferItemIn]:
     return items
 
 
+@router.post("/applications/{application_id}/uploads/clear")
+def clear_uploads(
+    session: SessionDep, current: RegistrarDep, _form: StaffFormDep, application_id: RowId
+) -> RedirectResponse:
+    """Forget the files kept with the application (the check returns to the bank's copies)."""
+    institution = institution_of(session, current)
+    row = application_of(session, institution, application_id)
+    assert current.staff.id is not None
+    registrar_uploads.clear(session, application_id, current.staff.id)
+    audit.record(
+        session,
+        actor=current.actor,
+        action="registrar.uploads_cleared",
+        subject=f"transfer_application:{application_id}",
+        payload={"learner_id": row.learner_id},
+    )
+    return RedirectResponse(
+        f"/console/registrar/applications/{application_id}",
+        status_code=status.HTTP_303_SEE_OTHER,
+    )
+
+
+def _consents(
+    items: list[TransferItemIn], presentations: dict[str, TransferNonce]
+) -> list[tuple[TransferNonce | None, list[TransferItemIn]]]:
+    """The ticked items by consent: each presentation's own, the application's for the rest."""
+    groups: dict[int | None, tuple[TransferNonce | None, list[TransferItemIn]]] = {}
+    for item in items:
+        nonce = presentations.get(item.jti)
+        key = None if nonce is None else nonce.id
+        groups.setdefault(key, (nonce, []))[1].append(item)
+    return list(groups.values())
+
+
 @router.post("/applications/{application_id}/record")
 async def record(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
+    keystore: KeyStoreDep,
     current: RegistrarDep,
     application_id: RowId,
 ) -> RedirectResponse:
-    """Record the ticked items with the bank, with the application as consent: all or nothing."""
+    """Record the ticked items with the bank: all or nothing.
+
+    An item of a presented SD-JWT presentation is recorded with the presentation as the
+    learner's consent (its nonce claimed once); every other item with the application.
+    """
     ticked = await _record_form(request, current)
     institution = institution_of(session, current)
-    row = _application(session, institution, application_id)
+    row = application_of(session, institution, application_id)
     moment = utcnow()
-    given = consent.application_consent(session, institution, application_id, moment)
+    trust = _Trust(session, keystore, settings, moment)
+    kept = _kept(session, settings, trust, current, institution, row, moment)
     policy = transfer_policies.policy_of(session, settings, institution)
-    data = TransferCreate(items=_items(ticked), application_id=application_id, policy=policy.name)
-    done = transfers.record_transfer(session, institution, data, given, now=moment)
-    audit.record(
-        session,
-        actor=current.actor,
-        action="registrar.transfer_recorded",
-        subject=f"learner:{row.learner_id}",
-        payload={
-            "application_id": application_id,
-            "transfer_id": done.id,
-            "items": [[i.jti, i.position] for i in done.items],
-        },
-        summary=f"{done.credits:g} credits recorded by registrar {current.staff.login}",
-    )
+    for nonce, items in _consents(_items(ticked), kept.presentations):
+        if nonce is None:
+            given = consent.application_consent(session, institution, application_id, moment)
+        else:
+            given = consent.Consent("presentation", {i.jti: None for i in items}, nonce=nonce)
+        data = TransferCreate(
+            items=items,
+            application_id=application_id if nonce is None else None,
+            policy=policy.name,
+        )
+        done = transfers.record_transfer(session, institution, data, given, now=moment)
+        audit.record(
+            session,
+            actor=current.actor,
+            action="registrar.transfer_recorded",
+            subject=f"learner:{row.learner_id}",
+            payload={
+                "application_id": application_id,
+                "transfer_id": done.id,
+                "consent": given.kind,
+                "nonce_id": None if nonce is None else nonce.id,
+                "items": [[i.jti, i.position] for i in done.items],
+            },
+            summary=f"{done.credits:g} credits recorded by registrar {current.staff.login}",
+        )
+    assert current.staff.id is not None
+    registrar_uploads.clear(session, application_id, current.staff.id)
     return RedirectResponse(
         f"/console/registrar/applications/{application_id}?done=recorded",
         status_code=status.HTTP_303_SEE_OTHER,
-    )
-
-
-def _decision_of(
-    session: SessionDep,
-    settings: SettingsDep,
-    keystore: KeyStoreDep,
-    current: CurrentStaff,
-    application_id: int,
-) -> tuple[TransferApplicationPublic, registrar_check.Review, list[Sequence[object]]]:
-    institution = institution_of(session, current)
-    row = _application(session, institution, application_id)
-    public = applications.public(session, row)
-    moment = utcnow()
-    try:
-        given: consent.Consent | None = consent.application_consent(
-            session, institution, application_id, moment
-        )
-    except (ConsentUsed, ConsentRequired):
-        given = registrar_check.coverage(session, application_id)
-    presented: list[tuple[str, str | None, str | None, str | None]] = [
-        (label, text, None, None)
-        for label, text in registrar_check.bank_copies(session, application_id, settings)
-    ]
-    policy = transfer_policies.policy_of(session, settings, institution)
-    report = registrar_check.review(session, keystore, settings, policy, given, presented, moment)
-    recorded = registrar_decision.recorded_items(session, public.transfer_id)
-    rows = registrar_decision.decision_rows(report, recorded, public.state != "submitted")
-    return public, report, rows
-
-
-@router.get("/applications/{application_id}/decision.csv")
-def decision_csv(
-    session: SessionDep,
-    settings: SettingsDep,
-    keystore: KeyStoreDep,
-    current: RegistrarDep,
-    application_id: RowId,
-) -> Response:
-    """The report and the decision per entry as CSV (UTF-8 with BOM)."""
-    _, _, rows = _decision_of(session, settings, keystore, current, application_id)
-    return csv_response(f"transfer-decision-{application_id}.csv", registrar_decision.HEADER, rows)
-
-
-@router.get("/applications/{application_id}/decision.pdf")
-def decision_pdf(
-    session: SessionDep,
-    settings: SettingsDep,
-    keystore: KeyStoreDep,
-    current: RegistrarDep,
-    application_id: RowId,
-) -> Response:
-    """The report and the decision per entry as a bilingual PDF."""
-    public, report, rows = _decision_of(session, settings, keystore, current, application_id)
-    font = font_name(settings.certificate_font)
-    return Response(
-        registrar_decision.pdf_bytes(font, public, report, rows),
-        media_type="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="transfer-decision-{application_id}.pdf"'
-        },
     )

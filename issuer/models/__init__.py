@@ -102,6 +102,7 @@ from issuer.models.recognitions import (
     RecognitionPublic,
     RecognitionStatus,
 )
+from issuer.models.registrar_uploads import RegistrarUpload
 from issuer.models.staff import (
     STAFF_ROLES,
     ConsoleSession,
@@ -215,6 +216,7 @@ __all__ = [
     "RecognitionStatus",
     "Redemption",
     "RedemptionItem",
+    "RegistrarUpload",
     "ResetCodeIssued",
     "SigninThrottle",
     "StaffAccount",

@@ -96,10 +96,14 @@ def test_uploaded_files_each_get_a_row_garbage_its_code(
             ("photo.png", png),
             ("garbage.bin", b"\xff\xfe\x00 not a credential"),
             ("broken.png", b"\x89PNG\r\n\x1a\n garbage"),
-            ("again.txt", first),
+            # The same credential in another file: its achievements are counted once.
+            ("again.txt", first + b"\n"),
+            # The same file again: a duplicate upload, not a second file.
+            ("first-copy.txt", first),
         ],
     )
     assert response.status_code == 200, response.text
+    assert 'data-code="duplicate_file"' in response.text and "first-copy.txt" in response.text
     rows = _codes(response.text)
     assert rows == [
         ("accepted", "first.txt"),
@@ -213,12 +217,17 @@ def test_a_pdf_certificate_is_read_by_its_printed_qr(
     response = _upload(case["browser"], path, [("certificate.pdf", pdf.content)])
     assert _codes(response.text) == [("accepted", "certificate.pdf")]
     broken = _upload(case["browser"], path, [("broken.pdf", b"%PDF-1.7 not really")])
-    assert _codes(broken.text) == [("unreadable_input", "broken.pdf")]
+    # The second upload joins the first (files are kept with the application).
+    assert _codes(broken.text) == [
+        ("accepted", "certificate.pdf"),
+        ("unreadable_input", "broken.pdf"),
+    ]
 
 
 def test_two_hundred_files_with_garbage_all_evaluated(case: dict[str, Any]) -> None:
     first = case["first"]["qr_text"].encode()
-    files = [(f"c{i:03}.txt", first) for i in range(197)]
+    # 197 different files (trailing newlines) of one credential: its courses counted once.
+    files = [(f"c{i:03}.txt", first + b"\n" * i) for i in range(197)]
     files += [("empty.txt", b""), ("zip.bin", b"PK\x03\x04\x00\x00"), ("x.jwt", b"a.b.c")]
     path = f"/console/registrar/applications/{case['application']['id']}"
     response = _upload(case["browser"], path, files)

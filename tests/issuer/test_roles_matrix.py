@@ -35,9 +35,10 @@ ADMIN_OR_COMMITTEE = frozenset({"admin", "committee"})
 # The learner of the path's {learner_id}; "other_learner" is another signed-in learner.
 ADMIN_OR_SELF = frozenset({"admin", "learner"})
 SELF = frozenset({"learner"})
+STAFF: frozenset[str] = frozenset()
 OWN = None
 
-# The registrar's workspace (issuer/console/registrar_pages.py), behind the console's cookie.
+# The registrar's workspace (issuer/console/registrar_*pages.py), behind the console's cookie.
 REGISTRAR_PAGES = (
     "GET /console/registrar",
     "GET /console/registrar/applications/{application_id}",
@@ -48,6 +49,11 @@ REGISTRAR_PAGES = (
     "GET /console/registrar/policy",
     "POST /console/registrar/policy",
     "GET /console/registrar/policy.toml",
+    "POST /console/registrar/applications/{application_id}/uploads/clear",
+    "POST /console/registrar/applications/{application_id}/presentation-request",
+    "GET /console/registrar/applications/{application_id}/presentation-request/{nonce_id}",
+    "GET /console/registrar/transfers/{transfer_id}/exemptions",
+    "POST /console/registrar/transfers/{transfer_id}/exemptions",
 )
 
 EXPECTED: dict[str, frozenset[str] | None] = {
@@ -70,6 +76,19 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /transfers": ADMIN_OR_INSTITUTION,
     "PUT /learners/{learner_id}/password": ADMIN,
     "POST /auth/token": PUBLIC,
+    # staff over the API: a staff token (none of the roles here holds one: tests of the
+    # staff roles are in test_staff_api.py)
+    "POST /auth/staff-token": PUBLIC,
+    "GET /reviews": STAFF,
+    "GET /reviews/{recognition_id}": STAFF,
+    "POST /reviews/{recognition_id}/approve": STAFF,
+    "POST /reviews/{recognition_id}/reject": STAFF,
+    "POST /reviews/{recognition_id}/more-material": STAFF,
+    # a university's transfer policy
+    "GET /transfer-policy": INSTITUTION,
+    "PUT /transfer-policy": INSTITUTION,
+    "GET /transfer-policy/versions": INSTITUTION,
+    "GET /transfer-policy.toml": INSTITUTION,
     # a learner's own account: opened online, password changed, reset
     "GET /privacy": PUBLIC,
     "POST /learners/register": PUBLIC,
@@ -135,6 +154,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /standards": ADMIN,
     "POST /standards/{standard_id}/versions/{version}/submit": ADMIN,
     "POST /standards/{standard_id}/versions/{version}/draft": ADMIN,
+    "PATCH /standards/{standard_id}/versions/{version}": ADMIN,
     "PUT /standards/{standard_id}/versions/{version}/effective-from": ADMIN,
     "GET /standards/{standard_id}/versions/{version}/diff": PUBLIC,
     "POST /standards/{standard_id}/versions/{version}/preview": ADMIN,
@@ -246,6 +266,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /console/standards/{standard_id}/versions/{version}/effective-from": OWN,
     "POST /console/standards/{standard_id}/versions/{version}/submit": OWN,
     **{f"GET /console/{p}": OWN for p in ("audit", "audit.csv", "learners", "keys")},
+    "GET /console/pathways": OWN,
     **{f"GET /console/{p}": OWN for p in ("learners/{learner_id}", "keys/trust-bundle.json")},
     **{f"GET /console/{p}": OWN for p in ("credentials", "credentials/{jti}", "statistics")},
     **{f"GET /console/{p}": OWN for p in ("statistics.csv", "statistics/charts/{name}.svg")},

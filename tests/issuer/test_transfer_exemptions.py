@@ -62,6 +62,12 @@ def test_exemptions_are_shown_to_the_learner(
     # Each course once; only the transfer's own entries; only its own institution.
     again = {"exemptions": [body["exemptions"][0]]}
     problem(client.post(path, json=again, headers=inst_b["headers"]), 409, "exemption_exists")
+    # One entry exempts one course: entry 0 covers ME101 already.
+    reused = {"exemptions": [{**body["exemptions"][0], "course_code": "ME103"}]}
+    detail = problem(
+        client.post(path, json=reused, headers=inst_b["headers"]), 409, "exemption_exists"
+    )
+    assert "ME101" in detail["detail"]
     stray = {"exemptions": [{**body["exemptions"][0], "course_code": "X1", "position": 7}]}
     problem(client.post(path, json=stray, headers=inst_b["headers"]), 422, "invalid_request")
     problem(client.post(path, json=again, headers=inst_a["headers"]), 404, "not_found")
