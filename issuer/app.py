@@ -62,7 +62,10 @@ from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
 from issuer.credentials.certificate_font import check_font
 from issuer.models import Problem
+from issuer.portal import certificates as portal_certificates
+from issuer.portal import disputes as portal_disputes
 from issuer.portal import pages as portal_pages
+from issuer.portal import qualifications as portal_qualifications
 from issuer.portal import recognitions as portal_recognitions
 from issuer.portal import self_service as portal_self_service
 from issuer.portal import transfers as portal_transfers
@@ -176,6 +179,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(portal_pages.router)
     app.include_router(portal_self_service.router)
     app.include_router(portal_transfers.router)
+    app.include_router(portal_disputes.router)
+    app.include_router(portal_certificates.router)
+    app.include_router(portal_qualifications.router)
     app.include_router(portal_recognitions.router)
     app.include_router(portal_pages.home)
     for router in (

@@ -29,7 +29,9 @@ def certificate_pdf(
 
     For the operator, and for the learner the credential was issued to (403 ``forbidden``
     for anyone else). A credential of another format is 422 ``not_recognised``. In
-    Chinese (with English beneath) unless ``Accept-Language`` asks for English; 500
+    Chinese (with English beneath) unless ``Accept-Language`` asks for English. A revoked,
+    suspended or expired credential has no certificate (409 ``credential_revoked``,
+    ``credential_suspended``, ``credential_expired``); 500
     ``certificate_font_missing`` when the server lacks the font it embeds.
     """
     credential = issuance.get_credential(session, jti)

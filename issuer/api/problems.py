@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import keys
 import verifier
+from issuer.core import i18n
 from issuer.core.db import is_retryable
 from issuer.core.errors import (
     CreditBankError,
@@ -33,6 +34,7 @@ from issuer.core.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from issuer.core.i18n import N_
 
 __all__ = ["PROBLEM_MEDIA_TYPE", "install", "library_error", "problem_response"]
 
@@ -51,9 +53,9 @@ _BY_STATUS: dict[int, type[CreditBankError]] = {
 # What each key-store error means to a caller: an algorithm asked for that no key signs
 # with is the caller's; a missing, wrongly stated or unreadable key is the installation's.
 _KEYS_STATUS: dict[type[keys.KeysError], tuple[int, str]] = {
-    keys.UnsupportedAlgorithm: (422, "Unsupported algorithm"),
-    keys.KeyNotFound: (503, "No usable signing key"),
-    keys.KeyStateError: (409, "Key state conflict"),
+    keys.UnsupportedAlgorithm: (422, N_("Unsupported algorithm")),
+    keys.KeyNotFound: (503, N_("No usable signing key")),
+    keys.KeyStateError: (409, N_("Key state conflict")),
 }
 
 
@@ -68,12 +70,20 @@ def problem_response(
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
 ) -> ProblemResponse:
-    """The problem document for ``error``."""
+    """The problem document for ``error``, its title and detail in the reader's language.
+
+    The language is negotiated as the portal's is (the ``cb_lang`` cookie, else
+    ``Accept-Language``; Simplified Chinese by default); ``code`` and ``type`` never change.
+    """
+    locale = i18n.negotiate(
+        request.headers.get("accept-language"), request.cookies.get(i18n.COOKIE)
+    )
+    title, detail = error.in_language(i18n.translations(locale).gettext)
     body: dict[str, Any] = {
         "type": _TYPE_PREFIX + error.code,
-        "title": error.title,
+        "title": title,
         "status": error.status,
-        "detail": error.detail,
+        "detail": detail,
         "code": error.code,
         "instance": request.url.path,
     }
@@ -81,6 +91,7 @@ def problem_response(
         body["errors"] = errors
     if error.status == 401:
         headers = {"WWW-Authenticate": "Bearer", **(headers or {})}
+    headers = {"Content-Language": i18n.html_lang(locale), **(headers or {})}
     return ProblemResponse(body, status_code=error.status, headers=headers)
 
 
@@ -96,10 +107,11 @@ async def _on_domain_error(request: Request, exc: Exception) -> ProblemResponse:
 def library_error(exc: keys.KeysError | verifier.VerificationError) -> CreditBankError:
     """The domain error that stands for an error of ``keys`` or ``verifier``, same code."""
     if isinstance(exc, verifier.VerificationError):
-        status, title = 422, "Credential not valid"
+        status, title = 422, N_("Credential not valid")
     else:
         status, title = next(
-            (v for k, v in _KEYS_STATUS.items() if isinstance(exc, k)), (500, "Key store error")
+            (v for k, v in _KEYS_STATUS.items() if isinstance(exc, k)),
+            (500, N_("Key store error")),
         )
     error = CreditBankError(str(exc))
     error.code, error.status, error.title = exc.code, status, title

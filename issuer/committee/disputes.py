@@ -18,7 +18,8 @@ from sqlmodel import Session, col, func, select
 from issuer.bank import ledger
 from issuer.committee import panels
 from issuer.core import audit
-from issuer.core.errors import Conflict, DisputeWindowClosed, NotFound
+from issuer.core.errors import Conflict, DisputeOpen, DisputeWindowClosed, NotFound
+from issuer.core.i18n import N_
 from issuer.core.settings import Settings
 from issuer.credentials import status_changes
 from issuer.models import (
@@ -34,7 +35,17 @@ from issuer.models import (
 )
 from issuer.models.committee import DisputeCreate, DisputePublic
 
-__all__ = ["apply_outcome", "dispute_public", "file_dispute", "get_dispute", "list_disputes"]
+__all__ = [
+    "REDEEMED",
+    "apply_outcome",
+    "dispute_public",
+    "file_dispute",
+    "get_dispute",
+    "list_disputes",
+]
+
+#: Why an entry whose credits were redeemed cannot be disputed (``conflict``).
+REDEEMED = N_("The credits of this entry were redeemed toward a qualification.")
 
 
 def dispute_public(
@@ -87,13 +98,14 @@ def file_dispute(
         raise Conflict(f"a {entry.kind} entry is not a decision that can be disputed")
     if filed - entry.created_at > timedelta(days=settings.dispute_window_days):
         raise DisputeWindowClosed(
-            f"disputes are filed within {settings.dispute_window_days} days of the decision"
+            N_("Disputes are filed within %(days)s days of the decision."),
+            values={"days": settings.dispute_window_days},
         )
     unit = f"a:{entry.achievement_id}" if entry.achievement_id else f"e:{entry.id}"
     redeemed = session.exec(select(RedemptionItem).where(col(RedemptionItem.unit) == unit))
     if redeemed.first() is not None:
         # Correcting credits already spent on a qualification would leave the statement wrong.
-        raise Conflict(f"the credits of entry {entry.id} were redeemed toward a qualification")
+        raise Conflict(REDEEMED)
     subject = f"ledger_entry:{entry.id}"
     pending = session.exec(
         select(CommitteeCase).where(
@@ -101,7 +113,7 @@ def file_dispute(
         )
     ).first()
     if pending is not None:
-        raise Conflict(f"a dispute over entry {entry.id} is already open")
+        raise DisputeOpen(N_("This entry already has an open dispute; wait for its decision."))
     achievement = session.get(Achievement, entry.achievement_id) if entry.achievement_id else None
     case = panels.open_case(
         session,

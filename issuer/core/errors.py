@@ -46,6 +46,7 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── ConflictOfInterest      409 conflict_of_interest
     │   ├── AlreadyVoted            409 already_voted
     │   ├── CaseClosed              409 case_closed
+    │   ├── DisputeOpen             409 dispute_open
     │   ├── AlreadyRedeemed         409 already_redeemed
     │   ├── InsufficientCredits     409 insufficient_credits
     │   ├── DuplicateCertificate    409 duplicate_certificate
@@ -71,7 +72,10 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from typing import Any
+
+from issuer.core.i18n import N_
 
 __all__ = [
     "AchievementExists",
@@ -98,6 +102,7 @@ __all__ = [
     "DatabaseNotMigrated",
     "DatabaseUnreachable",
     "DecisionMismatch",
+    "DisputeOpen",
     "DisputeWindowClosed",
     "DuplicateCertificate",
     "EvidenceTooLarge",
@@ -144,64 +149,77 @@ class CreditBankError(Exception):
 
     code: str = "internal_error"
     status: int = 500
-    title: str = "Internal error"
+    title: str = N_("Internal error")
 
     def __init__(
-        self, detail: str | None = None, *, errors: list[dict[str, Any]] | None = None
+        self,
+        detail: str | None = None,
+        *,
+        errors: list[dict[str, Any]] | None = None,
+        values: Mapping[str, object] | None = None,
     ) -> None:
-        self.detail = detail or self.title
+        #: The detail as a message id of the catalogs (``%(name)s`` filled from ``values``),
+        #: so the problem document can say it in the reader's language; English here.
+        self.message = detail or self.title
+        self.values = dict(values or {})
+        self.detail = self.message % self.values if self.values else self.message
         #: Per-item refusals (e.g. each entry of a transfer), shown as the problem's ``errors``.
         self.errors = errors
         super().__init__(self.detail)
+
+    def in_language(self, gettext: Callable[[str], str]) -> tuple[str, str]:
+        """The title and detail through ``gettext``: a detail not in the catalogs stays as is."""
+        detail = gettext(self.message)
+        return gettext(self.title), detail % self.values if self.values else detail
 
 
 class InvalidRequest(CreditBankError):
     code = "invalid_request"
     status = 422
-    title = "Invalid request"
+    title = N_("Invalid request")
 
 
 class InvalidNationalId(InvalidRequest):
     code = "invalid_national_id"
-    title = "Invalid national ID"
+    title = N_("Invalid national ID")
 
 
 class NotRecognised(InvalidRequest):
     """The request names something that exists but cannot be used this way."""
 
     code = "not_recognised"
-    title = "Not recognised"
+    title = N_("Not recognised")
 
 
 class Unauthenticated(CreditBankError):
     code = "unauthenticated"
     status = 401
-    title = "Authentication required"
+    title = N_("Authentication required")
 
 
 class Forbidden(CreditBankError):
     code = "forbidden"
     status = 403
-    title = "Forbidden"
+    title = N_("Forbidden")
 
 
 class NotFound(CreditBankError):
     code = "not_found"
     status = 404
-    title = "Not found"
+    title = N_("Not found")
 
 
 class UnknownKeyId(NotFound):
     """A key URL names no credential key of this issuer (never one, not a retired one)."""
 
     code = "unknown_key_id"
-    title = "Unknown key"
+    title = N_("Unknown key")
 
 
 class MethodNotAllowed(CreditBankError):
     code = "method_not_allowed"
     status = 405
-    title = "Method not allowed"
+    title = N_("Method not allowed")
 
 
 class PayloadTooLarge(CreditBankError):
@@ -209,42 +227,42 @@ class PayloadTooLarge(CreditBankError):
 
     code = "payload_too_large"
     status = 413
-    title = "Payload too large"
+    title = N_("Payload too large")
 
 
 class ContradictoryPolicy(InvalidRequest):
     """A transfer policy whose rules contradict each other (a limit no entry can meet)."""
 
     code = "contradictory_policy"
-    title = "Contradictory transfer policy"
+    title = N_("Contradictory transfer policy")
 
 
 class Conflict(CreditBankError):
     code = "conflict"
     status = 409
-    title = "Conflict"
+    title = N_("Conflict")
 
 
 class InstitutionExists(Conflict):
     code = "institution_exists"
-    title = "Institution already exists"
+    title = N_("Institution already exists")
 
 
 class LearnerExists(Conflict):
     code = "learner_exists"
-    title = "Learner already exists"
+    title = N_("Learner already exists")
 
 
 class AchievementExists(Conflict):
     code = "achievement_exists"
-    title = "Achievement already recorded"
+    title = N_("Achievement already recorded")
 
 
 class LedgerCorrupt(CreditBankError):
     """A ledger entry does not match its stored hash or its predecessor's hash."""
 
     code = "ledger_corrupt"
-    title = "Ledger corrupt"
+    title = N_("Ledger corrupt")
 
     def __init__(self, entry_id: int | None, detail: str) -> None:
         # None when the broken part is a missing entry, which has no id left to name.
@@ -254,7 +272,7 @@ class LedgerCorrupt(CreditBankError):
 
 class DatabaseNotMigrated(CreditBankError):
     code = "database_not_migrated"
-    title = "Database not migrated"
+    title = N_("Database not migrated")
 
 
 # -- committee, disputes, qualifications, idempotency -------------------------------------
@@ -264,87 +282,94 @@ class ConflictOfInterest(Conflict):
     """The member is affiliated with the institution the case concerns."""
 
     code = "conflict_of_interest"
-    title = "Conflict of interest"
+    title = N_("Conflict of interest")
 
 
 class AlreadyVoted(Conflict):
     code = "already_voted"
-    title = "Already voted"
+    title = N_("Already voted")
 
 
 class CaseClosed(Conflict):
     code = "case_closed"
-    title = "Case already decided"
+    title = N_("Case already decided")
 
 
 class AlreadyRedeemed(Conflict):
     code = "already_redeemed"
-    title = "Qualification already redeemed"
+    title = N_("Qualification already redeemed")
 
 
 class InsufficientCredits(Conflict):
     code = "insufficient_credits"
-    title = "Insufficient credits"
+    title = N_("Insufficient credits")
+
+
+class DisputeOpen(Conflict):
+    """The entry already has a dispute before the panel: one at a time per decision."""
+
+    code = "dispute_open"
+    title = N_("A dispute of this entry is already open")
 
 
 class DisputeWindowClosed(InvalidRequest):
     code = "dispute_window_closed"
-    title = "Dispute window closed"
+    title = N_("Dispute window closed")
 
 
 class IdempotencyKeyReused(InvalidRequest):
     code = "idempotency_key_reused"
-    title = "Idempotency key reused with a different request"
+    title = N_("Idempotency key reused with a different request")
 
 
 class DuplicateCertificate(Conflict):
     """The same certificate number from the same body is already deposited (any account)."""
 
     code = "duplicate_certificate"
-    title = "Certificate already recorded"
+    title = N_("Certificate already recorded")
 
 
 class RecognitionDecided(Conflict):
     """The recognition is no longer pending review."""
 
     code = "recognition_decided"
-    title = "Recognition already decided"
+    title = N_("Recognition already decided")
 
 
 class StandardState(Conflict):
     """The standard version is not in the state this lifecycle step needs."""
 
     code = "standard_state"
-    title = "Standard version in the wrong state"
+    title = N_("Standard version in the wrong state")
 
 
 class InvalidHolderKey(InvalidRequest):
     code = "invalid_holder_key"
-    title = "Invalid holder key"
+    title = N_("Invalid holder key")
 
 
 class CredentialRevoked(Conflict):
     """A revoked credential cannot be suspended or reinstated: revocation is final."""
 
     code = "credential_revoked"
-    title = "Credential revoked"
+    title = N_("Credential revoked")
 
 
 class AlreadyTransferred(Conflict):
     """A deposit carried by the credential was already transferred to a university."""
 
     code = "already_transferred"
-    title = "Credits already transferred"
+    title = N_("Credits already transferred")
 
 
 class CredentialSuspended(Conflict):
     code = "credential_suspended"
-    title = "Credential suspended"
+    title = N_("Credential suspended")
 
 
 class CredentialExpired(Conflict):
     code = "credential_expired"
-    title = "Credential expired"
+    title = N_("Credential expired")
 
 
 # -- sign-in throttling, governed status changes, operations ------------------------------
@@ -355,7 +380,7 @@ class TooManyAttempts(CreditBankError):
 
     code = "too_many_attempts"
     status = 429
-    title = "Too many attempts"
+    title = N_("Too many attempts")
 
     def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
         self.retry_after = max(1, retry_after)
@@ -366,102 +391,102 @@ class CaseRequired(Forbidden):
     """A committee member changes a credential's status only through a committee case."""
 
     code = "case_required"
-    title = "Committee case required"
+    title = N_("Committee case required")
 
 
 class NotOnPanel(Forbidden):
     """The member does not sit on the panel of the case they cite."""
 
     code = "not_on_panel"
-    title = "Not on the case's panel"
+    title = N_("Not on the case's panel")
 
 
 class ConsentRequired(Forbidden):
     """A transfer without the learner's consent for this institution (the detail says why)."""
 
     code = "consent_required"
-    title = "The learner's consent is required"
+    title = N_("The learner's consent is required")
 
 
 class CaseUnrelated(InvalidRequest):
     """The cited case concerns none of the credential's deposits."""
 
     code = "case_unrelated"
-    title = "Case does not concern this credential"
+    title = N_("Case does not concern this credential")
 
 
 class NotAUniversity(InvalidRequest):
     """Credits are transferred only to universities and colleges."""
 
     code = "not_a_university"
-    title = "Not a university or college"
+    title = N_("Not a university or college")
 
 
 class StandardContradiction(InvalidRequest):
     """Two rules of a standard draft match the same achievements."""
 
     code = "standard_contradiction"
-    title = "Rules contradict each other"
+    title = N_("Rules contradict each other")
 
 
 class CaseNotDecided(Conflict):
     """Revoking or reinstating by the committee needs the case's decision first."""
 
     code = "case_not_decided"
-    title = "Case not decided yet"
+    title = N_("Case not decided yet")
 
 
 class DecisionMismatch(Conflict):
     """The case's outcome does not call for this change (e.g. a dispute upheld → revoke)."""
 
     code = "decision_mismatch"
-    title = "Decision does not call for this change"
+    title = N_("Decision does not call for this change")
 
 
 class InvalidFilter(InvalidRequest):
     """A list filter that cannot be read: a bad date, an unknown status, an empty range."""
 
     code = "invalid_filter"
-    title = "Invalid filter"
+    title = N_("Invalid filter")
 
 
 class DataDirectoryMissing(CreditBankError):
     code = "data_directory_missing"
-    title = "Data directory missing"
+    title = N_("Data directory missing")
 
 
 class CertificateFontMissing(CreditBankError):
     """The font PDF certificates are set in is not installed (the deployment, not the request)."""
 
     code = "certificate_font_missing"
-    title = "Certificate font missing"
+    title = N_("Certificate font missing")
 
 
 class DatabaseUnreachable(CreditBankError):
     code = "database_unreachable"
     status = 503
-    title = "Database unreachable"
+    title = N_("Database unreachable")
 
 
 class RequestInProgress(Conflict):
     """A request with the same ``Idempotency-Key`` is being processed; retry to get its answer."""
 
     code = "request_in_progress"
-    title = "Request in progress"
+    title = N_("Request in progress")
 
 
 class ConsentUsed(Conflict):
     """The application or presentation nonce was already used for a transfer."""
 
     code = "consent_used"
-    title = "Consent already used"
+    title = N_("Consent already used")
 
 
 class ExemptionExists(Conflict):
     """The institution already recorded an exemption of that course for this transfer."""
 
     code = "exemption_exists"
-    title = "Exemption already recorded"
+    title = N_("Exemption already recorded")
 
 
 class DatabaseBusy(CreditBankError):
@@ -473,7 +498,7 @@ class DatabaseBusy(CreditBankError):
 
     code = "database_busy"
     status = 503
-    title = "Database busy"
+    title = N_("Database busy")
 
 
 # -- learners' own accounts: opening online, passwords --------------------------------
@@ -483,84 +508,84 @@ class WeakPassword(InvalidRequest):
     """The new password breaks the policy (length, letters and digits, not the ID)."""
 
     code = "weak_password"
-    title = "Password too weak"
+    title = N_("Password too weak")
 
 
 class PrivacyNotAccepted(InvalidRequest):
     """An account opened online needs the current privacy notice accepted."""
 
     code = "privacy_not_accepted"
-    title = "Privacy notice not accepted"
+    title = N_("Privacy notice not accepted")
 
 
 class ResetCodeInvalid(InvalidRequest):
     """The password reset code is wrong, expired, used, or tried too often."""
 
     code = "reset_code_invalid"
-    title = "Reset code not valid"
+    title = N_("Reset code not valid")
 
 
 class WrongPassword(Forbidden):
     """The current password given to change it is not the learner's."""
 
     code = "wrong_password"
-    title = "Wrong password"
+    title = N_("Wrong password")
 
 
 class TotpInvalid(Unauthenticated):
     """A TOTP code that is wrong, expired (older than one 30 s step) or already used."""
 
     code = "totp_invalid"
-    title = "Invalid or expired code"
+    title = N_("Invalid or expired code")
 
 
 class SessionExpired(Unauthenticated):
     """A console session past its idle timeout or its absolute lifetime."""
 
     code = "session_expired"
-    title = "Session expired"
+    title = N_("Session expired")
 
 
 class CsrfFailed(Forbidden):
     """A form post without the CSRF token of the page it came from, or with another one."""
 
     code = "csrf_failed"
-    title = "Form token missing or wrong"
+    title = N_("Form token missing or wrong")
 
 
 class OutOfScope(Forbidden):
     """A staff member reached for a centre or institution outside their own scope."""
 
     code = "out_of_scope"
-    title = "Outside your scope"
+    title = N_("Outside your scope")
 
 
 class OrgUnitExists(Conflict):
     code = "org_unit_exists"
-    title = "Organisation unit exists"
+    title = N_("Organisation unit exists")
 
 
 class StaffExists(Conflict):
     code = "staff_exists"
-    title = "Staff account exists"
+    title = N_("Staff account exists")
 
 
 class UnsupportedFileType(InvalidRequest):
     """An evidence file is not a PDF, JPEG or PNG by its content, whatever its name says."""
 
     code = "unsupported_file_type"
-    title = "File type not accepted"
+    title = N_("File type not accepted")
 
 
 class TooManyFiles(InvalidRequest):
     """An application or a round of material carries more files than allowed."""
 
     code = "too_many_files"
-    title = "Too many files"
+    title = N_("Too many files")
 
 
 class EvidenceTooLarge(PayloadTooLarge):
     """An evidence file, or an application's files together, exceed their size cap."""
 
     code = "evidence_too_large"
-    title = "Evidence file too large"
+    title = N_("Evidence file too large")

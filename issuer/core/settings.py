@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import SecretStr, model_validator
+from pydantic import FilePath, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["DEV_SECRETS", "MIN_SECRET_BYTES", "MIN_SECRET_SYMBOLS", "Settings", "weak_secret"]
@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     #: The TrueType CJK font embedded in PDF certificates; unset: Debian's WenQuanYi Zen
     #: Hei (issuer.credentials.certificate_font).
     certificate_font: Path | None = None
+    #: The seal image (PNG or JPEG, transparent PNG best) printed on PDF certificates;
+    #: unset: the demo seal shipped (issuer.credentials.certificate_seal). Must exist.
+    certificate_seal: FilePath | None = None
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> Settings:

@@ -25,18 +25,25 @@ from pathlib import Path
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Image, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from sqlmodel import Session, col, select
 
 from issuer.core import i18n, labels
-from issuer.core.errors import CreditBankError, NotRecognised
+from issuer.core.errors import (
+    CredentialExpired,
+    CredentialRevoked,
+    CredentialSuspended,
+    CreditBankError,
+    NotRecognised,
+)
 from issuer.core.i18n import N_
 from issuer.core.settings import Settings
+from issuer.credentials import certificate_seal
 from issuer.credentials.certificate_font import font_name
 from issuer.credentials.certificate_layout import INK, Styles, decorate_page, styles_for
 from issuer.credentials.certificate_qr import QRFlowable
 from issuer.credentials.issuance import get_credential, qr_text_of
-from issuer.models import Credential, Institution, Learner
+from issuer.models import Credential, Institution, Learner, utcnow
 from verifier import VerificationError
 from verifier.formats import cbqr
 from verifier.formats.jws import split
@@ -44,11 +51,14 @@ from verifier.formats.jws import split
 __all__ = [
     "certificate_for",
     "read_claims",
+    "refuse_invalid",
     "render_certificate_pdf",
     "write_demo_certificate",
 ]
 
 Translate = Callable[[str], str]
+#: The printed seal's diameter.
+_SEAL_MM = 34
 
 TITLE = N_("Credit Certificate")
 STATEMENT = N_(
@@ -181,8 +191,9 @@ def _verification(
     issuer_name: tuple[str, str],
     words: _Words,
     style: Styles,
+    seal_path: Path | None,
 ) -> Table:
-    """The foot of the certificate: issuer, dates, number and how to verify, beside the QR."""
+    """The foot of the certificate: issuer, dates, number and how to verify, the seal, the QR."""
     bank = issuer_name if words.locale.startswith("zh") else issuer_name[::-1]
     url = qr_text.partition("#")[0]
 
@@ -204,16 +215,24 @@ def _verification(
     ]
     qr = QRFlowable(qr_text)
     width = qr.width / mm
-    table = Table([[facts, qr]], colWidths=[(174 - width - 2) * mm, (width + 2) * mm])
+    seal = Image(
+        str(certificate_seal.seal_file(seal_path)), width=_SEAL_MM * mm, height=_SEAL_MM * mm
+    )
+    table = Table(
+        [[facts, seal, qr]],
+        colWidths=[(174 - width - 2 - _SEAL_MM - 4) * mm, (_SEAL_MM + 4) * mm, (width + 2) * mm],
+    )
     table.setStyle(
         TableStyle(
             [
                 ("FONT", (0, 0), (-1, -1), style.font),
                 ("TOPPADDING", (0, 0), (-1, -1), 4),
                 ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
-                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
-                ("LEFTPADDING", (1, 0), (1, 0), 0),
-                ("RIGHTPADDING", (1, 0), (1, 0), 0),
+                ("VALIGN", (1, 0), (1, 0), "TOP"),
+                ("ALIGN", (1, 0), (1, 0), "CENTER"),
+                ("ALIGN", (2, 0), (2, 0), "RIGHT"),
+                ("LEFTPADDING", (2, 0), (2, 0), 0),
+                ("RIGHTPADDING", (2, 0), (2, 0), 0),
             ]
         )
     )
@@ -229,13 +248,15 @@ def render_certificate_pdf(
     issuer_name: tuple[str, str],
     locale: str = i18n.DEFAULT_LOCALE,
     font_file: Path | None = None,
+    seal_file: Path | None = None,
 ) -> bytes:
     """The certificate of ``credential`` as PDF bytes (A4, one page for up to ~8 entries).
 
     ``institution_names`` maps institution codes to (Chinese, English) names;
     ``issuer_name`` is the credit bank's (Chinese, English) name; ``qr_text`` is the QR
     content (``<base>/v1#<digits>``); ``locale`` the reader's (zh_Hans or en);
-    ``font_file`` is ``Settings.certificate_font``. The output is byte-for-byte
+    ``font_file`` is ``Settings.certificate_font``, ``seal_file`` ``Settings.certificate_seal``
+    (the demo seal when ``None``). The output is byte-for-byte
     reproducible. Raises ``CertificateFontMissing`` when the font is not installed.
     """
     claims = read_claims(credential)
@@ -270,7 +291,7 @@ def render_certificate_pdf(
         Spacer(1, 5 * mm),
         _entries_table(claims, institution_names, words, style),
         Spacer(1, 6 * mm),
-        _verification(credential, qr_text, issuer_name, words, style),
+        _verification(credential, qr_text, issuer_name, words, style, seal_file),
         Spacer(1, 4 * mm),
         style.p(f"{_esc(words.first(FOOTNOTE))}<br/>{_esc(words.second(FOOTNOTE))}", "tiny"),
     ]
@@ -293,11 +314,30 @@ def render_certificate_pdf(
     return buffer.getvalue()
 
 
+def refuse_invalid(credential: Credential, *, now: datetime | None = None) -> None:
+    """Raise unless ``credential`` is valid now (active and not past its expiry)."""
+    if credential.status == "revoked":
+        raise CredentialRevoked(N_("This credential was revoked: it has no certificate."))
+    if credential.status == "suspended":
+        raise CredentialSuspended(
+            N_("This credential is suspended: it has no certificate while it is.")
+        )
+    expires = credential.expires_at
+    if expires is not None and (now or utcnow()) >= expires:
+        raise CredentialExpired(N_("This credential has expired: it has no certificate."))
+
+
 def certificate_for(
     session: Session, settings: Settings, jti: str, locale: str = i18n.DEFAULT_LOCALE
 ) -> tuple[Credential, bytes]:
-    """Load credential ``jti`` with its learner and institutions, and render its certificate."""
+    """Load credential ``jti`` with its learner and institutions, and render its certificate.
+
+    Only a valid credential has a certificate: a revoked one is ``credential_revoked``, a
+    suspended one ``credential_suspended``, one past its expiry ``credential_expired``, so
+    paper never vouches for what the status list or the date denies.
+    """
     credential = get_credential(session, jti)
+    refuse_invalid(credential)
     learner = session.get(Learner, credential.learner_id)
     assert learner is not None  # a foreign key guarantees it
     codes = {entry.institution for entry in read_claims(credential).entries}
@@ -311,6 +351,7 @@ def certificate_for(
         issuer_name=(settings.issuer_name_zh, settings.issuer_name_en),
         locale=locale,
         font_file=settings.certificate_font,
+        seal_file=settings.certificate_seal,
     )
     return credential, pdf
 

@@ -23,7 +23,15 @@ from issuer.bank import accounts, ledger, qualifications, transfer_view
 from issuer.committee import disputes
 from issuer.conversion import recognitions
 from issuer.core import i18n, labels
-from issuer.core.errors import CreditBankError, NotFound, TooManyAttempts, Unauthenticated
+from issuer.core.errors import (
+    CredentialExpired,
+    CredentialRevoked,
+    CredentialSuspended,
+    CreditBankError,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from issuer.core.i18n import N_
 from issuer.core.settings import Settings
 from issuer.credentials import certificate, issuance
@@ -56,6 +64,16 @@ def _environment(locale: str) -> Environment:
 _OFFER_REFUSALS = {
     "not_recognised": N_("You have no credits to add to a wallet yet."),
     "not_found": N_("You have no credits to add to a wallet yet."),
+}
+#: Why a credential has no certificate, by error code, in words for the learner.
+_NO_CERTIFICATE = {
+    "credential_revoked": N_(
+        "This credential was revoked, so it has no certificate: it is no longer valid."
+    ),
+    "credential_suspended": N_(
+        "This credential is suspended, so it has no certificate until it is reinstated."
+    ),
+    "credential_expired": N_("This credential has expired, so it has no certificate."),
 }
 #: The language switch: each language named in itself.
 LANGUAGES = (("zh_Hans", "中文"), ("en", "English"))
@@ -301,7 +319,19 @@ def portal_certificate(
     credential = _own_credential(request, session, settings, jti)
     if credential is None:
         return _to_sign_in()
-    _, pdf = certificate.certificate_for(session, settings, credential.jti, locale_of(request))
+    try:
+        _, pdf = certificate.certificate_for(session, settings, credential.jti, locale_of(request))
+    except (CredentialRevoked, CredentialSuspended, CredentialExpired) as exc:
+        return _page(
+            request,
+            settings,
+            "message.html",
+            learner=_session.current_learner(request, session, settings),
+            status_code=exc.status,
+            message=translate(request, _NO_CERTIFICATE[exc.code]),
+            code=exc.code,
+            back="/portal/certificates",
+        )
     disposition = f'attachment; filename="certificate-{credential.jti}.pdf"'
     return Response(
         pdf,

@@ -57,7 +57,7 @@ def test_modified_outcome_corrects_the_ledger_and_revokes(
     dispute = filed.json()
     case_id = dispute["case"]["id"]
     assert dispute["case"]["status"] == "open"
-    problem(_file(client, learner, entry["id"]), 409, "conflict")
+    problem(_file(client, learner, entry["id"]), 409, "dispute_open")
 
     education, industry, enterprise = dispute_panel
     _vote(client, case_id, education, "modified", half_credits=8)

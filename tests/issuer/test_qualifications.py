@@ -201,7 +201,7 @@ def test_progress_and_redemption(
     response = client.post(
         f"{base}/disputes",
         json={"ledger_entry_id": redeemed_entry["id"], "grounds": "grounds long enough"},
-        headers=learner["headers"],
+        headers={**learner["headers"], "Accept-Language": "en"},
     )
     assert "redeemed" in problem(response, 409, "conflict")["detail"]
     listed = client.get(f"{base}/redemptions", headers=learner["headers"]).json()
