@@ -56,11 +56,13 @@ def verify_text(driver: WebDriver, base_url: str, text: str) -> tuple[str, str]:
     return verdict(driver)
 
 
-def verify_image(driver: WebDriver, base_url: str, image: Path) -> tuple[str, str]:
+def verify_image(
+    driver: WebDriver, base_url: str, image: Path, timeout: float = 10
+) -> tuple[str, str]:
     """Choose ``image`` in the page's photo picker."""
     open_fresh(driver, f"{base_url}/v1")
     driver.find_element(By.ID, "photo").send_keys(str(image))
-    return verdict(driver)
+    return verdict(driver, timeout)
 
 
 def shown(driver: WebDriver) -> dict[str, Any]:

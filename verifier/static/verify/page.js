@@ -220,19 +220,10 @@
       }
     }
     const jsQR = await loadJsQR();
-    const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-    const w = Math.max(1, Math.round(bitmap.width * scale));
-    const h = Math.max(1, Math.round(bitmap.height * scale));
-    const canvas = document.createElement("canvas");
-    canvas.width = w;
-    canvas.height = h;
-    const ctx = canvas.getContext("2d", { willReadFrequently: true });
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, w, h);
-    ctx.drawImage(bitmap, 0, 0, w, h);
-    const code = jsQR(ctx.getImageData(0, 0, w, h).data, w, h, { inversionAttempts: "attemptBoth" });
-    if (!code || !code.data) throw new V.VerificationError("no_qr_found", "no QR code in the image");
-    return code.data;
+    // Several sizes, windows and turns of the photo (photo.js), as the CLI tries them.
+    const text = await window.creditbankPhoto.decode(bitmap, jsQR);
+    if (!text) throw new V.VerificationError("no_qr_found", "no QR code in the image");
+    return text;
   }
 
   $("photo").addEventListener("change", async (event) => {

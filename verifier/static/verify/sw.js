@@ -10,6 +10,7 @@ const FILES = [
   "/v1",
   "/v1/verify.js",
   "/v1/page.js",
+  "/v1/photo.js",
   "/v1/verify.css",
   "/v1/manifest.webmanifest",
   "/v1/vendor/jsQR.js",
