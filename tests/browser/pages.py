@@ -12,7 +12,7 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 #: The verdict element's states once the page has decided.
-DECIDED = ("valid", "invalid", "unreadable")
+DECIDED = ("valid", "invalid", "unreadable", "other_form")
 
 
 def pin_clock(driver: WebDriver, at: datetime) -> None:
