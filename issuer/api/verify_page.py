@@ -57,6 +57,7 @@ ASSETS = {
     "page.js": "text/javascript; charset=utf-8",
     "photo.js": "text/javascript; charset=utf-8",
     "formats.js": "text/javascript; charset=utf-8",
+    "record.js": "text/javascript; charset=utf-8",
     "verify.css": "text/css; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json",

@@ -55,7 +55,13 @@
   } catch (e) {
     trustPromise = Promise.reject(new V.VerificationError("malformed_trust_bundle", "the page carries no trust data"));
   }
-  trustPromise.then((t) => { trustInfo = t; showBundleAge(); }, () => {});
+  trustPromise.then((t) => {
+    trustInfo = t;
+    showBundleAge();
+    document.dispatchEvent(new CustomEvent("cb:trust", { detail: t })); // record.js
+  }, () => {});
+  const announce = (result, error) =>
+    document.dispatchEvent(new CustomEvent("cb:verdict", { detail: { result, error } }));
   const maxAgeHours = config && typeof config.maxAgeHours === "number" ? config.maxAgeHours : null;
 
   /** Text followed by an English span: "中文 English". */
@@ -163,6 +169,7 @@
     verdict.dataset.error = errorCode;
     verdict.dataset.result = result ? "valid" : UNREADABLE.has(errorCode) ? "unreadable" : "invalid";
     showBundleAge();
+    announce(verdict.dataset.result, errorCode);
     if (window.__verdictMs === undefined) window.__verdictMs = performance.now();
   }
 
@@ -182,6 +189,7 @@
     verdict.dataset.form = form;
     verdict.dataset.result = "other_form";
     showBundleAge();
+    announce("other_form", "");
   }
 
   async function check(text) {

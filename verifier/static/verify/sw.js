@@ -12,6 +12,7 @@ const FILES = [
   "/v1/page.js",
   "/v1/photo.js",
   "/v1/formats.js",
+  "/v1/record.js",
   "/v1/verify.css",
   "/v1/manifest.webmanifest",
   "/v1/vendor/jsQR.js",
