@@ -27,6 +27,7 @@ import verifier
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.core.errors import NotFound
 from issuer.credentials.trust import build_trust_bundle
+from issuer.credentials.type_metadata import logo_bytes
 from verifier.formats.limits import limits_json
 
 router = APIRouter(tags=["verify"])
@@ -144,6 +145,17 @@ def verify_page(trust: PageTrustDep) -> Response:
     return Response(
         render_page(trust), media_type="text/html; charset=utf-8", headers=_SECURITY_HEADERS
     )
+
+
+@router.get(
+    "/v1/logo.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The issuer's logo."}},
+)
+def verify_logo() -> Response:
+    """The issuer's logo (its Profile's ``image``) inside the page's scope: the service
+    worker keeps it for offline use, and the page asks nothing outside ``/v1``."""
+    return Response(logo_bytes(), media_type="image/png", headers=_SECURITY_HEADERS)
 
 
 @router.get(

@@ -65,8 +65,9 @@
       const profile = issuer.profile || {};
       const image = profile.image && typeof profile.image.id === "string" ? profile.image.id : null;
       if (image && new URL(image, location.href).origin === location.origin) {
+        // The page's own copy of that logo (GET /v1/logo.png), kept by the service worker.
         const logo = document.createElement("img");
-        logo.src = image;
+        logo.src = "/v1/logo.png";
         logo.alt = "";
         logo.width = 32;
         logo.height = 32;
