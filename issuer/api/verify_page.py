@@ -59,6 +59,7 @@ ASSETS = {
     "photo.js": "text/javascript; charset=utf-8",
     "formats.js": "text/javascript; charset=utf-8",
     "record.js": "text/javascript; charset=utf-8",
+    "camera.js": "text/javascript; charset=utf-8",
     "verify.css": "text/css; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json",

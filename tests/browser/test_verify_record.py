@@ -22,9 +22,15 @@ from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.browser.conftest import DemoInstallation
-from tests.browser.pages import open_fresh, pin_clock, verdict, verify_image, verify_text
-
-SHOTS = Path("/tmp/shots-verifypage")
+from tests.browser.pages import (
+    SHOTS,
+    open_fresh,
+    pin_clock,
+    shoot,
+    verdict,
+    verify_image,
+    verify_text,
+)
 
 
 def _status(browser: WebDriver) -> dict[str, str]:
@@ -36,40 +42,12 @@ def _status(browser: WebDriver) -> dict[str, str]:
     }
 
 
-def _shoot(browser: WebDriver, name: str) -> None:
-    """Screenshots at 390 and 1280 px; at 390 px nothing may scroll sideways."""
-    SHOTS.mkdir(exist_ok=True)
-    for width in (390, 1280):
-        browser.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
-        )
-        time.sleep(0.2)
-        if width == 390:
-            scroll, inner = browser.execute_script(
-                "return [document.documentElement.scrollWidth, innerWidth]"
-            )
-            assert scroll <= inner, (name, scroll, inner)
-        height = browser.execute_script("return document.documentElement.scrollHeight")
-        browser.execute_cdp_cmd(
-            "Emulation.setDeviceMetricsOverride",
-            {
-                "width": width,
-                "height": min(height, 2400),
-                "deviceScaleFactor": 1,
-                "mobile": width < 600,
-            },
-        )
-        browser.save_screenshot(str(SHOTS / f"{name}-{width}.png"))
-    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
-
-
 def test_issuer_address_age_and_printable_record(
     demo_server: DemoInstallation, browser: WebDriver
 ) -> None:
     open_fresh(browser, f"{demo_server.url}/v1")
     WebDriverWait(browser, 10).until(lambda d: "示范终身学习学分银行" in _status(d)["text"])
-    _shoot(browser, "empty")
+    shoot(browser, "empty")
     digits = demo_server.qr_text.rpartition("#")[2]
     open_fresh(browser, f"{demo_server.url}/v1#{digits}")
     assert verdict(browser) == ("valid", "")
@@ -89,7 +67,7 @@ def test_issuer_address_age_and_printable_record(
     assert abs(checked - time.time()) < 60
     assert "核验时间" in record.text and "Checked at" in record.text
     assert datetime.fromtimestamp(checked, UTC).strftime("%Y-%m-%d %H:%M") in record.text
-    _shoot(browser, "valid")
+    shoot(browser, "valid")
 
     # Printed: the verdict, the facts and the record; no forms, no buttons.
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
@@ -109,7 +87,7 @@ def test_issuer_address_age_and_printable_record(
         "invalid",
         "bad_encoding",
     )
-    _shoot(browser, "invalid")
+    shoot(browser, "invalid")
 
 
 def test_offline_indicator(demo_server: DemoInstallation, browser: WebDriver) -> None:
@@ -120,7 +98,7 @@ def test_offline_indicator(demo_server: DemoInstallation, browser: WebDriver) ->
     try:
         WebDriverWait(browser, 10).until(lambda d: _status(d)["online"] == "offline")
         assert "离线" in _status(browser)["text"]
-        _shoot(browser, "offline")
+        shoot(browser, "offline")
     finally:
         browser.delete_network_conditions()  # type: ignore[attr-defined]
     WebDriverWait(browser, 10).until(lambda d: _status(d)["online"] == "online")
@@ -137,10 +115,11 @@ def test_bundle_past_its_next_update_is_still_used_but_warned_about(
     status = _status(browser)
     assert status["stale"] == "stale"
     assert (
-        "信任数据：1 天前更新" in status["text"] and "trust data updated 1 day ago" in status["text"]
+        "信任数据：1 天前更新" in status["text"]
+        and "trust data updated 1 day ago" in status["text"]
     )
     assert "已过预定更新时间" in status["text"]
-    _shoot(browser, "stale")
+    shoot(browser, "stale")
 
 
 def test_unreadable_photo_state(
@@ -155,4 +134,4 @@ def test_unreadable_photo_state(
         "no_qr_found",
     )
     assert not browser.find_elements(By.ID, "record")
-    _shoot(browser, "unreadable")
+    shoot(browser, "unreadable")

@@ -13,6 +13,7 @@ const FILES = [
   "/v1/photo.js",
   "/v1/formats.js",
   "/v1/record.js",
+  "/v1/camera.js",
   "/v1/logo.png",
   "/v1/verify.css",
   "/v1/manifest.webmanifest",
