@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from verifier._errors import InputError, NoQRCode, UnreadableImage
+from verifier._photo import read_photo
 
 #: Longest input read from a file or stdin; a QR code holds far less.
 MAX_INPUT_BYTES = 8 * 1024 * 1024
@@ -18,8 +19,7 @@ def looks_like_image(data: bytes) -> bool:
 
 
 def read_qr_image(data: bytes) -> str:
-    """The text of the QR code in a PNG/JPEG image (decoded with zxing-cpp)."""
-    import zxingcpp
+    """The text of the QR code in a PNG/JPEG image (zxing-cpp, on several views of it)."""
     from PIL import Image, UnidentifiedImageError
 
     try:
@@ -28,10 +28,9 @@ def read_qr_image(data: bytes) -> str:
             rgb = image.convert("RGB")
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise UnreadableImage(f"cannot read the image: {exc}") from None
-    results = zxingcpp.read_barcodes(rgb)
-    for result in results:
-        if result.valid and result.text and "QR" in str(result.format):
-            return str(result.text)
+    text = read_photo(rgb)
+    if text is not None:
+        return text
     raise NoQRCode("the image holds no readable QR code")
 
 

@@ -27,6 +27,7 @@ import verifier
 from issuer.api.deps import EngineDep, KeyStoreDep, SettingsDep
 from issuer.core.errors import NotFound
 from issuer.credentials.trust import published_trust_bundle
+from issuer.credentials.type_metadata import logo_bytes
 from verifier.formats.limits import limits_json
 
 router = APIRouter(tags=["verify"])
@@ -55,6 +56,10 @@ _SECURITY_HEADERS = {
 ASSETS = {
     "verify.js": "text/javascript; charset=utf-8",
     "page.js": "text/javascript; charset=utf-8",
+    "photo.js": "text/javascript; charset=utf-8",
+    "formats.js": "text/javascript; charset=utf-8",
+    "record.js": "text/javascript; charset=utf-8",
+    "camera.js": "text/javascript; charset=utf-8",
     "verify.css": "text/css; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json",
@@ -156,6 +161,17 @@ def verify_page(request: Request, trust: PageTrustDep) -> Response:
     }:
         return Response(status_code=304, headers=headers)
     return Response(html, media_type="text/html; charset=utf-8", headers=headers)
+
+
+@router.get(
+    "/v1/logo.png",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}}, "description": "The issuer's logo."}},
+)
+def verify_logo() -> Response:
+    """The issuer's logo (its Profile's ``image``) inside the page's scope: the service
+    worker keeps it for offline use, and the page asks nothing outside ``/v1``."""
+    return Response(logo_bytes(), media_type="image/png", headers=_SECURITY_HEADERS)
 
 
 @router.get(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import tempfile
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,8 +13,11 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+#: Where the verify page's screenshots go (outside the repository, looked at by people).
+SHOTS = Path(tempfile.gettempdir()) / "shots-verifypage"
+
 #: The verdict element's states once the page has decided.
-DECIDED = ("valid", "invalid", "unreadable")
+DECIDED = ("valid", "invalid", "unreadable", "other_form")
 
 
 def pin_clock(driver: WebDriver, at: datetime) -> None:
@@ -56,11 +61,13 @@ def verify_text(driver: WebDriver, base_url: str, text: str) -> tuple[str, str]:
     return verdict(driver)
 
 
-def verify_image(driver: WebDriver, base_url: str, image: Path) -> tuple[str, str]:
+def verify_image(
+    driver: WebDriver, base_url: str, image: Path, timeout: float = 10
+) -> tuple[str, str]:
     """Choose ``image`` in the page's photo picker."""
     open_fresh(driver, f"{base_url}/v1")
     driver.find_element(By.ID, "photo").send_keys(str(image))
-    return verdict(driver)
+    return verdict(driver, timeout)
 
 
 def shown(driver: WebDriver) -> dict[str, Any]:
@@ -87,3 +94,31 @@ def requests_sent(driver: WebDriver) -> list[dict[str, Any]]:
         if message.get("method") == "Network.requestWillBeSent":
             sent.append(message["params"]["request"])
     return sent
+
+
+def shoot(browser: WebDriver, name: str) -> None:
+    """Screenshots at 390 and 1280 px; at 390 px nothing may scroll sideways."""
+    SHOTS.mkdir(exist_ok=True)
+    for width in (390, 1280):
+        browser.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": width, "height": 900, "deviceScaleFactor": 1, "mobile": width < 600},
+        )
+        time.sleep(0.2)
+        if width == 390:
+            scroll, inner = browser.execute_script(
+                "return [document.documentElement.scrollWidth, innerWidth]"
+            )
+            assert scroll <= inner, (name, scroll, inner)
+        height = browser.execute_script("return document.documentElement.scrollHeight")
+        browser.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {
+                "width": width,
+                "height": min(height, 2400),
+                "deviceScaleFactor": 1,
+                "mobile": width < 600,
+            },
+        )
+        browser.save_screenshot(str(SHOTS / f"{name}-{width}.png"))
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

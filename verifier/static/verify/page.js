@@ -55,7 +55,13 @@
   } catch (e) {
     trustPromise = Promise.reject(new V.VerificationError("malformed_trust_bundle", "the page carries no trust data"));
   }
-  trustPromise.then((t) => { trustInfo = t; showBundleAge(); }, () => {});
+  trustPromise.then((t) => {
+    trustInfo = t;
+    showBundleAge();
+    document.dispatchEvent(new CustomEvent("cb:trust", { detail: t })); // record.js
+  }, () => {});
+  const announce = (result, error) =>
+    document.dispatchEvent(new CustomEvent("cb:verdict", { detail: { result, error } }));
   const maxAgeHours = config && typeof config.maxAgeHours === "number" ? config.maxAgeHours : null;
 
   /** Text followed by an English span: "中文 English". */
@@ -163,10 +169,35 @@
     verdict.dataset.error = errorCode;
     verdict.dataset.result = result ? "valid" : UNREADABLE.has(errorCode) ? "unreadable" : "invalid";
     showBundleAge();
+    announce(verdict.dataset.result, errorCode);
     if (window.__verdictMs === undefined) window.__verdictMs = performance.now();
   }
 
+  /** A form the page leaves to creditbank-verify (formats.js): said so, never "not valid". */
+  function showOtherForm(form) {
+    const verdict = $("verdict");
+    const [zh, en] = window.creditbankFormats.NAMES[form];
+    $("details").hidden = true;
+    bilingual(verdict.querySelector(".headline"), "ⓘ 请用 creditbank-verify 核验", "Check this one with creditbank-verify");
+    bilingual(
+      verdict.querySelector(".reason"),
+      `这是${zh}，不是证书二维码。本页只核验证书二维码；此格式请用命令行工具 creditbank-verify 离线核验（使用同一份信任数据）。`,
+      `This is an ${en}, not a certificate QR code. This page checks certificate QR codes only; check this form offline with the creditbank-verify command-line tool (same trust data).`,
+    );
+    verdict.querySelector(".code").textContent = `creditbank-verify <file> --trust trust-bundle.json --anchor trust-anchor.jwk`;
+    verdict.dataset.error = "";
+    verdict.dataset.form = form;
+    verdict.dataset.result = "other_form";
+    showBundleAge();
+    announce("other_form", "");
+  }
+
   async function check(text) {
+    const form = window.creditbankFormats ? window.creditbankFormats.detect(text) : null;
+    if (form) {
+      showOtherForm(form);
+      return;
+    }
     try {
       showVerdict(await V.verify(text, trustPromise, maxAgeHours), null);
     } catch (e) {
@@ -220,19 +251,10 @@
       }
     }
     const jsQR = await loadJsQR();
-    const scale = Math.min(1, 1600 / Math.max(bitmap.width, bitmap.height));
-    const w = Math.max(1, Math.round(bitmap.width * scale));
-    const h = Math.max(1, Math.round(bitmap.height * scale));
-    const canvas = document.createElement("canvas");
-    canvas.width = w;
-    canvas.height = h;
-    const ctx = canvas.getContext("2d", { willReadFrequently: true });
-    ctx.fillStyle = "#fff";
-    ctx.fillRect(0, 0, w, h);
-    ctx.drawImage(bitmap, 0, 0, w, h);
-    const code = jsQR(ctx.getImageData(0, 0, w, h).data, w, h, { inversionAttempts: "attemptBoth" });
-    if (!code || !code.data) throw new V.VerificationError("no_qr_found", "no QR code in the image");
-    return code.data;
+    // Several sizes, windows and turns of the photo (photo.js), as the CLI tries them.
+    const text = await window.creditbankPhoto.decode(bitmap, jsQR);
+    if (!text) throw new V.VerificationError("no_qr_found", "no QR code in the image");
+    return text;
   }
 
   $("photo").addEventListener("change", async (event) => {
@@ -252,6 +274,11 @@
     check($("paste").value);
   });
   window.addEventListener("hashchange", checkFragment);
+  // camera.js checks what the camera reads as a pasted text is checked.
+  window.creditbankPage = {
+    check: (text) => { $("verdict").dataset.result = "pending"; return check(text); },
+    loadJsQR,
+  };
 
   checkFragment();
 

@@ -362,7 +362,9 @@
         const id = String(item.id);
         const institutions = new Map();
         for (const inst of item.institutions ?? []) institutions.set(String(inst.id), names(inst));
-        trust.issuers.set(id, { id, ...names(item), institutions });
+        // The Profile is shown (name, logo, address) by record.js, never used to verify.
+        const profile = isObject(item.profile) ? item.profile : null;
+        trust.issuers.set(id, { id, ...names(item), institutions, profile });
         for (const jwk of item.keys) {
           // Data Integrity proof keys vouch for JSON-LD proofs only, never for a QR
           // credential (verifier/_trust.py does the same).
