@@ -44,6 +44,8 @@ from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
 from issuer.console import registrar_pages as console_registrar
 from issuer.console import registrar_policy_pages as console_registrar_policy
+from issuer.console import workspace_jobs as console_workspace_jobs
+from issuer.console import workspace_pages as console_workspace
 from issuer.console import review_pages as console_review
 from issuer.console import signin_pages as console_signin
 from issuer.console import standards_pages as console_standards
@@ -124,7 +126,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # body before the retry middleware buffers it for a possible rerun.
     app.add_middleware(RetryMiddleware)
     # Body size, JSON depth and NUL characters are checked before any route parses a body.
-    app.add_middleware(InputGuard, upload_paths=(console_registrar.UPLOAD_PATH,))
+    app.add_middleware(
+        InputGuard,
+        upload_paths=(console_registrar.UPLOAD_PATH, console_workspace_jobs.UPLOAD_PATH),
+    )
     for router in (institutions.router, learners.router, credentials.router, public.router):
         app.include_router(router)
     app.include_router(verify_page.router)
@@ -159,6 +164,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_operator.router,
         console_registrar.router,
         console_registrar_policy.router,
+        console_workspace_jobs.router,
+        console_workspace.router,
     ):
         app.include_router(router)
     app.include_router(console_review.router)

@@ -19,7 +19,9 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── InvalidFilter           422 invalid_filter
     │   ├── NotAUniversity          422 not_a_university
     │   ├── StandardContradiction   422 standard_contradiction
-    │   └── ContradictoryPolicy     422 contradictory_policy
+    │   ├── ContradictoryPolicy     422 contradictory_policy
+    │   ├── CsvUnreadable           422 csv_unreadable
+    │   └── CsvHeader               422 csv_header
     ├── Unauthenticated             401 unauthenticated
     │   ├── TotpInvalid             401 totp_invalid
     │   └── SessionExpired          401 session_expired
@@ -90,6 +92,8 @@ __all__ = [
     "CredentialSuspended",
     "CreditBankError",
     "CsrfFailed",
+    "CsvHeader",
+    "CsvUnreadable",
     "DataDirectoryMissing",
     "DatabaseBusy",
     "DatabaseNotMigrated",
@@ -204,6 +208,20 @@ class PayloadTooLarge(CreditBankError):
     code = "payload_too_large"
     status = 413
     title = "Payload too large"
+
+
+class CsvUnreadable(InvalidRequest):
+    """An uploaded file that is not CSV text in UTF-8 (binary, another encoding, empty)."""
+
+    code = "csv_unreadable"
+    title = "Not a CSV file"
+
+
+class CsvHeader(InvalidRequest):
+    """An uploaded CSV whose header row lacks a required column of its import."""
+
+    code = "csv_header"
+    title = "Wrong CSV header"
 
 
 class ContradictoryPolicy(InvalidRequest):

@@ -1,5 +1,6 @@
 """The demo's organisation and staff: a province centre, 郑州 and 洛阳 sub-centres, an
-operator, a reviewer in each city and a registrar at the demo university.
+operator, a reviewer in each city, a registrar at the demo university and a member of
+staff of each demo institution (their workspace: forms and CSV imports).
 
 Development demo data only: every account has the known password
 :data:`DEMO_STAFF_PASSWORD` and a known, already enrolled TOTP secret, printed by
@@ -87,6 +88,22 @@ DEMO_STAFF = (
         None,
         str(DEMO_UNIVERSITY["code"]),
         "CBDEMOREGISTRARTOTPSECRETAAAAAAA",
+    ),
+    DemoStaff(
+        "college.staff",
+        "周录入",
+        "institution",
+        None,
+        str(DEMO_INSTITUTION["code"]),
+        "CBDEMOCOLLEGESTAFFTOTPSECRETAAAA",
+    ),
+    DemoStaff(
+        "university.staff",
+        "吴录入",
+        "institution",
+        None,
+        str(DEMO_UNIVERSITY["code"]),
+        "CBDEMOUNIVERSITYSTAFFTOTPSECRETA",
     ),
 )
 

@@ -94,6 +94,14 @@ from issuer.models.recognitions import (
     RecognitionPublic,
     RecognitionStatus,
 )
+from issuer.models.jobs import (
+    IMPORT_JOB_KINDS,
+    ImportJob,
+    ImportJobFile,
+    ImportJobKind,
+    ImportJobRow,
+    ImportJobState,
+)
 from issuer.models.staff import (
     STAFF_ROLES,
     ConsoleSession,
@@ -128,6 +136,12 @@ from issuer.models.views import (
 )
 
 __all__ = [
+    "IMPORT_JOB_KINDS",
+    "ImportJob",
+    "ImportJobFile",
+    "ImportJobKind",
+    "ImportJobRow",
+    "ImportJobState",
     "ACHIEVEMENT_KINDS",
     "GENESIS_HASH",
     "STAFF_ROLES",
