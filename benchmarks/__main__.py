@@ -41,6 +41,7 @@ BENCHMARKS = (
     "workers",
     "back_office",
     "registrar",
+    "workspace_jobs",
 )
 
 

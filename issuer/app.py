@@ -44,11 +44,11 @@ from issuer.console import home_pages as console_home
 from issuer.console import operator_pages as console_operator
 from issuer.console import registrar_pages as console_registrar
 from issuer.console import registrar_policy_pages as console_registrar_policy
-from issuer.console import workspace_jobs as console_workspace_jobs
-from issuer.console import workspace_pages as console_workspace
 from issuer.console import review_pages as console_review
 from issuer.console import signin_pages as console_signin
 from issuer.console import standards_pages as console_standards
+from issuer.console import workspace_jobs as console_workspace_jobs
+from issuer.console import workspace_pages as console_workspace
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings

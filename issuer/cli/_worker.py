@@ -45,7 +45,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def start_child() -> subprocess.Popen[bytes]:
     """``creditbank worker`` as a child process with this process's environment."""
-    command = [sys.executable, "-m", "issuer.cli", "worker"]
+    # -P: the working directory is not put on sys.path (it may be the data directory, whose
+    # keys/ folder has the name of the keys package).
+    command = [sys.executable, "-P", "-m", "issuer.cli", "worker"]
     # Our own interpreter and module: no shell, no user text.
     return subprocess.Popen(command, env=dict(os.environ))  # noqa: S603
 

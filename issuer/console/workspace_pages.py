@@ -178,9 +178,7 @@ def record(
     kind = _kind(form.get("kind", ""))
     allowed = {f.name for f in workspace_forms.fields_of(kind)}
     cells = {
-        name: value.strip()
-        for name, value in form.items()
-        if name in allowed and value.strip()
+        name: value.strip() for name, value in form.items() if name in allowed and value.strip()
     }
     learner = form.get("learner_id", "").strip()
     values = {**cells, "learner_id": learner}

@@ -35,7 +35,12 @@ __all__ = [
     "BAD_KEPT",
     "BATCH",
     "BatchHooks",
-    "ImportReport", "RowResult", "field_error", "read_rows", "run"]
+    "ImportReport",
+    "RowResult",
+    "field_error",
+    "read_rows",
+    "run",
+]
 
 RowStatus = Literal["recorded", "pending_review", "skipped", "bad"]
 Progress = Callable[[int, int], None]

@@ -63,6 +63,14 @@ from issuer.models.guard import (
     StatusChangePublic,
     StatusHistoryPublic,
 )
+from issuer.models.jobs import (
+    IMPORT_JOB_KINDS,
+    ImportJob,
+    ImportJobFile,
+    ImportJobKind,
+    ImportJobRow,
+    ImportJobState,
+)
 from issuer.models.ledger import GENESIS_HASH, EntryKind, LedgerEntry, LedgerEntryPublic
 from issuer.models.listings import (
     CredentialListItem,
@@ -93,14 +101,6 @@ from issuer.models.recognitions import (
     Recognition,
     RecognitionPublic,
     RecognitionStatus,
-)
-from issuer.models.jobs import (
-    IMPORT_JOB_KINDS,
-    ImportJob,
-    ImportJobFile,
-    ImportJobKind,
-    ImportJobRow,
-    ImportJobState,
 )
 from issuer.models.staff import (
     STAFF_ROLES,
@@ -136,14 +136,9 @@ from issuer.models.views import (
 )
 
 __all__ = [
-    "IMPORT_JOB_KINDS",
-    "ImportJob",
-    "ImportJobFile",
-    "ImportJobKind",
-    "ImportJobRow",
-    "ImportJobState",
     "ACHIEVEMENT_KINDS",
     "GENESIS_HASH",
+    "IMPORT_JOB_KINDS",
     "STAFF_ROLES",
     "Account",
     "Achievement",
@@ -180,6 +175,11 @@ __all__ = [
     "ExemptionPublic",
     "Health",
     "IdempotencyRecord",
+    "ImportJob",
+    "ImportJobFile",
+    "ImportJobKind",
+    "ImportJobRow",
+    "ImportJobState",
     "Institution",
     "InstitutionCreate",
     "InstitutionCreated",

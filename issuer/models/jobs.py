@@ -17,7 +17,14 @@ from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
 
-__all__ = ["IMPORT_JOB_KINDS", "ImportJob", "ImportJobFile", "ImportJobKind", "ImportJobRow", "ImportJobState"]
+__all__ = [
+    "IMPORT_JOB_KINDS",
+    "ImportJob",
+    "ImportJobFile",
+    "ImportJobKind",
+    "ImportJobRow",
+    "ImportJobState",
+]
 
 ImportJobKind = Literal["achievements", "learners"]
 ImportJobState = Literal["queued", "running", "done", "failed"]
@@ -68,6 +75,8 @@ class ImportJobFile(SQLModel, table=True):
     __tablename__ = "import_job_file"
 
     job_id: int = Field(
-        sa_column=Column(Integer, ForeignKey("import_job.id"), primary_key=True, autoincrement=False)
+        sa_column=Column(
+            Integer, ForeignKey("import_job.id"), primary_key=True, autoincrement=False
+        )
     )
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))

@@ -257,7 +257,9 @@ def test_a_job_of_another_institution_is_not_shown(
     other = make_staff(engine, settings, "institution", institution_id=inst_b["id"])
     theirs = TestClient(app)
     sign_in(theirs, other)
-    queued = _upload(desk, "learners", "a.csv", f"name,national_id\n王,{new_national_id()}\n".encode())
+    queued = _upload(
+        desk, "learners", "a.csv", f"name,national_id\n王,{new_national_id()}\n".encode()
+    )
     job_id = queued.headers["location"].rsplit("/", 1)[1]
     seen = theirs.get(f"/console/workspace/{inst_b['id']}/imports/{job_id}/report.csv")
     assert seen.status_code == 404 and 'data-code="not_found"' in seen.text
