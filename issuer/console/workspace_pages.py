@@ -40,7 +40,7 @@ __all__ = ["InstitutionStaffDep", "institution_of", "router"]
 
 router = APIRouter(prefix="/console/workspace", include_in_schema=False, route_class=ConsoleRoute)
 InstitutionStaffDep = Annotated[CurrentStaff, Depends(require_staff("institution"))]
-PAGE_SIZE = 50
+PAGE_SIZE = 20
 NO_LEARNER = N_("There is no account with this number. Open the account first.")
 STATUS_NAMES = {
     "recognised": N_("Credits deposited"),
@@ -80,7 +80,7 @@ def records(
     learner: Annotated[str, Query(max_length=12)] = "",
     page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
-    """What the institution recorded, newest first, 50 a page, filtered by kind/status/learner."""
+    """What the institution recorded, newest first, 20 a page, filtered by kind/status/learner."""
     institution = institution_of(session, current, institution_id)
     query = (
         select(Achievement, Recognition)
