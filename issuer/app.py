@@ -56,6 +56,8 @@ from issuer.console import registrar_request_pages as console_registrar_requests
 from issuer.console import review_pages as console_review
 from issuer.console import signin_pages as console_signin
 from issuer.console import standards_pages as console_standards
+from issuer.console import workspace_jobs as console_workspace_jobs
+from issuer.console import workspace_pages as console_workspace
 from issuer.core import password_hashing
 from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
@@ -143,6 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         InputGuard,
         upload_paths=(
             console_registrar.UPLOAD_PATH,
+            console_workspace_jobs.UPLOAD_PATH,
             *((path, EVIDENCE_UPLOAD_BYTES) for path in EVIDENCE_UPLOAD_PATHS),
         ),
         page_paths=portal_recognitions.PAGE_PATHS,
@@ -193,6 +196,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         console_registrar_requests.router,
         console_registrar_decision.router,
         console_registrar_exemptions.router,
+        console_workspace_jobs.router,
+        console_workspace.router,
     ):
         app.include_router(router)
     app.include_router(console_review.router)

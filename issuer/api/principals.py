@@ -6,10 +6,11 @@ All present ``Authorization: Bearer <token>``:
   both are looked up by their SHA-256 (only the hash is stored);
 - learner tokens start with ``cbl_`` and are verified by :mod:`issuer.core.security`;
 - staff tokens start with ``cbs_`` (``POST /auth/staff-token``: password and TOTP code);
-  a staff member acts in their role: an ``operator`` as the operator, a ``registrar`` as
-  their university, a ``committee`` member as the committee member they are, and a
-  ``reviewer`` or ``centre_manager`` on the review queue of their centre. The audit trail
-  names them (``staff:<id>``), and a deactivated account's token stops working at once;
+  a staff member acts in their role: an ``operator`` as the operator, a ``registrar`` or
+  ``institution`` member of staff as their institution, a ``committee`` member as the
+  committee member they are, and a ``reviewer`` or ``centre_manager`` on the review queue
+  of their centre. The audit trail names them (``staff:<id>``), and a deactivated
+  account's token stops working at once;
 - anything else is compared, in constant time, with the admin token (for automation).
 
 No or an unknown token is ``unauthenticated`` (401); a known caller without the role an
@@ -91,7 +92,7 @@ def _staff_principal(session: Session, staff_id: int) -> Principal:
         raise Unauthenticated("the staff account of this token is not active")
     if staff.role == "operator":
         return Principal("admin", staff=staff)
-    if staff.role == "registrar" and staff.institution_id is not None:
+    if staff.role in ("registrar", "institution") and staff.institution_id is not None:
         institution = session.get(Institution, staff.institution_id)
         return Principal("institution", institution=institution, staff=staff)
     if staff.role == "committee":

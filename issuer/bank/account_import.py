@@ -89,6 +89,7 @@ def import_learners(
     *,
     progress: csv_batches.Progress | None = None,
     on_row: Callable[[RowResult], None] | None = None,
+    hooks: csv_batches.BatchHooks | None = None,
 ) -> ImportReport:
     """Open the accounts ``path`` lists, for the institution ``institution_code``."""
     with Session(engine) as session:
@@ -105,4 +106,5 @@ def import_learners(
         lock=f"import-learners:{institution_code}",
         progress=progress,
         on_row=on_row,
+        hooks=hooks,
     )

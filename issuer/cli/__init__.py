@@ -1,6 +1,7 @@
 """``creditbank``: the operator's command line.
 
-    creditbank serve [--host H] [--port N] [--workers N]
+    creditbank serve [--host H] [--port N] [--workers N] [--no-worker]
+    creditbank worker
     creditbank db upgrade | db current
     creditbank keys generate|list|rotate|retire|compromise
     creditbank trust export --out FILE [--anchor-out FILE] | trust publish
@@ -21,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from issuer.cli import _commands, _import, _keys, _ledger, _staff
+from issuer.cli import _commands, _import, _keys, _ledger, _staff, _worker
 from verifier.usage import UsageParser
 
 EXIT_OK, EXIT_REFUSED, EXIT_USAGE = 0, 1, 2
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     _ledger.add_parser(sub)
     _import.add_parser(sub)
     _staff.add_parser(sub)
+    _worker.add_parser(sub)
     return parser
 
 

@@ -19,6 +19,7 @@ from uvicorn import Config
 from uvicorn.supervisors import Multiprocess
 
 from issuer.app import create_app
+from issuer.cli import _worker
 from issuer.cli._settings import ConfigError, load_settings, open_database, open_keystore
 from issuer.core import migrate
 from issuer.core.db import require_migrated
@@ -103,6 +104,11 @@ def add_parsers(sub: Any) -> None:
         type=_positive,
         default=1,
         help="worker processes (default 1); they share the database and the data directory",
+    )
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not start `creditbank worker` beside the server (background jobs run elsewhere)",
     )
     serve.set_defaults(handler=cmd_serve)
 
@@ -449,9 +455,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
             token = settings.admin_token.get_secret_value()
             print(f"  admin requests need: Authorization: Bearer {token}  (development token)")
     sys.stdout.flush()
+    # The background jobs' consumer runs in a process of its own (a thread here would share
+    # the server's signals and database connections): started now, stopped when we stop.
+    child = None if args.no_worker else _worker.start_child()
+    try:
+        _serve(app, args, settings)
+    finally:
+        if child is not None:
+            _worker.stop_child(child)
+    return 0
+
+
+def _serve(app: Any, args: argparse.Namespace, settings: Settings) -> None:
     if args.workers == 1:
         uvicorn.run(app, host=args.host, port=args.port, log_level="info")
-        return 0
+        return
     app.state.engine.dispose()
     # Each worker builds its own app from the environment: pin the data directory to an
     # absolute path so every worker finds the same one.
@@ -471,7 +489,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     # What uvicorn.run does for workers > 1, with the socket of _NoDelayConfig.
     Multiprocess(config, sockets=[config.bind_socket()]).run()
-    return 0
 
 
 #: How long a worker may leave the supervisor's health check unanswered before it is

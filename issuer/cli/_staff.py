@@ -26,7 +26,9 @@ def add_parser(sub: Any) -> None:
     create.add_argument("--login", required=True, help="lower-case login, e.g. wang.li")
     create.add_argument("--name", help="the person's name (default: the login)")
     create.add_argument("--centre", help="unit code of a reviewer's or centre manager's centre")
-    create.add_argument("--institution", help="institution code of a registrar")
+    create.add_argument(
+        "--institution", help="institution code of a registrar or institution staff member"
+    )
     create.add_argument("--json", action="store_true", help="print the result as JSON")
     create.set_defaults(handler=cmd_create)
 

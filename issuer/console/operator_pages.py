@@ -206,7 +206,7 @@ def add_staff(
         if role in ("reviewer", "centre_manager")
         else None,
         institution_id=_optional_id(form.get("institution_id", ""))
-        if role == "registrar"
+        if role in ("registrar", "institution")
         else None,
     )
     created = accounts.create_staff(session, data, actor=current.actor)

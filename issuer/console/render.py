@@ -89,6 +89,15 @@ MESSAGES = {
     "consent_used": N_("This application was recorded already: a consent is used once."),
     "consent_required": N_("The learner's consent does not cover this (withdrawn or expired)."),
     "already_transferred": N_("Some of these credits were transferred already."),
+    "csv_unreadable": N_(
+        "This file is not a CSV file in UTF-8. Save it as CSV (UTF-8) and try again."
+    ),
+    "csv_header": N_("The first row of this file does not name the columns this import needs."),
+    "learner_exists": N_("This national ID has an account already."),
+    "achievement_exists": N_("Your institution has recorded this reference already."),
+    "duplicate_certificate": N_("This certificate is recorded already."),
+    "invalid_national_id": N_("This national ID is not valid."),
+    "payload_too_large": N_("This file is too large."),
 }
 ROLE_NAMES: dict[str, str] = {
     "operator": N_("Operator"),
@@ -96,6 +105,7 @@ ROLE_NAMES: dict[str, str] = {
     "reviewer": N_("Reviewer"),
     "registrar": N_("Registrar"),
     "committee": N_("Committee member"),
+    "institution": N_("Institution staff"),
 }
 KIND_NAMES: dict[str, str] = {
     "university": N_("University"),

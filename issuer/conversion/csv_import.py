@@ -91,6 +91,7 @@ def import_achievements(
     on: date | None = None,
     progress: csv_batches.Progress | None = None,
     on_row: Callable[[RowResult], None] | None = None,
+    hooks: csv_batches.BatchHooks | None = None,
 ) -> ImportReport:
     """Import ``path`` for the institution with ``institution_code``; see the module docstring.
 
@@ -116,4 +117,5 @@ def import_achievements(
         lock=f"import:{institution_id}",
         progress=progress,
         on_row=on_row,
+        hooks=hooks,
     )

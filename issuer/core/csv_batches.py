@@ -8,6 +8,11 @@ the first ``BAD_KEPT`` refusals; every row's outcome goes to ``on_row`` as it is
 decided), and a crash loses at most the batch in flight, which a rerun then records
 (every import skips what it recorded before). A batch the database aborted (a deadlock
 with another writer of the same accounts) runs again from its start.
+
+A background job (:mod:`issuer.jobs.import_jobs`) passes :class:`BatchHooks`: it starts
+after the rows a killed run committed (``skip``), checks under the import's lock that no
+other run took the job over (``before``), and stores the batch's outcomes in the batch's
+own transaction (``after``), so a row's deposit and its report line commit together.
 """
 
 from __future__ import annotations
@@ -26,7 +31,16 @@ from sqlmodel import Session
 
 from issuer.core.db import is_retryable, lock_key
 
-__all__ = ["BAD_KEPT", "BATCH", "ImportReport", "RowResult", "field_error", "read_rows", "run"]
+__all__ = [
+    "BAD_KEPT",
+    "BATCH",
+    "BatchHooks",
+    "ImportReport",
+    "RowResult",
+    "field_error",
+    "read_rows",
+    "run",
+]
 
 RowStatus = Literal["recorded", "pending_review", "skipped", "bad"]
 Progress = Callable[[int, int], None]
@@ -68,6 +82,20 @@ class ImportReport:
         return self.counts[status]
 
 
+@dataclass(frozen=True)
+class BatchHooks:
+    """What a background job adds to each batch's transaction (see the module docstring).
+
+    ``before(session, offset)`` runs after the import's lock is taken, ``offset`` being the
+    data rows before this batch; ``after(session, outcomes)`` runs before the commit with
+    the outcome of every row of the batch, in file order.
+    """
+
+    skip: int = 0
+    before: Callable[[Session, int], None] | None = None
+    after: Callable[[Session, list[RowResult]], None] | None = None
+
+
 def read_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict[str, str]]]:
     """(line number, non-empty cells) for each data row; line numbers count the header."""
     reader = csv.DictReader(lines)
@@ -90,14 +118,22 @@ def _count_rows(path: Path) -> int:
         return max(0, sum(1 for _ in csv.reader(stream)) - 1)
 
 
+def _outcomes(pending: list[RowResult | P], recorded: list[RowResult]) -> list[RowResult]:
+    results = iter(recorded)
+    return [row if isinstance(row, RowResult) else next(results) for row in pending]
+
+
 def _record(
     engine: Engine,
     lock: str,
     record: Callable[[Session, list[P]], list[RowResult]],
-    batch: list[P],
+    pending: list[RowResult | P],
+    hooks: BatchHooks,
+    offset: int,
 ) -> list[RowResult]:
-    if not batch:
-        return []
+    batch = [row for row in pending if not isinstance(row, RowResult)]
+    if not batch and hooks.after is None:
+        return _outcomes(pending, [])
     attempt = 1
     while True:
         try:
@@ -105,7 +141,11 @@ def _record(
                 # Opens the transaction before the rows' savepoints (SQLite begins one only
                 # at a write) and lets one import under ``lock`` run at a time.
                 lock_key(session, lock)
-                results = record(session, batch)
+                if hooks.before is not None:
+                    hooks.before(session, offset)
+                results = _outcomes(pending, record(session, batch) if batch else [])
+                if hooks.after is not None:
+                    hooks.after(session, results)
                 session.commit()
             return results
         except DBAPIError as exc:  # rolled back as a whole: running it again is safe
@@ -123,24 +163,25 @@ def run(
     lock: str,
     progress: Progress | None = None,
     on_row: Callable[[RowResult], None] | None = None,
+    hooks: BatchHooks | None = None,
 ) -> ImportReport:
     """Import ``path``: ``parse`` each row, ``record`` the parsed ones batch by batch.
 
     ``record(session, rows)`` returns one result per row, in order, each row applied in
     a savepoint of ``session`` (``session.begin_nested()``). ``progress(done, total)``
     is called after each batch; ``on_row`` with each row's outcome, in file order.
+    With ``hooks`` the first ``hooks.skip`` data rows are passed over unread (they were
+    committed by an earlier run) and the report counts only the rows of this run.
     """
+    hooks = hooks or BatchHooks()
     total = _count_rows(path) if progress is not None else 0
     report = ImportReport()
-    done = 0
+    done = hooks.skip
     pending: list[RowResult | P] = []
 
     def flush() -> None:
         nonlocal done
-        parsed = [row for row in pending if not isinstance(row, RowResult)]
-        recorded = iter(_record(engine, lock, record, parsed))
-        for row in pending:
-            outcome = row if isinstance(row, RowResult) else next(recorded)
+        for outcome in _record(engine, lock, record, pending, hooks, done):
             report.add(outcome)
             if on_row is not None:
                 on_row(outcome)
@@ -150,7 +191,9 @@ def run(
             progress(done, total)
 
     with path.open(encoding="utf-8-sig", newline="") as stream:
-        for line, cells in read_rows(stream):
+        for index, (line, cells) in enumerate(read_rows(stream)):
+            if index < hooks.skip:
+                continue
             pending.append(parse(line, cells))
             if len(pending) == BATCH:
                 flush()

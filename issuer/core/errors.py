@@ -21,7 +21,9 @@ errors of ``keys`` and ``verifier`` keep their own codes there (``unsupported_al
     │   ├── StandardContradiction   422 standard_contradiction
     │   ├── UnsupportedFileType     422 unsupported_file_type
     │   ├── TooManyFiles            422 too_many_files
-    │   └── ContradictoryPolicy     422 contradictory_policy
+    │   ├── ContradictoryPolicy     422 contradictory_policy
+    │   ├── CsvUnreadable           422 csv_unreadable
+    │   └── CsvHeader               422 csv_header
     ├── Unauthenticated             401 unauthenticated
     │   ├── TotpInvalid             401 totp_invalid
     │   └── SessionExpired          401 session_expired
@@ -97,6 +99,8 @@ __all__ = [
     "CredentialSuspended",
     "CreditBankError",
     "CsrfFailed",
+    "CsvHeader",
+    "CsvUnreadable",
     "DataDirectoryMissing",
     "DatabaseBusy",
     "DatabaseNotMigrated",
@@ -228,6 +232,20 @@ class PayloadTooLarge(CreditBankError):
     code = "payload_too_large"
     status = 413
     title = N_("Payload too large")
+
+
+class CsvUnreadable(InvalidRequest):
+    """An uploaded file that is not CSV text in UTF-8 (binary, another encoding, empty)."""
+
+    code = "csv_unreadable"
+    title = N_("Not a CSV file")
+
+
+class CsvHeader(InvalidRequest):
+    """An uploaded CSV whose header row lacks a required column of its import."""
+
+    code = "csv_header"
+    title = N_("Wrong CSV header")
 
 
 class ContradictoryPolicy(InvalidRequest):

@@ -1,6 +1,7 @@
 """The demo's organisation and staff: a province centre, 郑州 and 洛阳 sub-centres, an
-operator, a reviewer in each city, a registrar at the demo university and the three
-members of the expert committee (education, industry, enterprise).
+operator, a reviewer in each city, a registrar at the demo university, a member of staff
+of each demo institution (their workspace: forms and CSV imports) and the three members of
+the expert committee (education, industry, enterprise).
 
 The committee members sign in as themselves: each is linked to the committee member of
 the same name (made here with its three panels when no demo story made them before).
@@ -107,6 +108,22 @@ DEMO_STAFF = (
     DemoStaff("li.expert", "李工程师", "committee", None, None, "CBDEMOCOMMITTEEINDUSTRYAAAAAAAAA"),
     DemoStaff(
         "zhang.expert", "张经理", "committee", None, None, "CBDEMOCOMMITTEEENTERPRISEAAAAAAA"
+    ),
+    DemoStaff(
+        "college.staff",
+        "周录入",
+        "institution",
+        None,
+        str(DEMO_INSTITUTION["code"]),
+        "CBDEMOCOLLEGESTAFFTOTPSECRETAAAA",
+    ),
+    DemoStaff(
+        "university.staff",
+        "吴录入",
+        "institution",
+        None,
+        str(DEMO_UNIVERSITY["code"]),
+        "CBDEMOUNIVERSITYSTAFFTOTPSECRETA",
     ),
 )
 

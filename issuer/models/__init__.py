@@ -71,6 +71,14 @@ from issuer.models.guard import (
     StatusChangePublic,
     StatusHistoryPublic,
 )
+from issuer.models.jobs import (
+    IMPORT_JOB_KINDS,
+    ImportJob,
+    ImportJobFile,
+    ImportJobKind,
+    ImportJobRow,
+    ImportJobState,
+)
 from issuer.models.ledger import GENESIS_HASH, EntryKind, LedgerEntry, LedgerEntryPublic
 from issuer.models.listings import (
     CredentialListItem,
@@ -140,6 +148,7 @@ from issuer.models.views import (
 __all__ = [
     "ACHIEVEMENT_KINDS",
     "GENESIS_HASH",
+    "IMPORT_JOB_KINDS",
     "STAFF_ROLES",
     "Account",
     "Achievement",
@@ -182,6 +191,11 @@ __all__ = [
     "ExemptionPublic",
     "Health",
     "IdempotencyRecord",
+    "ImportJob",
+    "ImportJobFile",
+    "ImportJobKind",
+    "ImportJobRow",
+    "ImportJobState",
     "Institution",
     "InstitutionCreate",
     "InstitutionCreated",

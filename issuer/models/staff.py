@@ -32,7 +32,9 @@ __all__ = [
 ]
 
 OrgUnitLevel = Literal["province", "sub_centre", "point"]
-StaffRole = Literal["operator", "centre_manager", "reviewer", "registrar", "committee"]
+StaffRole = Literal[
+    "operator", "centre_manager", "reviewer", "registrar", "committee", "institution"
+]
 #: Every staff role, in the order the console lists them.
 STAFF_ROLES: tuple[StaffRole, ...] = (
     "operator",
@@ -40,6 +42,7 @@ STAFF_ROLES: tuple[StaffRole, ...] = (
     "reviewer",
     "registrar",
     "committee",
+    "institution",
 )
 
 

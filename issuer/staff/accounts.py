@@ -54,9 +54,9 @@ def _check_scope_fields(session: Session, data: StaffCreate) -> None:
         # An expert's scope is the cases of their panels (their committee member record).
         if data.centre_id is not None or data.institution_id is not None:
             raise InvalidRequest("a committee member's account has no centre or institution")
-    elif data.role == "registrar":
+    elif data.role in ("registrar", "institution"):
         if data.institution_id is None or data.centre_id is not None:
-            raise InvalidRequest("a registrar belongs to one institution (institution_id)")
+            raise InvalidRequest(f"a {data.role} belongs to one institution (institution_id)")
         if session.get(Institution, data.institution_id) is None:
             raise InvalidRequest(f"institution {data.institution_id} does not exist")
     else:

@@ -3,7 +3,8 @@
 - ``operator``: the whole credit bank.
 - ``centre_manager``, ``reviewer``: their centre and every unit below it, and the
   institutions attached to those units.
-- ``registrar``: their own institution only.
+- ``registrar``, ``institution`` (an institution's staff, who record its achievements
+  and open accounts in its workspace): their own institution only.
 - ``committee``: no centre and no institution; the cases of their panels only
   (:mod:`issuer.console.committee_pages`).
 
@@ -40,7 +41,7 @@ def scope_of(session: Session, staff: StaffAccount) -> Scope:
     """The scope of ``staff``'s role."""
     if staff.role == "operator":
         return Scope(everything=True)
-    if staff.role == "registrar":
+    if staff.role in ("registrar", "institution"):
         return Scope(institution_id=staff.institution_id)
     if staff.centre_id is None:
         return Scope()

@@ -56,6 +56,23 @@ REGISTRAR_PAGES = (
     "POST /console/registrar/transfers/{transfer_id}/exemptions",
 )
 
+# The institution workspace (issuer/console/workspace_pages.py, workspace_jobs.py), behind
+# the console's cookie; its script is public (it holds nothing of anyone's).
+WORKSPACE_PAGES = (
+    "GET /console/workspace",
+    "GET /console/workspace/{institution_id}",
+    "GET /console/workspace/{institution_id}/achievements/new",
+    "POST /console/workspace/{institution_id}/achievements",
+    "GET /console/workspace/{institution_id}/accounts/new",
+    "POST /console/workspace/{institution_id}/accounts",
+    "GET /console/workspace/{institution_id}/imports",
+    "POST /console/workspace/{institution_id}/imports",
+    "GET /console/workspace/{institution_id}/imports/{job_id}",
+    "GET /console/workspace/{institution_id}/imports/{job_id}/status",
+    "GET /console/workspace/{institution_id}/imports/{job_id}/report.csv",
+    "GET /console/workspace/static/job-progress.js",
+)
+
 EXPECTED: dict[str, frozenset[str] | None] = {
     # documentation
     "GET /openapi.json": PUBLIC,
@@ -272,6 +289,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     **{f"GET /console/{p}": OWN for p in ("statistics.csv", "statistics/charts/{name}.svg")},
     **{f"POST /console/{p}": OWN for p in ("learners/search", "credentials/{jti}/status")},
     **dict.fromkeys(REGISTRAR_PAGES, OWN),
+    **dict.fromkeys(WORKSPACE_PAGES, OWN),
     # organisation (automation with the admin token; people use the console)
     "GET /org-units": ADMIN,
     "POST /org-units": ADMIN,

@@ -1,0 +1,219 @@
+"""The institution workspace's CSV imports: upload, progress, report.
+
+The upload (``multipart/form-data``, read with the ``multipart`` library as the
+registrar's is; its body capped by the InputGuard for :data:`UPLOAD_PATH`) is checked
+before a job exists (:func:`issuer.jobs.import_jobs.create_job`: ``csv_unreadable``,
+``csv_header``), then queued for ``creditbank worker``. The job's page shows a progress
+bar that a small script of our own (``job-progress.js``, no library) keeps up to date
+from :func:`status` once a second; the report is a CSV of every row's outcome.
+"""
+
+from __future__ import annotations
+
+import io
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import multipart
+from fastapi import APIRouter, Request, status
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from issuer.api.csv_export import csv_response
+from issuer.api.deps import SessionDep, SettingsDep
+from issuer.console.render import MESSAGES, REFUSED, ConsoleRoute, page
+from issuer.console.workspace_pages import InstitutionStaffDep, institution_of
+from issuer.core.errors import CreditBankError, CsrfFailed, InvalidRequest
+from issuer.jobs import import_jobs, queue
+from issuer.models import IMPORT_JOB_KINDS, ImportJob, ImportJobKind
+from issuer.models.input import RowId
+from issuer.portal.pages import translate
+from issuer.staff import sessions
+
+__all__ = ["UPLOAD_PATH", "router"]
+
+router = APIRouter(prefix="/console/workspace", include_in_schema=False, route_class=ConsoleRoute)
+#: The upload's path, whose body the InputGuard lets grow to its upload limit.
+UPLOAD_PATH = r"^/console/workspace/\d+/imports$"
+_SCRIPT = files("issuer.console").joinpath("static/job-progress.js")
+#: The job page runs our one script and fetches its status from this origin only.
+_JOB_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
+    "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _parse(content_type: str, body: bytes) -> tuple[dict[str, str], str, bytes]:
+    kind, options = multipart.parse_options_header(content_type)
+    boundary = options.get("boundary")
+    if kind != "multipart/form-data" or not boundary:
+        raise InvalidRequest("the upload is not multipart/form-data")
+    fields: dict[str, str] = {}
+    upload: tuple[str, bytes] | None = None
+    limit = import_jobs.MAX_FILE_BYTES + 64 * 1024
+    try:
+        parser = multipart.MultipartParser(
+            io.BytesIO(body),
+            boundary,
+            content_length=len(body),
+            part_limit=10,
+            partsize_limit=limit,
+            memory_limit=limit,
+            spool_limit=limit,
+        )
+        for part in parser:
+            if part.filename is None:
+                fields.setdefault(part.name, part.value[:200])
+            elif upload is None and (part.filename or part.size):
+                upload = (Path(part.filename.replace("\\", "/")).name[:200], part.raw)
+    except multipart.MultipartError as exc:
+        raise InvalidRequest(f"the upload cannot be read: {exc}") from None
+    if upload is None:
+        return fields, "", b""
+    return fields, upload[0], upload[1]
+
+
+def _imports_page(
+    request: Request,
+    session: SessionDep,
+    current: Any,
+    institution_id: int,
+    error: CreditBankError | None = None,
+) -> HTMLResponse:
+    institution = institution_of(session, current, institution_id)
+    return page(
+        request,
+        "workspace_imports.html",
+        status_code=error.status if error else 200,
+        staff=current,
+        csrf=current.csrf,
+        institution=institution,
+        jobs=import_jobs.list_jobs(session, institution_id),
+        columns=import_jobs.REQUIRED_COLUMNS,
+        error=translate(request, MESSAGES.get(error.code, REFUSED)) if error else None,
+        error_detail=error.detail if error else "",
+        code=error.code if error else "",
+    )
+
+
+@router.get("/{institution_id}/imports")
+def imports(
+    request: Request, session: SessionDep, current: InstitutionStaffDep, institution_id: RowId
+) -> HTMLResponse:
+    """The upload form and the institution's recent jobs."""
+    return _imports_page(request, session, current, institution_id)
+
+
+@router.post("/{institution_id}/imports")
+async def upload(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    current: InstitutionStaffDep,
+    institution_id: RowId,
+) -> Response:
+    """Check the uploaded CSV, queue it as a job and go to its page."""
+    institution = institution_of(session, current, institution_id)
+    body = await request.body()
+    fields, filename, content = _parse(request.headers.get("content-type", ""), body)
+    if not sessions.check_csrf(current.session, fields.get("csrf", "")):
+        raise CsrfFailed("the form's CSRF token is missing or wrong")
+    kind = fields.get("kind", "")
+    try:
+        if kind not in IMPORT_JOB_KINDS:
+            raise InvalidRequest("choose what the file holds: achievements or learners")
+        if not content:
+            raise InvalidRequest("choose a CSV file")
+        chosen: ImportJobKind = "achievements" if kind == "achievements" else "learners"
+        job = import_jobs.create_job(
+            session,
+            institution,
+            chosen,
+            filename,
+            content,
+            staff_id=current.staff.id or 0,
+            actor=current.actor,
+        )
+    except CreditBankError as exc:
+        session.rollback()
+        return _imports_page(request, session, current, institution_id, exc)
+    session.commit()
+    assert job.id is not None
+    queue.enqueue_import(settings, job.id)
+    return RedirectResponse(
+        f"/console/workspace/{institution_id}/imports/{job.id}", status.HTTP_303_SEE_OTHER
+    )
+
+
+def _status(job: ImportJob) -> dict[str, Any]:
+    return {
+        "id": job.id,
+        "state": job.state,
+        "total": job.total,
+        "done": job.done,
+        "recorded": job.recorded,
+        "pending_review": job.pending_review,
+        "skipped": job.skipped,
+        "bad": job.bad,
+        "percent": 100 if job.total == 0 else min(100, job.done * 100 // job.total),
+        "error": job.error,
+    }
+
+
+@router.get("/{institution_id}/imports/{job_id}")
+def job_page(
+    request: Request,
+    session: SessionDep,
+    current: InstitutionStaffDep,
+    institution_id: RowId,
+    job_id: RowId,
+) -> HTMLResponse:
+    """One job: its progress bar (kept current by job-progress.js) and, once done, its report."""
+    institution = institution_of(session, current, institution_id)
+    job = import_jobs.get_job(session, job_id, institution_id)
+    response = page(
+        request,
+        "workspace_job.html",
+        staff=current,
+        csrf=current.csrf,
+        institution=institution,
+        job=job,
+        status=_status(job),
+    )
+    response.headers["Content-Security-Policy"] = _JOB_CSP
+    return response
+
+
+@router.get("/{institution_id}/imports/{job_id}/status")
+def status_of(
+    session: SessionDep, current: InstitutionStaffDep, institution_id: RowId, job_id: RowId
+) -> JSONResponse:
+    """The job's progress as JSON (what the progress bar polls)."""
+    institution_of(session, current, institution_id)
+    job = import_jobs.get_job(session, job_id, institution_id)
+    return JSONResponse(_status(job), headers={"Cache-Control": "no-store"})
+
+
+@router.get("/{institution_id}/imports/{job_id}/report.csv")
+def report(
+    session: SessionDep, current: InstitutionStaffDep, institution_id: RowId, job_id: RowId
+) -> Response:
+    """Every row's outcome: line, status, detail, credits."""
+    institution_of(session, current, institution_id)
+    job = import_jobs.get_job(session, job_id, institution_id)
+    rows = import_jobs.job_rows(session, job_id)
+    return csv_response(
+        f"import-{job.id}-report.csv",
+        ("line", "status", "detail", "credits"),
+        ((r.line, r.status, r.detail, r.half_credits / 2) for r in rows),
+    )
+
+
+@router.get("/static/job-progress.js")
+def script() -> Response:
+    """The progress bar's script (ours, vendored with the package)."""
+    return Response(
+        _SCRIPT.read_bytes(),
+        media_type="text/javascript; charset=utf-8",
+        headers={"Cache-Control": "max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )

@@ -1,0 +1,1 @@
+"""Background jobs of the credit bank: CSV imports run by ``creditbank worker``."""
