@@ -155,6 +155,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /healthz": PUBLIC,
     "GET /v1": PUBLIC,
     "GET /v1/{asset:path}": PUBLIC,
+    "GET /v1/logo.png": PUBLIC,
     "GET /status-lists/{list_id}": PUBLIC,
     "GET /status-lists/{list_id}/bitstring": PUBLIC,
     "GET /status-lists/{list_id}/{purpose}": PUBLIC,
