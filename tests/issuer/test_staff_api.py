@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from issuer.core import security
 from issuer.core.settings import Settings
 from issuer.models import AuditEvent, StaffAccount, utcnow
-from tests.issuer.factories import create_learner
+from tests.issuer.factories import create_learner, new_national_id
 from tests.issuer.staff_factories import (
     api_token,
     held_vocational_cert,
@@ -202,6 +202,16 @@ def test_roles_act_as_what_they_are_and_nothing_else(
     # A registrar is not the operator, nor a reviewer.
     assert client.get("/audit", headers=headers).status_code == 403
     assert client.get("/reviews", headers=headers).json()["code"] == "forbidden"
+
+    clerk = make_staff(engine, settings, "institution", institution_id=university["id"])
+    clerk_headers = api_token(client, clerk)
+    opened = client.post(
+        "/learners",
+        json={"name": "接口学员", "national_id": new_national_id()},
+        headers=clerk_headers,
+    )
+    assert opened.status_code == 201, opened.text
+    assert client.get("/audit", headers=clerk_headers).status_code == 403
 
     expert = make_staff(engine, settings, "committee")
     made = client.post(
