@@ -1,6 +1,6 @@
 """Reading a learner's evidence upload: a ``multipart/form-data`` body into fields and files.
 
-Parsed with the ``multipart`` library (as the registrar's upload is) under explicit limits:
+Read by :func:`issuer.core.form_data.read_form_data` (as every upload is) under limits:
 at most :data:`MAX_PARTS` parts, no part larger than the whole upload may be
 (:data:`MAX_UPLOAD_BYTES`, also the :class:`issuer.api.input_guard.InputGuard` cap of these
 routes, so a 50 MB file is refused before it is read). The per-file and per-application
@@ -9,13 +9,9 @@ caps, and the type of each file, are :mod:`issuer.conversion.evidence_store`'s.
 
 from __future__ import annotations
 
-import io
-from pathlib import Path
-
-import multipart
-
 from issuer.conversion.evidence_store import MAX_APPLICATION_BYTES, MAX_FILE_BYTES, MAX_FILES
 from issuer.core.errors import InvalidRequest, TooManyFiles
+from issuer.core.form_data import FormDataRefused, read_form_data
 
 __all__ = ["MAX_PARTS", "MAX_UPLOAD_BYTES", "UPLOAD_PATHS", "parse_upload"]
 
@@ -34,32 +30,15 @@ UPLOAD_PATHS = (
 
 def parse_upload(content_type: str, body: bytes) -> tuple[dict[str, str], list[tuple[str, bytes]]]:
     """The text fields (first value of each) and the chosen files of ``body``."""
-    kind, options = multipart.parse_options_header(content_type)
-    boundary = options.get("boundary")
-    if kind != "multipart/form-data" or not boundary:
-        raise InvalidRequest("the upload is not multipart/form-data")
-    fields: dict[str, str] = {}
-    files: list[tuple[str, bytes]] = []
     try:
-        parser = multipart.MultipartParser(
-            io.BytesIO(body),
-            boundary,
-            content_length=len(body),
-            part_limit=MAX_PARTS,
-            partsize_limit=MAX_UPLOAD_BYTES,
-            memory_limit=MAX_UPLOAD_BYTES,
-            spool_limit=MAX_UPLOAD_BYTES,
+        fields, files = read_form_data(
+            content_type, body, max_parts=MAX_PARTS, max_bytes=MAX_UPLOAD_BYTES, field_chars=4000
         )
-        for part in parser:
-            if part.filename is None:
-                fields.setdefault(part.name, part.value[:4000])
-            elif part.filename or part.size:  # an empty file input sends neither
-                name = Path(part.filename.replace("\\", "/")).name[:200] or "file"
-                files.append((name, part.raw))
-    except multipart.MultipartError as exc:
-        if "part" in str(exc).lower() and "limit" in str(exc).lower():
+    except FormDataRefused as exc:
+        if exc.too_many_parts:
             raise TooManyFiles(f"at most {MAX_FILES} files at once") from None
-        raise InvalidRequest(f"the upload cannot be read: {exc}") from None
+        raise InvalidRequest(exc.detail) from None
+    files = [(name or "file", data) for name, data in files]
     if any("\x00" in value for value in fields.values()):
         raise InvalidRequest("NUL characters are not accepted")
     return fields, files

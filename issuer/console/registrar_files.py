@@ -15,15 +15,13 @@ A PDF certificate prints its QR code as vector paths, so its first page is rende
 from __future__ import annotations
 
 import hashlib
-import io
 import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import multipart
-
+from issuer.core.form_data import FormDataRefused, read_form_data
 from verifier import InputError, VerificationError
 from verifier.presented import read_presented
 
@@ -101,29 +99,16 @@ def read_file(name: str, data: bytes) -> Presented:
 
 def parse_upload(content_type: str, body: bytes) -> tuple[dict[str, str], list[Presented]]:
     """The text fields and the files of a ``multipart/form-data`` body, files read."""
-    kind, options = multipart.parse_options_header(content_type)
-    boundary = options.get("boundary")
-    if kind != "multipart/form-data" or not boundary:
-        raise UploadRefused("the upload is not multipart/form-data")
-    fields: dict[str, str] = {}
-    files: list[tuple[str, bytes]] = []
     try:
-        parser = multipart.MultipartParser(
-            io.BytesIO(body),
-            boundary,
-            content_length=len(body),
-            part_limit=MAX_FILES + 10,
-            partsize_limit=MAX_UPLOAD_BYTES,  # a large file is refused alone, below
-            memory_limit=MAX_UPLOAD_BYTES,
-            spool_limit=MAX_UPLOAD_BYTES,
+        fields, files = read_form_data(
+            content_type,
+            body,
+            max_parts=MAX_FILES + 10,
+            max_bytes=MAX_UPLOAD_BYTES,  # a large file is refused alone, below
+            field_chars=1000,
         )
-        for part in parser:
-            if part.filename is None:
-                fields.setdefault(part.name, part.value[:1000])
-            elif part.filename or part.size:
-                files.append((Path(part.filename.replace("\\", "/")).name[:200], part.raw))
-    except multipart.MultipartError as exc:
-        raise UploadRefused(f"the upload cannot be read: {exc}") from None
+    except FormDataRefused as exc:
+        raise UploadRefused(exc.detail) from None
     if not files:
         raise UploadRefused("choose at least one file")
     if len(files) > MAX_FILES:

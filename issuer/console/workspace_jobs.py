@@ -10,12 +10,9 @@ from :func:`status` once a second; the report is a CSV of every row's outcome.
 
 from __future__ import annotations
 
-import io
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
-import multipart
 from fastapi import APIRouter, Request, status
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -24,6 +21,7 @@ from issuer.api.deps import SessionDep, SettingsDep
 from issuer.console.render import MESSAGES, REFUSED, ConsoleRoute, page
 from issuer.console.workspace_pages import InstitutionStaffDep, institution_of
 from issuer.core.errors import CreditBankError, CsrfFailed, InvalidRequest
+from issuer.core.form_data import FormDataRefused, read_form_data
 from issuer.jobs import import_jobs, queue
 from issuer.models import IMPORT_JOB_KINDS, ImportJob, ImportJobKind
 from issuer.models.input import RowId
@@ -44,30 +42,14 @@ _JOB_CSP = (
 
 
 def _parse(content_type: str, body: bytes) -> tuple[dict[str, str], str, bytes]:
-    kind, options = multipart.parse_options_header(content_type)
-    boundary = options.get("boundary")
-    if kind != "multipart/form-data" or not boundary:
-        raise InvalidRequest("the upload is not multipart/form-data")
-    fields: dict[str, str] = {}
-    upload: tuple[str, bytes] | None = None
     limit = import_jobs.MAX_FILE_BYTES + 64 * 1024
     try:
-        parser = multipart.MultipartParser(
-            io.BytesIO(body),
-            boundary,
-            content_length=len(body),
-            part_limit=10,
-            partsize_limit=limit,
-            memory_limit=limit,
-            spool_limit=limit,
+        fields, files = read_form_data(
+            content_type, body, max_parts=10, max_bytes=limit, field_chars=200
         )
-        for part in parser:
-            if part.filename is None:
-                fields.setdefault(part.name, part.value[:200])
-            elif upload is None and (part.filename or part.size):
-                upload = (Path(part.filename.replace("\\", "/")).name[:200], part.raw)
-    except multipart.MultipartError as exc:
-        raise InvalidRequest(f"the upload cannot be read: {exc}") from None
+    except FormDataRefused as exc:
+        raise InvalidRequest(exc.detail) from None
+    upload = files[0] if files else None
     if upload is None:
         return fields, "", b""
     return fields, upload[0], upload[1]
