@@ -133,3 +133,17 @@ def test_serve_no_worker_starts_none(home: Path) -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_the_worker_stops_when_serve_is_terminated_or_killed(home: Path, how: int) -> None:
+    # uvicorn ends the process on SIGTERM without running serve's cleanup, and SIGKILL runs
+    # none: the worker notices that serve is gone and stops by itself.
+    server = _serve(home, free_port())
+    (worker,) = _wait_for_child(server.pid)
+    server.send_signal(how)
+    server.wait(30)
+    deadline = time.monotonic() + 20
+    while _alive(worker):
+        assert time.monotonic() < deadline, "the worker outlived serve"
+        time.sleep(0.2)
