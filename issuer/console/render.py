@@ -43,9 +43,11 @@ __all__ = [
     "HEADERS",
     "ConsoleRoute",
     "NeedsSignIn",
+    "form_refusal",
     "page",
     "qr_data_url",
     "read_form",
+    "refusal_words",
     "to_sign_in",
 ]
 
@@ -241,9 +243,28 @@ def _audit_refusal(request: Request, exc: CreditBankError) -> None:
 REFUSED = N_("The request was refused.")
 
 
+def refusal_words(request: Request, exc: CreditBankError) -> str:
+    """What a refusal says to the reader, in their language."""
+    return translate(request, MESSAGES.get(exc.code, REFUSED))
+
+
+def form_refusal(
+    request: Request, error: CreditBankError | None, message: str | None = None
+) -> dict[str, Any]:
+    """The ``page`` arguments of a form shown again with its refusal (none: status 200)."""
+    if error is None:
+        return {"status_code": 200, "error": None, "error_detail": "", "code": ""}
+    return {
+        "status_code": error.status,
+        "error": message or refusal_words(request, error),
+        "error_detail": error.detail,
+        "code": error.code,
+    }
+
+
 def refusal_page(request: Request, exc: CreditBankError) -> Response:
     """The page for a refused console request."""
-    message = translate(request, MESSAGES.get(exc.code, REFUSED))
+    message = refusal_words(request, exc)
     if isinstance(exc, Forbidden | Unauthenticated | ConflictOfInterest | StandardContradiction):
         _audit_refusal(request, exc)
     return page(

@@ -18,14 +18,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 
 from issuer.api.csv_export import csv_response
 from issuer.api.deps import SessionDep, SettingsDep
-from issuer.console.render import MESSAGES, REFUSED, ConsoleRoute, page
+from issuer.console.render import ConsoleRoute, form_refusal, page
 from issuer.console.workspace_pages import InstitutionStaffDep, institution_of
 from issuer.core.errors import CreditBankError, CsrfFailed, InvalidRequest
 from issuer.core.form_data import FormDataRefused, read_form_data
 from issuer.jobs import import_jobs, queue
 from issuer.models import IMPORT_JOB_KINDS, ImportJob, ImportJobKind
 from issuer.models.input import RowId
-from issuer.portal.pages import translate
 from issuer.staff import sessions
 
 __all__ = ["UPLOAD_PATH", "router"]
@@ -66,15 +65,12 @@ def _imports_page(
     return page(
         request,
         "workspace_imports.html",
-        status_code=error.status if error else 200,
         staff=current,
         csrf=current.csrf,
         institution=institution,
         jobs=import_jobs.list_jobs(session, institution_id),
         columns=import_jobs.REQUIRED_COLUMNS,
-        error=translate(request, MESSAGES.get(error.code, REFUSED)) if error else None,
-        error_detail=error.detail if error else "",
-        code=error.code if error else "",
+        **form_refusal(request, error),
     )
 
 

@@ -24,7 +24,7 @@ from issuer.bank.accounts import create_learner, get_learner
 from issuer.committee import reviews
 from issuer.console import workspace_forms
 from issuer.console.auth import CurrentStaff, StaffFormDep, require_staff
-from issuer.console.render import MESSAGES, REFUSED, ConsoleRoute, page
+from issuer.console.render import ConsoleRoute, form_refusal, page
 from issuer.conversion.achievements import record_achievement
 from issuer.conversion.evidence import achievement_adapter
 from issuer.core import national_id
@@ -126,11 +126,9 @@ def _form_page(
     message: str | None = None,
     result: Any = None,
 ) -> HTMLResponse:
-    code = error.code if error is not None else ""
     return page(
         request,
         "workspace_achievement.html",
-        status_code=error.status if error is not None else 200,
         staff=current,
         csrf=current.csrf,
         institution=institution,
@@ -139,11 +137,9 @@ def _form_page(
         kind_labels=workspace_forms.KIND_LABELS,
         fields=workspace_forms.fields_of(kind),
         values=values,
-        error=message or (translate(request, MESSAGES.get(code, REFUSED)) if error else None),
-        error_detail=error.detail if error is not None else "",
-        code=code,
         result=result,
         status_names=STATUS_NAMES,
+        **form_refusal(request, error, message),
     )
 
 
@@ -211,19 +207,15 @@ def _account_page(
     error: CreditBankError | None = None,
     opened: Any = None,
 ) -> HTMLResponse:
-    code = error.code if error is not None else ""
     return page(
         request,
         "workspace_account.html",
-        status_code=error.status if error is not None else 200,
         staff=current,
         csrf=current.csrf,
         institution=institution,
         values=values,
-        error=translate(request, MESSAGES.get(code, REFUSED)) if error else None,
-        error_detail=error.detail if error is not None else "",
-        code=code,
         opened=opened,
+        **form_refusal(request, error),
     )
 
 
