@@ -87,8 +87,7 @@ def _in_scope(
     try:
         return work(scope_of(session, staff))
     except OutOfScope as exc:
-        session.rollback()
-        audit.record(
+        audit.record_refusal(
             session,
             actor=f"staff:{staff.id}",
             action="review.refused.out_of_scope",
@@ -96,7 +95,6 @@ def _in_scope(
             payload={"detail": exc.detail},
             summary=f"refused: recognition {recognition_id} is outside the reviewer's centre",
         )
-        session.commit()
         raise
 
 

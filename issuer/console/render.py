@@ -214,28 +214,21 @@ def qr_data_url(text: str) -> str:
 
 
 def _audit_refusal(request: Request, exc: CreditBankError) -> None:
-    actor = getattr(request.state, "staff_actor", None) or "anonymous"
-
-    def record(session: Session) -> None:
-        audit.record(
-            session,
-            actor=actor,
-            action=f"console.refused.{exc.code}",
-            subject=request.url.path[:64],
-            payload={"method": request.method, "detail": exc.detail},
-        )
-        session.commit()
-
+    event: dict[str, Any] = {
+        "actor": getattr(request.state, "staff_actor", None) or "anonymous",
+        "action": f"console.refused.{exc.code}",
+        "subject": request.url.path[:64],
+        "payload": {"method": request.method, "detail": exc.detail},
+    }
     # The request's own transaction, once it has one, is rolled back (nothing of the
     # refused action stays) and then carries the audit event alone: a second connection
     # would wait for its lock on SQLite.
     own: Session | None = getattr(request.state, "console_db", None)
     if own is not None:
-        own.rollback()
-        record(own)
+        audit.record_refusal(own, **event)
         return
     with Session(request.app.state.engine) as session:
-        record(session)
+        audit.record_refusal(session, **event)
 
 
 #: The message of a refusal that has no words of its own in :data:`MESSAGES`. (A module

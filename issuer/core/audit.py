@@ -21,7 +21,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 
 from issuer.models import AuditEvent
 
-__all__ = ["AuditFilter", "list_events", "payload_hash", "record"]
+__all__ = ["AuditFilter", "list_events", "payload_hash", "record", "record_refusal"]
 
 _REASON_MAX = 1000
 
@@ -64,6 +64,14 @@ def record(
     session.add(event)
     session.flush()
     return event
+
+
+def record_refusal(session: Session, **event: Any) -> None:
+    """Record a refused attempt on its own: what ``session`` holds of the refused action is
+    rolled back, then the event (:func:`record`'s arguments) is committed alone."""
+    session.rollback()
+    record(session, **event)
+    session.commit()
 
 
 @dataclass(frozen=True)

@@ -146,8 +146,7 @@ def token_sign_in(
         try:
             accept_code(session, settings, staff, code)
         except TotpInvalid as exc:
-            session.rollback()
-            audit.record(
+            audit.record_refusal(
                 session,
                 actor=f"staff:{staff.id}",
                 action="staff.api_totp_failed",
@@ -155,7 +154,6 @@ def token_sign_in(
                 payload={"why": exc.detail},
                 summary=f"{login}: a wrong or expired code at API sign-in",
             )
-            session.commit()
             raise
         audit.record(
             session,
