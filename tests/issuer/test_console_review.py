@@ -16,7 +16,15 @@ from issuer.core.settings import Settings
 from issuer.models import AuditEvent, CommitteeCase
 from tests.issuer.committee_factories import panel, trio
 from tests.issuer.factories import create_learner, new_code
-from tests.issuer.staff_factories import StaffMember, csrf_of, make_staff, make_unit, sign_in
+from tests.issuer.staff_factories import (
+    StaffMember,
+    csrf_of,
+    held_vocational_cert,
+    make_staff,
+    make_unit,
+    school_in,
+    sign_in,
+)
 
 pytestmark = pytest.mark.db
 
@@ -35,22 +43,7 @@ def centres(engine: Engine) -> tuple[int, int]:
 def zhengzhou_school(
     client: TestClient, admin: dict[str, str], centres: tuple[int, int]
 ) -> dict[str, Any]:
-    code = new_code("ZZ")
-    response = client.post(
-        "/institutions",
-        json={
-            "code": code,
-            "name_zh": f"郑州测试学院{code}",
-            "name_en": f"Zhengzhou Test College {code}",
-            "kind": "vocational_school",
-            "centre_id": centres[0],
-        },
-        headers=admin,
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, Any] = response.json()
-    body["headers"] = {"Authorization": f"Bearer {body['api_key']}"}
-    return body
+    return school_in(client, admin, centres[0])
 
 
 def _reviewer(
@@ -67,27 +60,20 @@ def _held(
 ) -> dict[str, Any]:
     """A learner and their recognition held for review (24 half-credits, or work experience)."""
     learner = create_learner(client, inst["headers"])
-    n = next(_serial)
-    body: dict[str, Any]
     if kind == "vocational_cert":
-        body = {
-            "kind": "vocational_cert",
-            "occupation_name": "工业机器人系统运维员",
-            "occupation_code": "6-31-01-10",
-            "level": "一级",
-            "certificate_number": f"RQ{new_code('C')}{n}",
-            "certifying_body": "郑州市职业技能鉴定中心",
-            "completed_on": "2025-05-10",
+        return {
+            "learner": learner,
+            "recognition": held_vocational_cert(client, inst, learner["id"]),
         }
-    else:
-        body = {
-            "kind": "work_experience",
-            "occupation_name": "农业经理人",
-            "months": 24,
-            "employer": "某农业合作社",
-            "attestation": f"合作社证明 2025-{n:03d}",
-            "completed_on": "2025-01-31",
-        }
+    n = next(_serial)
+    body = {
+        "kind": "work_experience",
+        "occupation_name": "农业经理人",
+        "months": 24,
+        "employer": "某农业合作社",
+        "attestation": f"合作社证明 2025-{n:03d}",
+        "completed_on": "2025-01-31",
+    }
     response = client.post(
         f"/learners/{learner['id']}/achievements", json=body, headers=inst["headers"]
     )
