@@ -116,7 +116,7 @@
       $("details").after(record);
     }
     record.replaceChildren();
-    const now = Date.now() / 1000;
+    const now = Math.floor(Date.now() / 1000);
     const rows = [
       ["核验时间", "Checked at", stamp(now)],
       ["核验页面", "Checked on", location.origin + location.pathname],
@@ -130,7 +130,7 @@
       dd.textContent = value;
       list.appendChild(dd);
     }
-    record.dataset.checkedAt = String(Math.round(now));
+    record.dataset.checkedAt = String(now);
     record.appendChild(list);
     const print = bilingual(document.createElement("button"), "打印核验记录", "Print verification record");
     print.type = "button";
