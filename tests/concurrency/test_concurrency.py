@@ -442,6 +442,31 @@ def test_three_votes_at_once_decide_the_case_once(server: Server) -> None:
     _ledger_intact(server)
 
 
+def test_8_disputes_of_one_entry_at_once_open_one_case(server: Server) -> None:
+    """A learner who taps "dispute" eight times at once: one dispute and one committee case."""
+    inst = _institution(server)
+    learner = _learner(server, inst)
+    with httpx2.Client(base_url=server.base_url, timeout=30) as client:
+        ids = []
+        for category in ("education", "industry", "enterprise"):
+            spec = {"name": f"仲裁委员 {category}", "category": category}
+            ids.append(_ok(client.post("/committee/members", json=spec, headers=server.admin))["id"])
+        panel = {"name": "并发仲裁组", "purpose": "disputes", "member_ids": ids}
+        _ok(client.post("/committee/panels", json=panel, headers=server.admin))
+        path = f"/learners/{learner}/courses"
+        entry = _ok(client.post(path, json=_course(0), headers=inst["headers"]))["entry"]
+        headers = _learner_token(client, server, learner)
+    grounds = {"ledger_entry_id": entry["id"], "grounds": "学时记录不完整，实际完成 48 学时"}
+    path = f"/learners/{learner}/disputes"
+    responses = burst(8, lambda c, i: c.post(path, json=grounds, headers=headers), server)
+    assert _statuses(responses) == {201: 1, 409: 7}
+    assert _codes(responses) == {"dispute_open": 7}
+    assert server.count("SELECT count(*) FROM dispute WHERE learner_id = :id", id=learner) == 1
+    case = "SELECT count(*) FROM committee_case WHERE subject = :s AND kind = 'dispute'"
+    assert server.count(case, s=f"ledger_entry:{entry['id']}") == 1
+    _ledger_intact(server)
+
+
 def test_workers_start_from_inside_their_data_directory(tmp_path: Path) -> None:
     """Started with its working directory inside CREDITBANK_HOME, whose keys/ folder has
     the name of the keys package, every worker still imports the package and serves."""
