@@ -13,8 +13,9 @@ seconds, at most ``max``); an attempt while a key is locked is refused with
 the password. A successful sign-in clears the account's count and takes its attempt back
 from the address's (so the address counts failures: one known password does not unlock
 an address that guesses at others, and many learners behind one address sign in);
-counts of keys left alone for ``window`` seconds start again from zero. Every lock is
-written to the audit trail.
+counts of keys left alone for ``window`` seconds start again from zero, and such keys (not
+locked) are deleted a batch at a time after each attempt, so addresses seen once do not
+pile up in the table. Every lock is written to the audit trail.
 """
 
 from __future__ import annotations
@@ -22,18 +23,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, case, delete, or_, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlmodel import Session, col
+from sqlmodel import Session, col, select
 
 from issuer.core import audit
 from issuer.core.errors import TooManyAttempts
 from issuer.core.settings import Settings
 from issuer.models import SigninThrottle, utcnow
 
-__all__ = ["Limit", "count_attempt", "limits", "record_lock", "succeeded"]
+__all__ = ["Limit", "count_attempt", "limits", "prune", "record_lock", "succeeded"]
+
+# Stale keys deleted after one attempt: more than the keys one attempt can add (two).
+PRUNE_BATCH = 50
 
 
 @dataclass(frozen=True)
@@ -74,7 +79,20 @@ def _ensure_row(session: Session, key: str, now: datetime) -> None:
 
 def _take(session: Session, settings: Settings, limit: Limit, now: datetime) -> int | None:
     """Count one attempt of ``limit.key``; the new count, or ``None`` when it is locked."""
-    _ensure_row(session, limit.key, now)
+    for _ in range(2):  # the second time only if a prune deleted the row in between
+        _ensure_row(session, limit.key, now)
+        counted = _count(session, settings, limit, now)
+        if counted is not None or _exists(session, limit.key):
+            return counted
+    return None
+
+
+def _exists(session: Session, key: str) -> bool:
+    found = session.exec(select(SigninThrottle.key).where(col(SigninThrottle.key) == key))
+    return found.first() is not None
+
+
+def _count(session: Session, settings: Settings, limit: Limit, now: datetime) -> int | None:
     stale = now - timedelta(seconds=settings.signin_window_seconds)
     counted = session.execute(
         update(SigninThrottle)
@@ -131,6 +149,38 @@ def count_attempt(
                 )
                 record_lock(session, limit, attempts, until)
         session.commit()
+    prune(engine, settings, now=moment)
+
+
+def _stale(settings: Settings, now: datetime) -> Any:
+    return (
+        col(SigninThrottle.last_attempt_at)
+        < now - timedelta(seconds=settings.signin_window_seconds),
+        or_(col(SigninThrottle.locked_until).is_(None), col(SigninThrottle.locked_until) <= now),
+    )
+
+
+def prune(engine: Engine, settings: Settings, *, now: datetime | None = None) -> int:
+    """Delete up to :data:`PRUNE_BATCH` keys left alone for a whole window and not locked
+    (their count would start again from zero anyway); how many went. Rows another
+    transaction holds are skipped on PostgreSQL, so a prune never waits on a sign-in."""
+    moment = now or utcnow()
+    with Session(engine) as session:
+        keys = session.exec(
+            select(SigninThrottle.key)
+            .where(*_stale(settings, moment))
+            .limit(PRUNE_BATCH)
+            .with_for_update(skip_locked=True)
+        ).all()
+        if not keys:
+            return 0
+        session.execute(
+            delete(SigninThrottle).where(
+                col(SigninThrottle.key).in_(keys), *_stale(settings, moment)
+            )
+        )
+        session.commit()
+    return len(keys)
 
 
 def record_lock(session: Session, limit: Limit, attempts: int, until: datetime) -> None:

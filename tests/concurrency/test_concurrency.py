@@ -450,7 +450,9 @@ def test_8_disputes_of_one_entry_at_once_open_one_case(server: Server) -> None:
         ids = []
         for category in ("education", "industry", "enterprise"):
             spec = {"name": f"仲裁委员 {category}", "category": category}
-            ids.append(_ok(client.post("/committee/members", json=spec, headers=server.admin))["id"])
+            ids.append(
+                _ok(client.post("/committee/members", json=spec, headers=server.admin))["id"]
+            )
         panel = {"name": "并发仲裁组", "purpose": "disputes", "member_ids": ids}
         _ok(client.post("/committee/panels", json=panel, headers=server.admin))
         path = f"/learners/{learner}/courses"

@@ -247,3 +247,40 @@ def test_a_full_sign_in_queue_refuses_at_once_with_retry_after(
     problem(response, 429, "too_many_attempts")
     assert int(response.headers["retry-after"]) == signin.RETRY_AFTER
     assert token(from_address, learner["id"], PASSWORD).status_code == 200
+
+
+def test_keys_left_alone_for_a_window_are_deleted_unless_locked(
+    client: TestClient, admin: dict[str, str], settings: Settings, engine: Engine, address: str
+) -> None:
+    """Addresses seen once do not pile up: an attempt deletes stale keys a batch at a time,
+    and keeps the ones still counting or still locked."""
+    moment = utcnow() + timedelta(days=3650)  # later than every row other tests left
+    window = timedelta(seconds=settings.signin_window_seconds)
+    stale = [f"address:stale-test-{n}" for n in range(throttle.PRUNE_BATCH + 5)]
+    with Session(engine) as session:
+        for key in stale:
+            session.add(SigninThrottle(key=key, attempts=3, last_attempt_at=moment - 2 * window))
+        session.add(
+            SigninThrottle(
+                key="address:stale-test-250",
+                attempts=9,
+                last_attempt_at=moment - 2 * window,
+                locked_until=moment + timedelta(minutes=5),
+            )
+        )
+        session.add(
+            SigninThrottle(key="address:stale-test-251", attempts=2, last_attempt_at=moment)
+        )
+        session.commit()
+    learner = signed_in_learner(client, admin)
+    keys = throttle.limits(settings, learner["id"], address)
+    throttle.count_attempt(engine, settings, keys, now=moment)
+    throttle.count_attempt(engine, settings, keys, now=moment)
+    with Session(engine) as session:
+        left = set(session.exec(select(SigninThrottle.key)).all())
+    assert not left & set(stale), "two attempts delete up to two batches of stale keys"
+    assert {"address:stale-test-250", "address:stale-test-251"} <= left
+    assert {k.key for k in keys} <= left
+    with Session(engine) as session:
+        counted = session.get(SigninThrottle, keys[0].key)
+        assert counted is not None and counted.attempts == 2
