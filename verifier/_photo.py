@@ -1,8 +1,8 @@
 """Reading the QR code of a photo, trying harder before giving up.
 
 The decoder (zxing-cpp) is tried on a sequence of views of the photo, cheapest and
-likeliest first, and the first that reads wins: the photo as it is, sharpened, the whole
-photo at a few sizes, then
+likeliest first, and the first that reads wins: the photo as it is, sharpened (and larger,
+sharpened more), the whole photo at a few sizes, then
 windows cut out of it (the QR code larger in each), then the photo turned a few degrees
 either way. The verify page walks the same sequence with its own decoder
 (verifier/static/verify/photo.js), so that the page and the CLI agree on which photos
@@ -16,8 +16,14 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageFilter
 
-#: The 3×3 sharpening kernel of photo.js (centre 5, its four neighbours −1).
-_SHARPEN = ImageFilter.Kernel((3, 3), (0, -1, 0, -1, 5, -1, 0, -1, 0), scale=1)
+
+
+def _kernel(k: int) -> ImageFilter.Kernel:
+    """photo.js's 3×3 sharpening kernel of strength ``k``: centre 1 + 4k, its four neighbours −k."""
+    return ImageFilter.Kernel((3, 3), (0, -k, 0, -k, 1 + 4 * k, -k, 0, -k, 0), scale=1)
+
+
+_SHARPEN = {1: _kernel(1), 2: _kernel(2)}
 
 #: Longest side, in pixels, of the views of the whole photo after the photo as it is.
 WHOLE = (1600, 1000, 2400)
@@ -29,6 +35,8 @@ WINDOWS = tuple(
     for left in range(count)
 )
 WINDOW_LONGEST = 1200
+#: Longest side of the view sharpened twice as hard (a photo out of focus by 2 px and more).
+SHARPER_LONGEST = 2000
 #: Small turns of the whole photo, in degrees.
 TURNS = (6, -6, 12, -12)
 
@@ -41,7 +49,7 @@ class View:
     longest: int | None
     crop: tuple[float, float, float] = (0.0, 0.0, 1.0)
     turn: float = 0.0
-    sharpen: bool = False
+    sharpen: int = 0  # the kernel's strength; 0: not sharpened
 
     def render(self, image: Image.Image) -> Image.Image:
         left, top, size = self.crop
@@ -62,14 +70,15 @@ class View:
                 self.turn, resample=Image.Resampling.BICUBIC, expand=True, fillcolor="white"
             )
         if self.sharpen:
-            image = image.convert("L").filter(_SHARPEN)
+            image = image.convert("L").filter(_SHARPEN[self.sharpen])
         return image
 
 
 def plan() -> Iterator[View]:
     """Every view to try, in order (the same order as photo.js, the photo as it is first)."""
     yield View("as-is", None)
-    yield View("sharpened", None, sharpen=True)
+    yield View("sharpened", None, sharpen=1)
+    yield View("sharpened", SHARPER_LONGEST, sharpen=2)
     for longest in WHOLE:
         yield View("whole", longest)
     for crop in WINDOWS:

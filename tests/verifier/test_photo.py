@@ -47,8 +47,9 @@ def test_no_qr_code_in_any_view_is_no_qr_found() -> None:
 
 
 def test_the_views_are_those_of_the_page() -> None:
-    # photo.js: as it is, sharpened, three sizes, 9 + 4 windows, four turns.
+    # photo.js: as it is, sharpened twice, three sizes, 9 + 4 windows, four turns.
     kinds = [view.kind for view in plan()]
-    assert kinds == ["as-is", "sharpened"] + ["whole"] * 3 + ["window"] * 13 + ["turn"] * 4
+    assert kinds == ["as-is"] + ["sharpened"] * 2 + ["whole"] * 3 + ["window"] * 13 + ["turn"] * 4
     page = (Path(__file__).parents[2] / "verifier/static/verify/photo.js").read_text("utf-8")
     assert "const WHOLE = [1600, 1000, 2400];" in page and "const TURNS = [6, -6, 12, -12];" in page
+    assert "const SHARPER_LONGEST = 2000;" in page and "sharpen: 2 }" in page

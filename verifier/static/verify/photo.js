@@ -3,7 +3,7 @@
  * A phone photo of a printed certificate is rarely a clean QR image: the page is tilted,
  * the QR code fills a small part of the frame, the light is uneven. The decoder (jsQR) is
  * tried on a sequence of views of the photo, cheapest and likeliest first, and the first
- * that reads wins: the photo as it is, sharpened, the whole photo at a few sizes, then windows cut out of it (the QR code
+ * that reads wins: the photo as it is, sharpened (and larger, sharpened more), the whole photo at a few sizes, then windows cut out of it (the QR code
  * larger in each, so that the decoder's local threshold sees its modules), then the photo
  * turned a few degrees either way. The CLI walks the same sequence (verifier/_photo.py),
  * so that the page and creditbank-verify agree on which photos can be read.
@@ -22,6 +22,8 @@
     }
   }
   const WINDOW_LONGEST = 1200;
+  /** Longest side of the view sharpened twice as hard (a photo out of focus by 2 px and more). */
+  const SHARPER_LONGEST = 2000;
   /** Small turns of the whole photo, in degrees. */
   const TURNS = [6, -6, 12, -12];
   /** Give up after this long: a phone must not be busy for minutes with a blank photo. */
@@ -32,8 +34,9 @@
     // First the photo as it is (no larger than the first size), as the page always read it.
     const asIs = Math.min(WHOLE[0], Math.max(bitmap.width, bitmap.height));
     const views = [{ kind: "as-is", longest: asIs, crop: [0, 0, 1], turn: 0 }];
-    // A soft (out of focus) photo: the same, sharpened.
-    views.push({ kind: "sharpened", longest: asIs, crop: [0, 0, 1], turn: 0, sharpen: true });
+    // A soft (out of focus) photo: the same, sharpened; a softer one: larger, sharpened more.
+    views.push({ kind: "sharpened", longest: asIs, crop: [0, 0, 1], turn: 0, sharpen: 1 });
+    views.push({ kind: "sharpened", longest: SHARPER_LONGEST, crop: [0, 0, 1], turn: 0, sharpen: 2 });
     views.push(...WHOLE.map((longest) => ({ kind: "whole", longest, crop: [0, 0, 1], turn: 0 })));
     for (const crop of WINDOWS) views.push({ kind: "window", longest: WINDOW_LONGEST, crop, turn: 0 });
     for (const turn of TURNS) views.push({ kind: "turn", longest: WHOLE[0], crop: [0, 0, 1], turn });
@@ -68,11 +71,12 @@
       ctx.drawImage(bitmap, sx, sy, sw, sh, 0, 0, w, h);
     }
     const data = ctx.getImageData(0, 0, cw, ch).data;
-    return { data: view.sharpen ? sharpen(data, cw, ch) : data, width: cw, height: ch };
+    return { data: view.sharpen ? sharpen(data, cw, ch, view.sharpen) : data, width: cw, height: ch };
   }
 
-  /** Grey levels through the 3×3 sharpening kernel (centre 5, its four neighbours −1). */
-  function sharpen(rgba, w, h) {
+  /** Grey levels through the 3×3 sharpening kernel of ``strength`` k (centre 1 + 4k, its
+   * four neighbours −k). */
+  function sharpen(rgba, w, h, strength) {
     const grey = new Float32Array(w * h);
     for (let i = 0; i < w * h; i++) grey[i] = (rgba[4 * i] * 299 + rgba[4 * i + 1] * 587 + rgba[4 * i + 2] * 114) / 1000;
     const out = new Uint8ClampedArray(rgba.length);
@@ -81,7 +85,7 @@
         const i = y * w + x;
         const v = x === 0 || y === 0 || x === w - 1 || y === h - 1
           ? grey[i]
-          : 5 * grey[i] - grey[i - 1] - grey[i + 1] - grey[i - w] - grey[i + w];
+          : (1 + 4 * strength) * grey[i] - strength * (grey[i - 1] + grey[i + 1] + grey[i - w] + grey[i + w]);
         out[4 * i] = out[4 * i + 1] = out[4 * i + 2] = v;
         out[4 * i + 3] = 255;
       }
