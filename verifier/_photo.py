@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from PIL import Image, ImageFilter
 
 
-
 def _kernel(k: int) -> ImageFilter.Kernel:
     """photo.js's 3×3 sharpening kernel of strength ``k``: centre 1 + 4k, its four neighbours −k."""
     return ImageFilter.Kernel((3, 3), (0, -k, 0, -k, 1 + 4 * k, -k, 0, -k, 0), scale=1)
