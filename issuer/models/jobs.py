@@ -21,8 +21,8 @@ from issuer.models.input import RequestModel
 __all__ = [
     "IMPORT_JOB_KINDS",
     "ImportJob",
-    "ImportJobFile",
     "ImportJobCreate",
+    "ImportJobFile",
     "ImportJobKind",
     "ImportJobPublic",
     "ImportJobRow",
