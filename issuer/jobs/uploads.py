@@ -90,7 +90,7 @@ def refuse(
         session,
         actor=actor,
         action=f"import_job.refused.{exc.code}",
-        subject=f"institution:{institution.id}",
+        subject=f"institution:{institution.code}",
         payload={"detail": exc.detail, "filename": filename},
         summary=f"CSV upload refused: {exc.detail}",
         reason=exc.code,
