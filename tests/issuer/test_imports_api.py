@@ -261,6 +261,24 @@ def test_a_body_that_is_not_multipart_is_refused_and_audited(
 
 
 @pytest.mark.db
+def test_an_upload_may_pass_the_api_body_limit_up_to_the_jobs_own(
+    client: TestClient, engine: Engine, inst_a: dict[str, Any]
+) -> None:
+    # 2 MiB: past the 1 MiB of every other body of the API, well within a job's 16 MiB.
+    row = "学员-{:06d}-" + "x" * 24 + ",410105199001011234\n"
+    big = ("name,national_id\n" + "".join(row.format(n) for n in range(42_000))).encode()
+    assert len(big) > 2 << 20
+    queued = _upload(client, inst_a["headers"], "learners", big)
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["total"] == 42_000
+    # Past the job's limit (and the form's room): refused before it is read, nothing queued.
+    before = _jobs(engine)
+    huge = b"name,national_id\n" + b"x" * (17 << 20)
+    problem(_upload(client, inst_a["headers"], "learners", huge), 413, "payload_too_large")
+    assert _jobs(engine) == before
+
+
+@pytest.mark.db
 def test_another_institutions_jobs_are_not_found(
     client: TestClient, engine: Engine, inst_a: dict[str, Any], inst_b: dict[str, Any]
 ) -> None:
