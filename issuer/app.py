@@ -25,6 +25,7 @@ from issuer.api import (
 )
 from issuer.api import data_integrity as data_integrity_api
 from issuer.api import disputes as disputes_api
+from issuer.api import imports as imports_api
 from issuer.api import organisation as organisation_api
 from issuer.api import portal as portal_api
 from issuer.api import qualifications as qualifications_api
@@ -63,6 +64,7 @@ from issuer.core.db import make_engine, require_migrated
 from issuer.core.files import require_home, secure_home
 from issuer.core.settings import Settings
 from issuer.credentials.certificate_font import check_font
+from issuer.jobs.uploads import MAX_BODY_BYTES as UPLOAD_BODY_BYTES
 from issuer.models import Problem
 from issuer.portal import certificates as portal_certificates
 from issuer.portal import disputes as portal_disputes
@@ -146,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         upload_paths=(
             console_registrar.UPLOAD_PATH,
             console_workspace_jobs.UPLOAD_PATH,
+            (imports_api.UPLOAD_PATH, UPLOAD_BODY_BYTES),
             *((path, EVIDENCE_UPLOAD_BYTES) for path in EVIDENCE_UPLOAD_PATHS),
         ),
         page_paths=portal_recognitions.PAGE_PATHS,
@@ -179,6 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(transfer_policies_api.router)
     app.include_router(portal_api.router)
     app.include_router(organisation_api.router)
+    app.include_router(imports_api.router)
     app.include_router(portal_pages.router)
     app.include_router(portal_self_service.router)
     app.include_router(portal_transfers.router)

@@ -12,7 +12,7 @@ from issuer.api.pagination import Page, PageDep
 from issuer.api.principals import AdminDep, AdminOrCommitteeDep, CommitteeDep
 from issuer.committee import panels, reviews
 from issuer.core import audit
-from issuer.core.errors import NotFound
+from issuer.core.errors import ConflictOfInterest, NotFound, StandardContradiction
 from issuer.models import Panel
 from issuer.models.committee import (
     CaseOpen,
@@ -85,10 +85,18 @@ def get_panel(panel_id: RowId, session: SessionDep, _caller: AdminOrCommitteeDep
 def open_standard_review(
     standard_id: str, version: PositiveInt4, data: CaseOpen, session: SessionDep, admin: AdminDep
 ) -> CasePublic:
-    """Submit a draft standard version for committee approval (it becomes ``under_review``)."""
-    return reviews.open_standard_case(
-        session, standard_id, version, panel_id=data.panel_id, actor=admin.actor
-    )
+    """Submit a draft standard version for committee approval (it becomes ``under_review``);
+    a draft whose rules contradict each other is ``standard_contradiction`` (audited)."""
+    with audit.refusals_recorded(
+        session,
+        StandardContradiction,
+        actor=admin.actor,
+        action="standard.refused",
+        subject=f"standard:{standard_id[:32]}@{version}",
+    ):
+        return reviews.open_standard_case(
+            session, standard_id, version, panel_id=data.panel_id, actor=admin.actor
+        )
 
 
 @router.post("/committee/recognitions/{recognition_id}/review", status_code=status.HTTP_201_CREATED)
@@ -136,13 +144,21 @@ def cast_vote(
     The vote that reaches quorum carries the outcome out: a standard version is approved,
     a recognition approved (credits deposited) or rejected, a dispute's credits corrected
     and the affected credentials revoked. Members affiliated with the institution the
-    case concerns get ``conflict_of_interest`` (409). Supports ``Idempotency-Key``.
+    case concerns get ``conflict_of_interest`` (409; the attempt is audited as
+    ``case.refused.conflict_of_interest``, nothing else kept). Supports ``Idempotency-Key``.
     """
-    return idempotency.run(
+    with audit.refusals_recorded(
         session,
-        key=idempotency_key,
-        scope=f"committee:{member.id} POST {request.url.path}",
-        request=data.model_dump(mode="json"),
-        model=CasePublic,
-        produce=lambda: reviews.vote(session, case_id, member, data),
-    )
+        ConflictOfInterest,
+        actor=f"committee:{member.id}",
+        action="case.refused",
+        subject=f"case:{case_id}",
+    ):
+        return idempotency.run(
+            session,
+            key=idempotency_key,
+            scope=f"committee:{member.id} POST {request.url.path}",
+            request=data.model_dump(mode="json"),
+            model=CasePublic,
+            produce=lambda: reviews.vote(session, case_id, member, data),
+        )

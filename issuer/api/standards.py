@@ -3,6 +3,7 @@ submitted by the operator; approved or returned to draft by the committee."""
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import Annotated, Any
 
@@ -14,10 +15,25 @@ from issuer.api.principals import AdminDep
 from issuer.conversion import standard_review, standards
 from issuer.conversion.evidence import AchievementCreate
 from issuer.core import audit
+from issuer.core.errors import StandardContradiction
 from issuer.models import ConversionStandard, StandardPublic, utcnow
 from issuer.models.input import PositiveInt4, RequestModel
 
 router = APIRouter(tags=["standards"])
+
+
+def _contradictions_recorded(
+    session: SessionDep, actor: str, standard_id: object, version: int | None = None
+) -> AbstractContextManager[None]:
+    """A draft refused for contradicting rules is audited (``standard.refused.<code>``)."""
+    ref = str(standard_id)[:32] if version is None else f"{str(standard_id)[:32]}@{version}"
+    return audit.refusals_recorded(
+        session,
+        StandardContradiction,
+        actor=actor,
+        action="standard.refused",
+        subject=f"standard:{ref}",
+    )
 
 
 @router.get("/standards")
@@ -47,9 +63,11 @@ def create_standard_draft(
 ) -> StandardPublic:
     """Create a draft version: one more than the standard's latest version (admin).
 
-    422 ``invalid_request`` names the first invalid field of the document.
+    422 ``invalid_request`` names the first invalid field of the document;
+    ``standard_contradiction`` (audited) when two rules match the same achievements.
     """
-    row = standards.create_draft(session, document)
+    with _contradictions_recorded(session, _admin.actor, document.get("standard_id")):
+        row = standards.create_draft(session, document)
     _audit(session, _admin.actor, "standard.draft", row)
     return standards.public(row)
 
@@ -60,9 +78,11 @@ def submit_standard_version(
 ) -> StandardPublic:
     """Submit a draft for the expert committee's review (admin).
 
-    409 ``standard_state`` unless the version is a draft.
+    409 ``standard_state`` unless the version is a draft; ``standard_contradiction``
+    (audited) when its rules contradict each other.
     """
-    row = standards.submit_for_review(session, standard_id, version)
+    with _contradictions_recorded(session, _admin.actor, standard_id, version):
+        row = standards.submit_for_review(session, standard_id, version)
     _audit(session, _admin.actor, "standard.submit", row)
     return standards.public(row)
 
@@ -123,8 +143,11 @@ def draft_next_version(
 ) -> StandardPublic:
     """Draft the next version of a standard from ``version`` (usually the one in force),
     with the fields given replaced (admin); ``{}`` copies it as it is. 422
-    ``invalid_request`` names an invalid field."""
-    row = standards.draft_from(session, standard_id, version, data.model_dump(exclude_unset=True))
+    ``invalid_request`` names an invalid field; ``standard_contradiction`` (audited)."""
+    with _contradictions_recorded(session, admin.actor, standard_id, version):
+        row = standards.draft_from(
+            session, standard_id, version, data.model_dump(exclude_unset=True)
+        )
     _audit(session, admin.actor, "standard.draft", row, copied_from=version)
     return standards.public(row)
 
@@ -141,11 +164,13 @@ def edit_standard_draft(
     does; the whole document is validated again.
 
     409 ``standard_state`` unless the version is a draft; 422 ``invalid_request`` names the
-    first invalid field; ``standard_contradiction`` when its rules contradict each other.
+    first invalid field; ``standard_contradiction`` when its rules contradict each other
+    (the attempt audited as ``standard.refused.standard_contradiction``, nothing saved).
     """
-    row = standards.update_draft(
-        session, standard_id[:32], version, data.model_dump(exclude_unset=True)
-    )
+    with _contradictions_recorded(session, _admin.actor, standard_id, version):
+        row = standards.update_draft(
+            session, standard_id[:32], version, data.model_dump(exclude_unset=True)
+        )
     _audit(session, _admin.actor, "standard.edit", row)
     return standards.public(row)
 

@@ -30,6 +30,9 @@ ACTIONS: Final[Mapping[str, str]] = {
     "import_job.created": N_("CSV import queued"),
     "import_job.done": N_("CSV import finished"),
     "import_job.failed": N_("CSV import stopped with an error"),
+    "import_job.refused.csv_unreadable": N_("CSV upload refused: not a CSV file in UTF-8"),
+    "import_job.refused.csv_header": N_("CSV upload refused: its header lacks columns"),
+    "import_job.refused.payload_too_large": N_("CSV upload refused: the file is too large"),
     "staff.deactivated": N_("Staff account deactivated"),
     "staff.totp_reset": N_("Two-factor sign-in reset"),
     "achievement.record": N_("Achievement recorded and credited"),
@@ -62,12 +65,30 @@ ACTIONS: Final[Mapping[str, str]] = {
     "console.enrolled": N_("Staff set up two-factor sign-in"),
     "console.totp_failed": N_("Staff two-factor code refused"),
     "console.signed_out": N_("Staff signed out"),
+    "staff.api_token": N_("Staff signed in to the API"),
+    "staff.api_totp_failed": N_("Staff two-factor code refused at API sign-in"),
+    "console.refused.csrf_failed": N_("Form refused: its CSRF token is missing or wrong"),
+    "console.refused.out_of_scope": N_("Refused: outside the staff member's scope"),
+    "console.refused.conflict_of_interest": N_("Vote refused: conflict of interest"),
+    "console.refused.standard_contradiction": N_(
+        "Standard draft refused: its rules contradict each other"
+    ),
+    "case.refused.conflict_of_interest": N_("Vote refused: conflict of interest"),
+    "standard.refused.standard_contradiction": N_(
+        "Standard draft refused: its rules contradict each other"
+    ),
+    "review.refused.out_of_scope": N_("Review refused: outside the reviewer's centre"),
     "signin.locked": N_("Sign-in locked after failures"),
     "learner.id_searched": N_("Learner searched by full national ID"),
     "trust_bundle.exported": N_("Trust bundle downloaded"),
 }
 #: Words for an action by its family, when the exact action has none.
 FAMILIES: Final[Mapping[str, str]] = {
+    # Refusals first: "case.refused.…" is a refused vote, not a decided case.
+    "import_job.refused.": N_("CSV upload refused"),
+    "case.refused.": N_("Committee vote refused"),
+    "standard.refused.": N_("Conversion standard change refused"),
+    "review.refused.": N_("Review decision refused"),
     "case.": N_("Committee case decided"),
     "dispute.": N_("Dispute decided"),
     "standard.": N_("Conversion standard changed"),

@@ -219,6 +219,8 @@ def _audit_refusal(request: Request, exc: CreditBankError) -> None:
         "action": f"console.refused.{exc.code}",
         "subject": request.url.path[:64],
         "payload": {"method": request.method, "detail": exc.detail},
+        "summary": f"refused: {exc.detail}",
+        "reason": exc.code,
     }
     # The request's own transaction, once it has one, is rolled back (nothing of the
     # refused action stays) and then carries the audit event alone: a second connection

@@ -2,8 +2,9 @@
 
 Every success and failure is audited (``console.password_failed``, ``console.password_ok``,
 ``console.totp_failed``, ``console.signed_in``, ``console.enrolled``, ``console.signed_out``).
-A failed step is answered with its page again (401, the code in ``data-code``); its audit
-event commits with the request, since nothing else was written.
+A failed step is answered with its page again (401, the code in ``data-code``); a refused
+code's audit event is committed alone (:func:`issuer.core.audit.record_refusal`), a refused
+password's with the request, since nothing else was written.
 """
 
 from __future__ import annotations
@@ -185,20 +186,25 @@ def _code_refused(
     row: ConsoleSession,
     template: str,
     exc: TotpInvalid,
-    **context: object,
+    context: Callable[[], dict[str, Any]],
 ) -> HTMLResponse:
-    audit.record(
+    # Nothing of the refused code is kept (the throttle's count committed before it).
+    audit.record_refusal(
         session,
         actor=f"staff:{staff.id}",
         action="console.totp_failed",
         subject=f"staff:{staff.id}",
         payload={"why": exc.detail},
+        summary=f"a wrong or expired code at console sign-in: {exc.detail}",
+        reason=exc.code,
     )
     error = translate(
         request, "The code is wrong or has expired. Enter the code your app shows now."
     )
+    # The page's context (an enrolment's QR code) is read after the rollback: a secret made
+    # for it now is kept.
     return page(
-        request, template, status_code=401, csrf=row.csrf, error=error, code=exc.code, **context
+        request, template, status_code=401, csrf=row.csrf, error=error, code=exc.code, **context()
     )
 
 
@@ -247,7 +253,7 @@ def _second_factor(
     try:
         accept(session, settings, staff, code)
     except TotpInvalid as exc:
-        return _code_refused(request, session, staff, row, template, exc, **context())
+        return _code_refused(request, session, staff, row, template, exc, context)
     return _finish(request, session, settings, engine, row, staff, action)
 
 

@@ -1,11 +1,12 @@
 """The institution workspace's CSV imports: upload, progress, report.
 
-The upload (``multipart/form-data``, read with the ``multipart`` library as the
-registrar's is; its body capped by the InputGuard for :data:`UPLOAD_PATH`) is checked
-before a job exists (:func:`issuer.jobs.import_jobs.create_job`: ``csv_unreadable``,
-``csv_header``), then queued for ``creditbank worker``. The job's page shows a progress
-bar that a small script of our own (``job-progress.js``, no library) keeps up to date
-from :func:`status` once a second; the report is a CSV of every row's outcome.
+The upload (``multipart/form-data``; its body capped by the InputGuard for
+:data:`UPLOAD_PATH`) goes the way of ``POST /imports`` (:mod:`issuer.jobs.uploads`): read,
+its CSRF token checked, the file checked before a job exists (``csv_unreadable``,
+``csv_header``; a refusal is audited and shown on the form), then queued for
+``creditbank worker``. The job's page shows a progress bar that a small script of our own
+(``job-progress.js``, no library) keeps up to date from :func:`status` once a second; the
+report is a CSV of every row's outcome.
 """
 
 from __future__ import annotations
@@ -20,10 +21,9 @@ from issuer.api.csv_export import csv_response
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.console.render import ConsoleRoute, form_refusal, page
 from issuer.console.workspace_pages import InstitutionStaffDep, institution_of
-from issuer.core.errors import CreditBankError, CsrfFailed, InvalidRequest
-from issuer.core.form_data import FormDataRefused, read_form_data
-from issuer.jobs import import_jobs, queue
-from issuer.models import IMPORT_JOB_KINDS, ImportJob, ImportJobKind
+from issuer.core.errors import CreditBankError, CsrfFailed
+from issuer.jobs import import_jobs, uploads
+from issuer.models import ImportJob, ImportJobPublic
 from issuer.models.input import RowId
 from issuer.staff import sessions
 
@@ -38,20 +38,6 @@ _JOB_CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; "
     "img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
-
-
-def _parse(content_type: str, body: bytes) -> tuple[dict[str, str], str, bytes]:
-    limit = import_jobs.MAX_FILE_BYTES + 64 * 1024
-    try:
-        fields, files = read_form_data(
-            content_type, body, max_parts=10, max_bytes=limit, field_chars=200
-        )
-    except FormDataRefused as exc:
-        raise InvalidRequest(exc.detail) from None
-    upload = files[0] if files else None
-    if upload is None:
-        return fields, "", b""
-    return fields, upload[0], upload[1]
 
 
 def _imports_page(
@@ -92,50 +78,29 @@ async def upload(
 ) -> Response:
     """Check the uploaded CSV, queue it as a job and go to its page."""
     institution = institution_of(session, current, institution_id)
-    body = await request.body()
-    fields, filename, content = _parse(request.headers.get("content-type", ""), body)
-    if not sessions.check_csrf(current.session, fields.get("csrf", "")):
+    upload = uploads.read_upload(request.headers.get("content-type", ""), await request.body())
+    if not sessions.check_csrf(current.session, upload.fields.get("csrf", "")):
         raise CsrfFailed("the form's CSRF token is missing or wrong")
-    kind = fields.get("kind", "")
     try:
-        if kind not in IMPORT_JOB_KINDS:
-            raise InvalidRequest("choose what the file holds: achievements or learners")
-        if not content:
-            raise InvalidRequest("choose a CSV file")
-        chosen: ImportJobKind = "achievements" if kind == "achievements" else "learners"
-        job = import_jobs.create_job(
+        job = uploads.queue_upload(
             session,
+            settings,
             institution,
-            chosen,
-            filename,
-            content,
-            staff_id=current.staff.id or 0,
+            upload,
+            staff_id=current.staff.id,
             actor=current.actor,
+            ignore=("csrf",),
         )
     except CreditBankError as exc:
-        session.rollback()
         return _imports_page(request, session, current, institution_id, exc)
-    session.commit()
-    assert job.id is not None
-    queue.enqueue_import(settings, job.id)
     return RedirectResponse(
         f"/console/workspace/{institution_id}/imports/{job.id}", status.HTTP_303_SEE_OTHER
     )
 
 
 def _status(job: ImportJob) -> dict[str, Any]:
-    return {
-        "id": job.id,
-        "state": job.state,
-        "total": job.total,
-        "done": job.done,
-        "recorded": job.recorded,
-        "pending_review": job.pending_review,
-        "skipped": job.skipped,
-        "bad": job.bad,
-        "percent": 100 if job.total == 0 else min(100, job.done * 100 // job.total),
-        "error": job.error,
-    }
+    # The status document of GET /imports/{id} (docs/formats.md).
+    return ImportJobPublic.of(job).model_dump(mode="json")
 
 
 @router.get("/{institution_id}/imports/{job_id}")
@@ -179,11 +144,10 @@ def report(
     """Every row's outcome: line, status, detail, credits."""
     institution_of(session, current, institution_id)
     job = import_jobs.get_job(session, job_id, institution_id)
-    rows = import_jobs.job_rows(session, job_id)
     return csv_response(
         f"import-{job.id}-report.csv",
-        ("line", "status", "detail", "credits"),
-        ((r.line, r.status, r.detail, r.half_credits / 2) for r in rows),
+        import_jobs.REPORT_COLUMNS,
+        import_jobs.report_lines(session, job_id),
     )
 
 

@@ -159,8 +159,10 @@ def _step(session: Session, standard_id: str, version: int, need: str) -> Conver
 
 
 def submit_for_review(session: Session, standard_id: str, version: int) -> ConversionStandard:
-    """draft → under_review."""
+    """draft → under_review, once the document is valid (a draft stored before a check
+    existed, e.g. one for contradicting rules, is refused as when it is saved)."""
     row = _step(session, standard_id, version, "draft")
+    _validated(row.document)
     row.status = "under_review"
     session.add(row)
     session.flush()

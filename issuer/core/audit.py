@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,9 +21,17 @@ from typing import Any
 from sqlmodel import Session, col, func, select
 from sqlmodel.sql.expression import SelectOfScalar
 
+from issuer.core.errors import CreditBankError
 from issuer.models import AuditEvent
 
-__all__ = ["AuditFilter", "list_events", "payload_hash", "record", "record_refusal"]
+__all__ = [
+    "AuditFilter",
+    "list_events",
+    "payload_hash",
+    "record",
+    "record_refusal",
+    "refusals_recorded",
+]
 
 _REASON_MAX = 1000
 
@@ -72,6 +82,35 @@ def record_refusal(session: Session, **event: Any) -> None:
     session.rollback()
     record(session, **event)
     session.commit()
+
+
+@contextmanager
+def refusals_recorded(
+    session: Session,
+    refused: type[CreditBankError] | tuple[type[CreditBankError], ...],
+    *,
+    actor: str,
+    action: str,
+    subject: str,
+) -> Iterator[None]:
+    """Record a ``refused`` error raised in the block (:func:`record_refusal`), then re-raise.
+
+    The event is ``<action>.<code>`` on ``subject`` with the code as its reason; what the
+    block wrote is rolled back.
+    """
+    try:
+        yield
+    except refused as exc:
+        record_refusal(
+            session,
+            actor=actor,
+            action=f"{action}.{exc.code}",
+            subject=subject,
+            payload={"detail": exc.detail},
+            summary=f"refused: {exc.detail}",
+            reason=exc.code,
+        )
+        raise
 
 
 @dataclass(frozen=True)

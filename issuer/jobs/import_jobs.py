@@ -43,11 +43,14 @@ from issuer.models import (
 __all__ = [
     "MAX_FILE_BYTES",
     "MAX_ROWS",
+    "REPORT_COLUMNS",
     "REQUIRED_COLUMNS",
+    "count_jobs",
     "create_job",
     "get_job",
     "job_rows",
     "list_jobs",
+    "report_lines",
     "run_job",
     "unfinished_jobs",
 ]
@@ -63,6 +66,8 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
     "achievements": ("learner_id", "kind", "external_ref"),
     "learners": ("name", "national_id"),
 }
+#: The columns of a job's report, one line per data row of the file.
+REPORT_COLUMNS = ("line", "status", "detail", "credits")
 
 
 class _TakenOver(Exception):
@@ -101,7 +106,7 @@ def create_job(
     filename: str,
     content: bytes,
     *,
-    staff_id: int,
+    staff_id: int | None,
     actor: str,
 ) -> ImportJob:
     """Check ``content`` and queue it as a job of ``institution`` (flushed; the caller
@@ -142,21 +147,36 @@ def get_job(session: Session, job_id: int, institution_id: int) -> ImportJob:
     return job
 
 
-def list_jobs(session: Session, institution_id: int, limit: int = 20) -> list[ImportJob]:
+def list_jobs(
+    session: Session, institution_id: int, limit: int = 20, offset: int = 0
+) -> list[ImportJob]:
     """The institution's newest jobs first."""
     query = (
         select(ImportJob)
         .where(col(ImportJob.institution_id) == institution_id)
         .order_by(col(ImportJob.id).desc())
+        .offset(offset)
         .limit(limit)
     )
     return list(session.exec(query))
+
+
+def count_jobs(session: Session, institution_id: int) -> int:
+    """How many jobs the institution has queued, ever."""
+    query = select(func.count()).where(col(ImportJob.institution_id) == institution_id)
+    return int(session.exec(query).one())
 
 
 def job_rows(session: Session, job_id: int) -> list[ImportJobRow]:
     """Every row's outcome, in file order."""
     query = select(ImportJobRow).where(col(ImportJobRow.job_id) == job_id)
     return list(session.exec(query.order_by(col(ImportJobRow.line))))
+
+
+def report_lines(session: Session, job_id: int) -> list[tuple[int, str, str, float]]:
+    """The report's lines (:data:`REPORT_COLUMNS`): the file's line number (the header is
+    line 1), the row's status, why, and the credits deposited."""
+    return [(r.line, r.status, r.detail, r.half_credits / 2) for r in job_rows(session, job_id)]
 
 
 def unfinished_jobs(engine: Engine) -> list[int]:

@@ -74,8 +74,10 @@ from issuer.models.guard import (
 from issuer.models.jobs import (
     IMPORT_JOB_KINDS,
     ImportJob,
+    ImportJobCreate,
     ImportJobFile,
     ImportJobKind,
+    ImportJobPublic,
     ImportJobRow,
     ImportJobState,
 )
@@ -192,8 +194,10 @@ __all__ = [
     "Health",
     "IdempotencyRecord",
     "ImportJob",
+    "ImportJobCreate",
     "ImportJobFile",
     "ImportJobKind",
+    "ImportJobPublic",
     "ImportJobRow",
     "ImportJobState",
     "Institution",

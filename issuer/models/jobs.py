@@ -16,12 +16,15 @@ from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, String, UniqueC
 from sqlmodel import Field, SQLModel
 
 from issuer.models._types import UTCDateTime, utcnow
+from issuer.models.input import RequestModel
 
 __all__ = [
     "IMPORT_JOB_KINDS",
     "ImportJob",
+    "ImportJobCreate",
     "ImportJobFile",
     "ImportJobKind",
+    "ImportJobPublic",
     "ImportJobRow",
     "ImportJobState",
 ]
@@ -38,7 +41,8 @@ class ImportJob(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     institution_id: int = Field(foreign_key="institution.id", index=True)
-    staff_id: int = Field(foreign_key="staff_account.id")
+    # Who uploaded it; none for a job queued with the institution's API key.
+    staff_id: int | None = Field(default=None, foreign_key="staff_account.id")
     kind: str = Field(sa_type=String(16))
     state: str = Field(default="queued", sa_type=String(16))
     filename: str = Field(max_length=200)
@@ -80,3 +84,38 @@ class ImportJobFile(SQLModel, table=True):
         )
     )
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+class ImportJobCreate(RequestModel):
+    """The text fields of an upload besides its file (``POST /imports``, the workspace form)."""
+
+    kind: ImportJobKind = Field(
+        description="What the file holds: achievements, or learner accounts to open."
+    )
+
+
+class ImportJobPublic(SQLModel):
+    """A job's status document: where its import has come, and its counts so far."""
+
+    id: int
+    kind: ImportJobKind
+    state: ImportJobState = Field(
+        description="queued, running, done (every row has its outcome) or failed (see error)."
+    )
+    filename: str
+    total: int = Field(description="Data rows in the file (the header row not counted).")
+    done: int = Field(description="Rows with an outcome so far (committed batches).")
+    percent: int = Field(description="done of total, 0..100 (100 for an empty file).")
+    recorded: int = Field(description="Rows deposited (achievements) or opened (accounts).")
+    pending_review: int = Field(description="Achievements recorded and held for review.")
+    skipped: int = Field(description="Rows recorded before (same reference), left alone.")
+    bad: int = Field(description="Rows refused; the report says why.")
+    error: str | None = Field(description="Why a failed job stopped.")
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: ImportJob) -> ImportJobPublic:
+        """The status document of ``job``."""
+        percent = 100 if job.total == 0 else min(100, job.done * 100 // job.total)
+        return cls.model_validate(job, update={"percent": percent})

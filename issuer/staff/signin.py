@@ -153,6 +153,7 @@ def token_sign_in(
                 subject=f"staff:{staff.id}",
                 payload={"why": exc.detail},
                 summary=f"{login}: a wrong or expired code at API sign-in",
+                reason=exc.code,
             )
             raise
         audit.record(

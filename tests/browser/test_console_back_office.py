@@ -183,6 +183,30 @@ def test_every_back_office_page_fits_the_screen(
     page("home-operator-back-office", "/console", "role")
 
 
+@pytest.mark.parametrize("width", [390, 1280])
+def test_operator_reads_refused_attempts_in_words(
+    demo_server: DemoInstallation, browser: WebDriver, screenshots: Path, width: int
+) -> None:
+    url = demo_server.url
+    institution = {"Authorization": f"Bearer {demo_server.result.institution_api_key}"}
+    refused = httpx2.post(
+        f"{url}/imports",
+        data={"kind": "learners"},
+        files=[("file", ("名单.csv", "姓名,手机\n张三,1\n".encode(), "text/csv"))],
+        headers=institution,
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "csv_header"
+    browser.set_window_size(width, 900)
+    _sign_in(browser, url, _operator(demo_server))
+    browser.get(f"{url}/console/audit?action=import_job.refused.")
+    _wait_for(browser, "events")
+    rows = browser.find_elements(By.CSS_SELECTOR, "tr[data-action='import_job.refused.csv_header']")
+    assert rows and "CSV 上传被拒绝：首行缺少所需的列" in rows[-1].text
+    assert "csv_header" in rows[-1].text  # the code, as the event's reason
+    _fits(browser, "audit-refusals")
+    _shot(browser, screenshots / f"console-audit-refusals-zh_Hans-{width}.png")
+
+
 def test_a_centre_manager_sees_the_statistics_of_their_centre(
     demo_server: DemoInstallation, browser: WebDriver, screenshots: Path
 ) -> None:

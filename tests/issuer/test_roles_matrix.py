@@ -186,6 +186,11 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /committee/cases": ADMIN_OR_COMMITTEE,
     "GET /committee/cases/{case_id}": ADMIN_OR_COMMITTEE,
     "POST /committee/cases/{case_id}/votes": COMMITTEE,
+    # an institution's CSV jobs (its API key, or a staff token of one of its staff)
+    "POST /imports": INSTITUTION,
+    "GET /imports": INSTITUTION,
+    "GET /imports/{job_id}": INSTITUTION,
+    "GET /imports/{job_id}/report.csv": INSTITUTION,
     "GET /audit": ADMIN,
     "GET /audit.csv": ADMIN,
     # statistics
