@@ -4,7 +4,7 @@ A demo installation on SQLite in a temporary folder, a university, and 200 disti
 ``cbqr`` credentials of the demo learner issued through the API. Timed on the same 200
 credential texts in the same run:
 
-- ``registrar_check_seconds``: :func:`issuer.console.registrar_check.review`, the check
+- ``registrar_check_seconds``: :func:`issuer.credentials.transfer_check.review`, the check
   the workspace runs (trust data from the database, the university's policy, the
   offline check of ``verifier.transfer``, the rows in words);
 - ``registrar_kept_page_seconds``: the application's page opened again later, its 200
@@ -31,9 +31,9 @@ from sqlmodel import Session
 
 from issuer.app import create_app
 from issuer.bank import transfer_policies
-from issuer.console import registrar_check
 from issuer.core import migrate
 from issuer.core.settings import Settings
+from issuer.credentials import transfer_check as registrar_check
 from issuer.demo.story import run_story
 from issuer.models import Institution, utcnow
 from verifier import cli

@@ -21,18 +21,13 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.bank import applications, consent, transfer_policies, transfers
-from issuer.console import (
-    registrar_check,
-    registrar_decision,
-    registrar_exemptions,
-    registrar_files,
-    registrar_uploads,
-)
+from issuer.bank import applications, consent, transfers
+from issuer.console import registrar_decision, registrar_exemptions, registrar_uploads
 from issuer.console.auth import CurrentStaff, StaffFormDep, require_staff
 from issuer.console.render import ConsoleRoute, page
 from issuer.core import audit
-from issuer.core.errors import ConsentRequired, ConsentUsed, CsrfFailed, InvalidRequest, NotFound
+from issuer.core.errors import ConsentRequired, CsrfFailed, InvalidRequest, NotFound
+from issuer.credentials import transfer_check, transfer_files
 from issuer.credentials.trust import trust_document
 from issuer.models import (
     Institution,
@@ -119,6 +114,32 @@ def _kept(
     )
 
 
+def check_of(
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: CurrentStaff,
+    institution: Institution,
+    row: TransferApplication,
+    moment: datetime,
+) -> tuple[registrar_uploads.Kept, transfer_check.ApplicationCheck]:
+    """The check the page shows: the member's kept files, or else the bank's copies."""
+    trust = _Trust(session, keystore, settings, moment)
+    kept = _kept(session, settings, trust, current, institution, row, moment)
+    checked = transfer_check.check_application(
+        session,
+        keystore,
+        settings,
+        institution,
+        row,
+        kept.items,
+        moment,
+        presentations=set(kept.presentations),
+        trust=trust(),
+    )
+    return kept, checked
+
+
 def _show(
     request: Request,
     session: SessionDep,
@@ -130,34 +151,8 @@ def _show(
 ) -> HTMLResponse:
     institution = institution_of(session, current)
     row = application_of(session, institution, application_id)
-    moment = utcnow()
-    blocked: ConsentUsed | ConsentRequired | None = None
-    try:
-        given: consent.Consent = consent.application_consent(
-            session, institution, application_id, moment
-        )
-    except (ConsentUsed, ConsentRequired) as exc:
-        # Closed: the report still says what the application covered, nothing is recordable.
-        given, blocked = registrar_check.coverage(session, application_id), exc
     public = applications.public(session, row)
-    trust = _Trust(session, keystore, settings, moment)
-    kept = _kept(session, settings, trust, current, institution, row, moment)
-    presented: list[registrar_uploads.Item] = kept.items or [
-        (label, text, None, None)
-        for label, text in registrar_check.bank_copies(session, application_id, settings)
-    ]
-    policy = transfer_policies.policy_of(session, settings, institution)
-    report = registrar_check.review(
-        session,
-        keystore,
-        settings,
-        policy,
-        given,
-        presented,
-        moment,
-        set(kept.presentations),
-        trust(),
-    )
+    kept, checked = check_of(session, settings, keystore, current, institution, row, utcnow())
     return page(
         request,
         "registrar_application.html",
@@ -165,14 +160,14 @@ def _show(
         csrf=current.csrf,
         institution=institution,
         application=public,
-        report=report,
+        report=checked.review,
         recorded=registrar_decision.recorded_items(session, public.transfer_id),
         uploaded=bool(kept.items),
         kept=len(kept.items),
         duplicates=duplicates or [],
-        blocked=blocked,
-        reasons=registrar_check.REASONS,
-        max_files=registrar_files.MAX_FILES,
+        blocked=checked.blocked,
+        reasons=transfer_check.REASONS,
+        max_files=transfer_files.MAX_FILES,
         transfers=registrar_exemptions.transfers_of(session, institution, row.learner_id),
     )
 
@@ -208,8 +203,8 @@ async def upload(
     row = application_of(session, institution, application_id)
     body = await request.body()
     try:
-        fields, files = registrar_files.parse_upload(request.headers.get("content-type", ""), body)
-    except registrar_files.UploadRefused as exc:
+        fields, files = transfer_files.parse_upload(request.headers.get("content-type", ""), body)
+    except transfer_files.UploadRefused as exc:
         raise InvalidRequest(exc.detail) from None
     if not sessions.check_csrf(current.session, fields.get("csrf", "")):
         raise CsrfFailed("the form's CSRF token is missing or wrong")
@@ -254,6 +249,23 @@ def _items(ticked: list[str]) -> list[TransferItemIn]:
     if not items:
         raise InvalidRequest("tick at least one item to record")
     return items
+
+
+def _only_recordable(items: list[TransferItemIn], review: transfer_check.Review) -> None:
+    """Refuse a ticked item the check refused, or one it did not see with a consent."""
+    recordable = {(r.jti, r.position) for r in review.rows if r.recordable}
+    refused = {(r.jti, r.position): r for r in review.rows if r.jti is not None}
+    for item in items:
+        key = (item.jti, item.position or 0)
+        if key in recordable:
+            continue
+        row = refused.get(key)
+        if row is None:
+            raise ConsentRequired(
+                f"{item.jti}:{item.position} is not among the checked items the learner "
+                "consented to: check the presented files again"
+            )
+        raise InvalidRequest(f"the check refused {row.title or item.jti}: {row.reason}")
 
 
 @router.post("/applications/{application_id}/uploads/clear")
@@ -301,27 +313,31 @@ async def record(
 ) -> RedirectResponse:
     """Record the ticked items with the bank: all or nothing.
 
+    Only items the check shows as recordable may be ticked (else ``invalid_request``).
     An item of a presented SD-JWT presentation is recorded with the presentation as the
     learner's consent (its nonce claimed once); every other item with the application.
+    Every row of the check is kept with its decision for the decision's CSV and PDF.
     """
     ticked = await _record_form(request, current)
     institution = institution_of(session, current)
     row = application_of(session, institution, application_id)
     moment = utcnow()
-    trust = _Trust(session, keystore, settings, moment)
-    kept = _kept(session, settings, trust, current, institution, row, moment)
-    policy = transfer_policies.policy_of(session, settings, institution)
-    for nonce, items in _consents(_items(ticked), kept.presentations):
+    kept, checked = check_of(session, settings, keystore, current, institution, row, moment)
+    items = _items(ticked)
+    _only_recordable(items, checked.review)
+    recorded: dict[tuple[str, int], int] = {}
+    for nonce, group in _consents(items, kept.presentations):
         if nonce is None:
             given = consent.application_consent(session, institution, application_id, moment)
         else:
-            given = consent.Consent("presentation", {i.jti: None for i in items}, nonce=nonce)
+            given = consent.Consent("presentation", {i.jti: None for i in group}, nonce=nonce)
         data = TransferCreate(
-            items=items,
+            items=group,
             application_id=application_id if nonce is None else None,
-            policy=policy.name,
+            policy=checked.review.policy,
         )
         done = transfers.record_transfer(session, institution, data, given, now=moment)
+        recorded.update({(i.jti, i.position): done.id for i in done.items})
         audit.record(
             session,
             actor=current.actor,
@@ -337,6 +353,9 @@ async def record(
             summary=f"{done.credits:g} credits recorded by registrar {current.staff.login}",
         )
     assert current.staff.id is not None
+    registrar_decision.store(
+        session, application_id, current.staff.id, checked.review, recorded, moment
+    )
     registrar_uploads.clear(session, application_id, current.staff.id)
     return RedirectResponse(
         f"/console/registrar/applications/{application_id}?done=recorded",

@@ -126,6 +126,7 @@ from issuer.models.staff import (
     StaffRole,
 )
 from issuer.models.standards import ConversionStandard, StandardPublic, StandardStatus
+from issuer.models.transfer_decisions import DecisionOutcome, TransferDecisionItem
 from issuer.models.transfer_policies import TransferPolicyVersion
 from issuer.models.transfers import (
     Transfer,
@@ -174,6 +175,7 @@ __all__ = [
     "CredentialOfferCreated",
     "CredentialStatus",
     "CredentialStatusChange",
+    "DecisionOutcome",
     "DecisionPublic",
     "Dispute",
     "Domain",
@@ -253,6 +255,7 @@ __all__ = [
     "TransferApplicationPublic",
     "TransferConsent",
     "TransferCreate",
+    "TransferDecisionItem",
     "TransferExemption",
     "TransferItem",
     "TransferItemIn",
