@@ -28,7 +28,6 @@ from issuer.console.render import ConsoleRoute, page
 from issuer.core import audit
 from issuer.core.errors import ConsentRequired, CsrfFailed, InvalidRequest, NotFound
 from issuer.credentials import transfer_check, transfer_files
-from issuer.credentials.trust import trust_document
 from issuer.models import (
     Institution,
     TransferApplication,
@@ -39,7 +38,6 @@ from issuer.models import (
 )
 from issuer.models.input import RowId
 from issuer.staff import sessions
-from verifier import TrustBundle
 
 router = APIRouter(prefix="/console/registrar", include_in_schema=False, route_class=ConsoleRoute)
 RegistrarDep = Annotated[CurrentStaff, Depends(require_staff("registrar"))]
@@ -84,25 +82,10 @@ def incoming(request: Request, session: SessionDep, current: RegistrarDep) -> HT
     )
 
 
-class _Trust:
-    """The bank's trust data at one moment, built once per request when first needed."""
-
-    def __init__(
-        self, session: SessionDep, keystore: KeyStoreDep, settings: SettingsDep, moment: datetime
-    ) -> None:
-        self.args = (session, keystore, settings, moment)
-        self.built: TrustBundle | None = None
-
-    def __call__(self) -> TrustBundle:
-        if self.built is None:
-            self.built = TrustBundle(trust_document(*self.args))
-        return self.built
-
-
 def _kept(
     session: SessionDep,
     settings: SettingsDep,
-    trust: _Trust,
+    trust: transfer_check.BankTrust,
     current: CurrentStaff,
     institution: Institution,
     row: TransferApplication,
@@ -124,7 +107,7 @@ def check_of(
     moment: datetime,
 ) -> tuple[registrar_uploads.Kept, transfer_check.ApplicationCheck]:
     """The check the page shows: the member's kept files, or else the bank's copies."""
-    trust = _Trust(session, keystore, settings, moment)
+    trust = transfer_check.BankTrust(session, keystore, settings, moment)
     kept = _kept(session, settings, trust, current, institution, row, moment)
     checked = transfer_check.check_application(
         session,

@@ -38,6 +38,7 @@ from verifier.transfer import PresentedCredential, TransferPolicy, TransferRepor
 __all__ = [
     "REASONS",
     "ApplicationCheck",
+    "BankTrust",
     "Item",
     "Review",
     "ReviewRow",
@@ -182,6 +183,21 @@ def bank_copies(session: Session, application_id: int, settings: Settings) -> li
         text = qr_text_of(credential, settings) if credential.format == "cbqr" else credential.token
         seen.setdefault(credential.jti, (credential.jti, text))
     return list(seen.values())
+
+
+class BankTrust:
+    """The bank's trust data at one moment, built once, when first asked for."""
+
+    def __init__(
+        self, session: Session, keystore: KeyStore, settings: Settings, moment: datetime
+    ) -> None:
+        self.args = (session, keystore, settings, moment)
+        self.built: TrustBundle | None = None
+
+    def __call__(self) -> TrustBundle:
+        if self.built is None:
+            self.built = TrustBundle(trust_document(*self.args))
+        return self.built
 
 
 #: One presented file: label, its text (or a verified presentation) or None, code, detail.
