@@ -282,7 +282,7 @@ def pdf_bytes(font: str, application: TransferApplicationPublic, decision: Decis
     )
     cells = [[Paragraph(str(c), body) for c in HEADER]]
     cells += [[Paragraph(_escape(str(c)), body) for c in row] for row in table(decision)]
-    widths = [30, 40, 42, 14, 15, 24, 20, 32, 56]
+    widths = [30, 40, 42, 14, 15, 24, 22, 32, 54]
     grid = Table(cells, colWidths=[w * mm for w in widths], repeatRows=1)
     grid.setStyle(
         TableStyle(

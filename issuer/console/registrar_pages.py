@@ -4,11 +4,14 @@ Every page is the registrar's own institution's (``out_of_scope`` for another's
 application, which for this institution does not exist: ``not_found``). An application
 opens with the offline policy check of the bank's copies of its credentials; the
 registrar may add the credentials the learner presented as files (many at once, or a
-photo from the device's camera), which are checked instead. The decision is one
-checkbox per recordable entry, and one "record" posts them to
-:func:`issuer.bank.transfers.record_transfer` — the function behind ``POST /transfers`` —
-with the application as the learner's consent: all or nothing; a second recording is
-409 ``consent_used``. Each recording is audited with the staff member as actor.
+photo from the device's camera), which are checked instead
+(:func:`issuer.credentials.transfer_check.check_application`, the check of ``POST
+/transfer-applications/{id}/checks`` too). The decision is one checkbox per recordable
+entry, and one "record" posts them to :func:`issuer.bank.transfers.record_transfer` —
+the function behind ``POST /transfers`` — with the application as the learner's consent:
+all or nothing; a second recording is 409 ``consent_used``. Each recording is audited
+with the staff member as actor, and keeps the check's rows as the decision's documents
+(:func:`issuer.console.registrar_decision.store`).
 """
 
 from __future__ import annotations
