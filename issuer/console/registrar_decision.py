@@ -18,6 +18,7 @@ import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -64,6 +65,8 @@ _DECISIONS = {
     "refused": "拒绝 refused",
     "pending": "待决定 awaiting decision",
 }
+#: A stored outcome, or ``pending`` for a live check before any decision.
+Outcome = DecisionOutcome | Literal["pending"]
 _BANK_COPY = "学分银行副本 bank copy"
 _PRESENTATION = "出示 presentation"
 
@@ -72,7 +75,7 @@ _PRESENTATION = "出示 presentation"
 class DecisionRow:
     """One item of the decision, as both documents list it."""
 
-    outcome: DecisionOutcome | str
+    outcome: Outcome
     source_kind: str
     source: str
     title: str | None
@@ -109,7 +112,7 @@ def recorded_items(session: Session, transfer_id: int | None) -> set[tuple[str, 
     return {(jti, position) for jti, position in rows}
 
 
-def _outcome(row: ReviewRow, recorded: set[tuple[str, int]], decided: bool) -> str:
+def _outcome(row: ReviewRow, recorded: set[tuple[str, int]], decided: bool) -> Outcome:
     # A duplicate repeats the row that was recorded: it is counted there, not again here.
     if row.jti is not None and row.reason != "duplicate" and (row.jti, row.position) in recorded:
         return "recorded"
@@ -118,7 +121,7 @@ def _outcome(row: ReviewRow, recorded: set[tuple[str, int]], decided: bool) -> s
     return "accepted" if decided else "pending"
 
 
-def _row(row: ReviewRow, outcome: str) -> DecisionRow:
+def _row(row: ReviewRow, outcome: Outcome) -> DecisionRow:
     return DecisionRow(
         outcome,
         row.kind,
@@ -148,9 +151,11 @@ def store(
     now: datetime,
 ) -> None:
     """Keep every row of ``review`` with its outcome; ``recorded``: item → its transfer."""
+    done = set(recorded)
     for row in review.rows:
         key = (row.jti or "", row.position)
-        outcome = _outcome(row, set(recorded), decided=True)
+        outcome = _outcome(row, done, decided=True)
+        assert outcome != "pending"
         session.add(
             TransferDecisionItem(
                 application_id=application_id,
@@ -167,11 +172,11 @@ def store(
                 domain=_cut(row.domain, 16),
                 standard=_cut(row.standard, 120),
                 achieved_on=_cut(row.date, 32),
-                outcome=outcome,  # type: ignore[arg-type]
+                outcome=outcome,
                 reason=_cut(row.reason, 64),
                 detail=_cut(row.detail, 500),
                 duplicate_source=_cut(row.duplicate_source, 220),
-                transfer_id=recorded.get(key),
+                transfer_id=recorded.get(key) if outcome == "recorded" else None,
             )
         )
     session.flush()

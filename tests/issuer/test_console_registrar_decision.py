@@ -164,7 +164,24 @@ def test_the_decision_lists_uploaded_items_after_they_are_recorded(
             )
         ).all()
     assert kept == []
-    # ... and the decision still lists each of them, with the decision taken.
+    # ... and the decision keeps each of them, the recorded ones with their transfer.
+    with Session(engine) as session:
+        rows = session.exec(
+            select(TransferDecisionItem)
+            .where(col(TransferDecisionItem.application_id) == case["application"]["id"])
+            .order_by(col(TransferDecisionItem.id))
+        ).all()
+    assert [(r.outcome, r.transfer_id is not None) for r in rows] == [
+        ("recorded", True),
+        ("accepted", False),
+        ("recorded", True),
+        ("recorded", True),
+        ("accepted", False),
+        ("refused", False),
+        ("refused", False),
+        ("refused", False),
+    ]
+    assert [r.source_kind for r in rows].count("presentation") == 1
     table = _csv(browser, path)
     assert _by_source(table) == [
         (RECORDED, "数控加工", "first.txt"),
