@@ -4,13 +4,16 @@ A demo installation on SQLite in a temporary folder, a university, and 200 disti
 ``cbqr`` credentials of the demo learner issued through the API. Timed on the same 200
 credential texts in the same run:
 
-- ``registrar_check_seconds``: :func:`issuer.console.registrar_check.review`, the check
+- ``registrar_check_seconds``: :func:`issuer.credentials.transfer_check.review`, the check
   the workspace runs (trust data from the database, the university's policy, the
   offline check of ``verifier.transfer``, the rows in words);
 - ``registrar_kept_page_seconds``: the application's page opened again later, its 200
   kept files read from the database and checked;
 - ``registrar_upload_seconds``: the whole upload of 200 text files over HTTP (multipart
   parsing, reading, the check, the page), as the workspace answers it;
+- ``registrar_api_check_seconds``: the same 200 files sent to ``POST
+  /transfer-applications/{id}/checks`` with the registrar's staff token (the same check,
+  the JSON report instead of the page, nothing kept);
 - ``registrar_cli_seconds``: ``creditbank-verify transfer`` on the same 200 files, with
   the signed trust bundle and pinned anchor (in process, output discarded).
 """
@@ -31,9 +34,9 @@ from sqlmodel import Session
 
 from issuer.app import create_app
 from issuer.bank import transfer_policies
-from issuer.console import registrar_check
 from issuer.core import migrate
 from issuer.core.settings import Settings
+from issuer.credentials import transfer_check as registrar_check
 from issuer.demo.story import run_story
 from issuer.models import Institution, utcnow
 from verifier import cli
@@ -177,7 +180,21 @@ def _upload(
             again = browser.get(path)  # back on the page later: the kept files checked
             kept.append(time.perf_counter() - start)
             assert f'data-kept="{len(texts)}"' in again.text
+        from issuer.core.security import issue_staff_token
+
+        token = {"Authorization": f"Bearer {issue_staff_token(settings, member.id)}"}
+        checks = []
+        for _ in range(rounds):
+            start = time.perf_counter()
+            response = api.post(
+                f"/transfer-applications/{application['id']}/checks", files=files, headers=token
+            )
+            checks.append(time.perf_counter() - start)
+            assert response.status_code == 200, response.text[:300]
+            assert len(response.json()["items"]) == len(texts)
     return {
+        "registrar_api_check_seconds": round(min(checks), 4),
+        "registrar_api_check_seconds_median": round(statistics.median(checks), 4),
         "registrar_upload_seconds": round(min(times), 4),
         "registrar_upload_seconds_median": round(statistics.median(times), 4),
         "registrar_upload_seconds_target": 2.0,

@@ -38,6 +38,7 @@ from issuer.api import standards as standards_api
 from issuer.api import statistics as statistics_api
 from issuer.api import status as status_api
 from issuer.api import transfer_applications as transfer_applications_api
+from issuer.api import transfer_checks as transfer_checks_api
 from issuer.api import transfer_policies as transfer_policies_api
 from issuer.api import transfers as transfers_api
 from issuer.api.evidence_upload import MAX_UPLOAD_BYTES as EVIDENCE_UPLOAD_BYTES
@@ -147,6 +148,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         InputGuard,
         upload_paths=(
             console_registrar.UPLOAD_PATH,
+            transfer_checks_api.CHECK_PATH,
             console_workspace_jobs.UPLOAD_PATH,
             (imports_api.UPLOAD_PATH, UPLOAD_BODY_BYTES),
             *((path, EVIDENCE_UPLOAD_BYTES) for path in EVIDENCE_UPLOAD_PATHS),
@@ -170,6 +172,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(achievements_api.router)
     app.include_router(standards_api.router)
     app.include_router(transfers_api.router)
+    app.include_router(transfer_checks_api.router)
     app.include_router(self_service_api.router)
     app.include_router(statistics_api.router)
     app.include_router(transfer_applications_api.router)

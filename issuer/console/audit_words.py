@@ -42,6 +42,10 @@ ACTIONS: Final[Mapping[str, str]] = {
     "credential.active": N_("Credential reinstated"),
     "transfer_application.create": N_("Applied for credit recognition"),
     "transfer_application.withdraw": N_("Application withdrawn"),
+    "transfer_application.checked": N_("Presented credentials checked over the API"),
+    "transfer_application.refused.out_of_scope": N_(
+        "Check refused: the application was made to another institution"
+    ),
     "transfer.record": N_("Credit transfer recorded"),
     "transfer.exempt": N_("Exemptions recorded"),
     "transfer.nonce": N_("Presentation nonce issued"),

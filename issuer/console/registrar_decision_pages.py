@@ -1,25 +1,29 @@
 """The registrar's decision of one application, downloaded as CSV and as a PDF.
 
-Both are the report over the bank's own copies of the application's credentials with the
-decision per entry (recorded / accepted but not recorded / refused and why), built by
-:mod:`issuer.console.registrar_decision`.
+Both list every item of the decision — from the bank's copies or from the files and
+presentations the registrar uploaded — with its source and the decision per item
+(recorded / accepted but not recorded / refused and why), built by
+:mod:`issuer.console.registrar_decision`: the decision as recorded, or before that the
+check the application's page shows the member now.
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from issuer.api.csv_export import csv_response
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.bank import applications, consent, transfer_policies
-from issuer.console import registrar_check, registrar_decision
+from issuer.bank import applications
+from issuer.console import registrar_decision
 from issuer.console.auth import CurrentStaff
-from issuer.console.registrar_pages import RegistrarDep, application_of, institution_of
+from issuer.console.registrar_pages import (
+    RegistrarDep,
+    application_of,
+    check_of,
+    institution_of,
+)
 from issuer.console.render import ConsoleRoute
-from issuer.core.errors import ConsentRequired, ConsentUsed
 from issuer.credentials.certificate_font import font_name
 from issuer.models import TransferApplicationPublic, utcnow
 from issuer.models.input import RowId
@@ -35,26 +39,12 @@ def _decision_of(
     keystore: KeyStoreDep,
     current: CurrentStaff,
     application_id: int,
-) -> tuple[TransferApplicationPublic, registrar_check.Review, list[Sequence[object]]]:
+) -> tuple[TransferApplicationPublic, registrar_decision.Decision]:
     institution = institution_of(session, current)
     row = application_of(session, institution, application_id)
     public = applications.public(session, row)
-    moment = utcnow()
-    try:
-        given: consent.Consent | None = consent.application_consent(
-            session, institution, application_id, moment
-        )
-    except (ConsentUsed, ConsentRequired):
-        given = registrar_check.coverage(session, application_id)
-    presented: list[registrar_check.Item] = [
-        (label, text, None, None)
-        for label, text in registrar_check.bank_copies(session, application_id, settings)
-    ]
-    policy = transfer_policies.policy_of(session, settings, institution)
-    report = registrar_check.review(session, keystore, settings, policy, given, presented, moment)
-    recorded = registrar_decision.recorded_items(session, public.transfer_id)
-    rows = registrar_decision.decision_rows(report, recorded, public.state != "submitted")
-    return public, report, rows
+    _, checked = check_of(session, settings, keystore, current, institution, row, utcnow())
+    return public, registrar_decision.decision_of(session, public, checked.review)
 
 
 @router.get("/applications/{application_id}/decision.csv")
@@ -66,7 +56,8 @@ def decision_csv(
     application_id: RowId,
 ) -> Response:
     """The report and the decision per entry as CSV (UTF-8 with BOM)."""
-    _, _, rows = _decision_of(session, settings, keystore, current, application_id)
+    _, decision = _decision_of(session, settings, keystore, current, application_id)
+    rows = registrar_decision.table(decision)
     return csv_response(f"transfer-decision-{application_id}.csv", registrar_decision.HEADER, rows)
 
 
@@ -79,10 +70,10 @@ def decision_pdf(
     application_id: RowId,
 ) -> Response:
     """The report and the decision per entry as a bilingual PDF."""
-    public, report, rows = _decision_of(session, settings, keystore, current, application_id)
+    public, decision = _decision_of(session, settings, keystore, current, application_id)
     font = font_name(settings.certificate_font)
     return Response(
-        registrar_decision.pdf_bytes(font, public, report, rows),
+        registrar_decision.pdf_bytes(font, public, decision),
         media_type="application/pdf",
         headers={
             "Content-Disposition": f'attachment; filename="transfer-decision-{application_id}.pdf"'

@@ -4,11 +4,14 @@ Every page is the registrar's own institution's (``out_of_scope`` for another's
 application, which for this institution does not exist: ``not_found``). An application
 opens with the offline policy check of the bank's copies of its credentials; the
 registrar may add the credentials the learner presented as files (many at once, or a
-photo from the device's camera), which are checked instead. The decision is one
-checkbox per recordable entry, and one "record" posts them to
-:func:`issuer.bank.transfers.record_transfer` — the function behind ``POST /transfers`` —
-with the application as the learner's consent: all or nothing; a second recording is
-409 ``consent_used``. Each recording is audited with the staff member as actor.
+photo from the device's camera), which are checked instead
+(:func:`issuer.credentials.transfer_check.check_application`, the check of ``POST
+/transfer-applications/{id}/checks`` too). The decision is one checkbox per recordable
+entry, and one "record" posts them to :func:`issuer.bank.transfers.record_transfer` —
+the function behind ``POST /transfers`` — with the application as the learner's consent:
+all or nothing; a second recording is 409 ``consent_used``. Each recording is audited
+with the staff member as actor, and keeps the check's rows as the decision's documents
+(:func:`issuer.console.registrar_decision.store`).
 """
 
 from __future__ import annotations
@@ -21,19 +24,13 @@ from fastapi import APIRouter, Depends, Request, status
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
-from issuer.bank import applications, consent, transfer_policies, transfers
-from issuer.console import (
-    registrar_check,
-    registrar_decision,
-    registrar_exemptions,
-    registrar_files,
-    registrar_uploads,
-)
+from issuer.bank import applications, consent, transfers
+from issuer.console import registrar_decision, registrar_exemptions, registrar_uploads
 from issuer.console.auth import CurrentStaff, StaffFormDep, require_staff
 from issuer.console.render import ConsoleRoute, page
 from issuer.core import audit
-from issuer.core.errors import ConsentRequired, ConsentUsed, CsrfFailed, InvalidRequest, NotFound
-from issuer.credentials.trust import trust_document
+from issuer.core.errors import ConsentRequired, CsrfFailed, InvalidRequest, NotFound
+from issuer.credentials import transfer_check, transfer_files
 from issuer.models import (
     Institution,
     TransferApplication,
@@ -44,7 +41,6 @@ from issuer.models import (
 )
 from issuer.models.input import RowId
 from issuer.staff import sessions
-from verifier import TrustBundle
 
 router = APIRouter(prefix="/console/registrar", include_in_schema=False, route_class=ConsoleRoute)
 RegistrarDep = Annotated[CurrentStaff, Depends(require_staff("registrar"))]
@@ -89,25 +85,10 @@ def incoming(request: Request, session: SessionDep, current: RegistrarDep) -> HT
     )
 
 
-class _Trust:
-    """The bank's trust data at one moment, built once per request when first needed."""
-
-    def __init__(
-        self, session: SessionDep, keystore: KeyStoreDep, settings: SettingsDep, moment: datetime
-    ) -> None:
-        self.args = (session, keystore, settings, moment)
-        self.built: TrustBundle | None = None
-
-    def __call__(self) -> TrustBundle:
-        if self.built is None:
-            self.built = TrustBundle(trust_document(*self.args))
-        return self.built
-
-
 def _kept(
     session: SessionDep,
     settings: SettingsDep,
-    trust: _Trust,
+    trust: transfer_check.BankTrust,
     current: CurrentStaff,
     institution: Institution,
     row: TransferApplication,
@@ -117,6 +98,32 @@ def _kept(
     return registrar_uploads.presented(
         session, trust, settings, institution, row.id, row.learner_id, current.staff.id, moment
     )
+
+
+def check_of(
+    session: SessionDep,
+    settings: SettingsDep,
+    keystore: KeyStoreDep,
+    current: CurrentStaff,
+    institution: Institution,
+    row: TransferApplication,
+    moment: datetime,
+) -> tuple[registrar_uploads.Kept, transfer_check.ApplicationCheck]:
+    """The check the page shows: the member's kept files, or else the bank's copies."""
+    trust = transfer_check.BankTrust(session, keystore, settings, moment)
+    kept = _kept(session, settings, trust, current, institution, row, moment)
+    checked = transfer_check.check_application(
+        session,
+        keystore,
+        settings,
+        institution,
+        row,
+        kept.items,
+        moment,
+        presentations=set(kept.presentations),
+        trust=trust(),
+    )
+    return kept, checked
 
 
 def _show(
@@ -130,34 +137,8 @@ def _show(
 ) -> HTMLResponse:
     institution = institution_of(session, current)
     row = application_of(session, institution, application_id)
-    moment = utcnow()
-    blocked: ConsentUsed | ConsentRequired | None = None
-    try:
-        given: consent.Consent = consent.application_consent(
-            session, institution, application_id, moment
-        )
-    except (ConsentUsed, ConsentRequired) as exc:
-        # Closed: the report still says what the application covered, nothing is recordable.
-        given, blocked = registrar_check.coverage(session, application_id), exc
     public = applications.public(session, row)
-    trust = _Trust(session, keystore, settings, moment)
-    kept = _kept(session, settings, trust, current, institution, row, moment)
-    presented: list[registrar_uploads.Item] = kept.items or [
-        (label, text, None, None)
-        for label, text in registrar_check.bank_copies(session, application_id, settings)
-    ]
-    policy = transfer_policies.policy_of(session, settings, institution)
-    report = registrar_check.review(
-        session,
-        keystore,
-        settings,
-        policy,
-        given,
-        presented,
-        moment,
-        set(kept.presentations),
-        trust(),
-    )
+    kept, checked = check_of(session, settings, keystore, current, institution, row, utcnow())
     return page(
         request,
         "registrar_application.html",
@@ -165,14 +146,14 @@ def _show(
         csrf=current.csrf,
         institution=institution,
         application=public,
-        report=report,
+        report=checked.review,
         recorded=registrar_decision.recorded_items(session, public.transfer_id),
         uploaded=bool(kept.items),
         kept=len(kept.items),
         duplicates=duplicates or [],
-        blocked=blocked,
-        reasons=registrar_check.REASONS,
-        max_files=registrar_files.MAX_FILES,
+        blocked=checked.blocked,
+        reasons=transfer_check.REASONS,
+        max_files=transfer_files.MAX_FILES,
         transfers=registrar_exemptions.transfers_of(session, institution, row.learner_id),
     )
 
@@ -208,8 +189,8 @@ async def upload(
     row = application_of(session, institution, application_id)
     body = await request.body()
     try:
-        fields, files = registrar_files.parse_upload(request.headers.get("content-type", ""), body)
-    except registrar_files.UploadRefused as exc:
+        fields, files = transfer_files.parse_upload(request.headers.get("content-type", ""), body)
+    except transfer_files.UploadRefused as exc:
         raise InvalidRequest(exc.detail) from None
     if not sessions.check_csrf(current.session, fields.get("csrf", "")):
         raise CsrfFailed("the form's CSRF token is missing or wrong")
@@ -254,6 +235,23 @@ def _items(ticked: list[str]) -> list[TransferItemIn]:
     if not items:
         raise InvalidRequest("tick at least one item to record")
     return items
+
+
+def _only_recordable(items: list[TransferItemIn], review: transfer_check.Review) -> None:
+    """Refuse a ticked item the check refused, or one it did not see with a consent."""
+    recordable = {(r.jti, r.position) for r in review.rows if r.recordable}
+    refused = {(r.jti, r.position): r for r in review.rows if r.jti is not None}
+    for item in items:
+        key = (item.jti, item.position or 0)
+        if key in recordable:
+            continue
+        row = refused.get(key)
+        if row is None:
+            raise ConsentRequired(
+                f"{item.jti}:{item.position} is not among the checked items the learner "
+                "consented to: check the presented files again"
+            )
+        raise InvalidRequest(f"the check refused {row.title or item.jti}: {row.reason}")
 
 
 @router.post("/applications/{application_id}/uploads/clear")
@@ -301,27 +299,31 @@ async def record(
 ) -> RedirectResponse:
     """Record the ticked items with the bank: all or nothing.
 
+    Only items the check shows as recordable may be ticked (else ``invalid_request``).
     An item of a presented SD-JWT presentation is recorded with the presentation as the
     learner's consent (its nonce claimed once); every other item with the application.
+    Every row of the check is kept with its decision for the decision's CSV and PDF.
     """
     ticked = await _record_form(request, current)
     institution = institution_of(session, current)
     row = application_of(session, institution, application_id)
     moment = utcnow()
-    trust = _Trust(session, keystore, settings, moment)
-    kept = _kept(session, settings, trust, current, institution, row, moment)
-    policy = transfer_policies.policy_of(session, settings, institution)
-    for nonce, items in _consents(_items(ticked), kept.presentations):
+    kept, checked = check_of(session, settings, keystore, current, institution, row, moment)
+    items = _items(ticked)
+    _only_recordable(items, checked.review)
+    recorded: dict[tuple[str, int], int] = {}
+    for nonce, group in _consents(items, kept.presentations):
         if nonce is None:
             given = consent.application_consent(session, institution, application_id, moment)
         else:
-            given = consent.Consent("presentation", {i.jti: None for i in items}, nonce=nonce)
+            given = consent.Consent("presentation", {i.jti: None for i in group}, nonce=nonce)
         data = TransferCreate(
-            items=items,
+            items=group,
             application_id=application_id if nonce is None else None,
-            policy=policy.name,
+            policy=checked.review.policy,
         )
         done = transfers.record_transfer(session, institution, data, given, now=moment)
+        recorded.update({(i.jti, i.position): done.id for i in done.items})
         audit.record(
             session,
             actor=current.actor,
@@ -337,6 +339,9 @@ async def record(
             summary=f"{done.credits:g} credits recorded by registrar {current.staff.login}",
         )
     assert current.staff.id is not None
+    registrar_decision.store(
+        session, application_id, current.staff.id, checked.review, recorded, moment
+    )
     registrar_uploads.clear(session, application_id, current.staff.id)
     return RedirectResponse(
         f"/console/registrar/applications/{application_id}?done=recorded",

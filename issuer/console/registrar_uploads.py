@@ -3,7 +3,7 @@
 Each upload adds its files to ``registrar_upload`` for the application and the staff
 member (:func:`keep`): the same bytes again (by SHA-256) are a duplicate, named and not
 counted twice. An SD-JWT presentation is checked when it arrives
-(:mod:`issuer.console.registrar_presentations`) and its nonce kept with it. The
+(:mod:`issuer.credentials.transfer_presentations`) and its nonce kept with it. The
 application's page then checks everything kept (:func:`presented`) — so the registrar
 may upload in several rounds, leave the page and decide later. Rows expire after
 :data:`KEEP_FOR`; recording the transfer clears them (:func:`clear`). Nothing kept is a
@@ -19,9 +19,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from issuer.console import registrar_presentations
-from issuer.console.registrar_files import Presented
 from issuer.core.settings import Settings
+from issuer.credentials import transfer_presentations
+from issuer.credentials.transfer_check import Item
+from issuer.credentials.transfer_files import Presented
 from issuer.models import Institution, RegistrarUpload, TransferNonce
 from verifier import TrustBundle
 from verifier.transfer import PresentedCredential
@@ -30,9 +31,6 @@ __all__ = ["KEEP_FOR", "Kept", "clear", "keep", "presented"]
 
 #: How long presented files stay with an application when nothing is recorded.
 KEEP_FOR = timedelta(hours=24)
-#: One presented file as the check reads it: label, text (or a verified presentation),
-#: error code, detail.
-Item = tuple[str, str | PresentedCredential | None, str | None, str | None]
 
 
 @dataclass(slots=True)
@@ -113,20 +111,22 @@ def presented(
     """
     kept = Kept()
     for row in _rows(session, application_id, staff_id, now):
-        if not registrar_presentations.is_presentation(row.text):
-            kept.items.append((row.name, row.text, row.code, row.detail))
-            continue
-        assert row.text is not None
-        checked = registrar_presentations.check(
-            session, trust(), settings, institution, learner_id, row.text, row.created_at
+        item, nonce = transfer_presentations.item_of(
+            session,
+            trust,
+            settings,
+            institution,
+            learner_id,
+            (row.name, row.text, row.code, row.detail),
+            row.created_at,
         )
-        if checked.credential is None or checked.nonce is None:
-            kept.items.append((row.name, None, checked.code, checked.detail))
+        kept.items.append(item)
+        if nonce is None:
             continue
-        kept.items.append((row.name, checked.credential, None, None))
-        kept.presentations[checked.credential.jti] = checked.nonce
+        assert isinstance(item[1], PresentedCredential)
+        kept.presentations[item[1].jti] = nonce
         if row.nonce_id is None:
-            row.nonce_id = checked.nonce.id
+            row.nonce_id = nonce.id
             session.add(row)
     return kept
 

@@ -128,6 +128,7 @@ from issuer.models.staff import (
     StaffRole,
 )
 from issuer.models.standards import ConversionStandard, StandardPublic, StandardStatus
+from issuer.models.transfer_decisions import DecisionOutcome, TransferDecisionItem
 from issuer.models.transfer_policies import TransferPolicyVersion
 from issuer.models.transfers import (
     Transfer,
@@ -176,6 +177,7 @@ __all__ = [
     "CredentialOfferCreated",
     "CredentialStatus",
     "CredentialStatusChange",
+    "DecisionOutcome",
     "DecisionPublic",
     "Dispute",
     "Domain",
@@ -257,6 +259,7 @@ __all__ = [
     "TransferApplicationPublic",
     "TransferConsent",
     "TransferCreate",
+    "TransferDecisionItem",
     "TransferExemption",
     "TransferItem",
     "TransferItemIn",

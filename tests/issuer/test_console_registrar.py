@@ -247,7 +247,7 @@ def test_two_hundred_files_with_garbage_all_evaluated(case: dict[str, Any]) -> N
 def test_an_upload_over_its_cap_is_413_and_other_posts_keep_theirs(
     case: dict[str, Any], app: FastAPI
 ) -> None:
-    from issuer.console.registrar_files import MAX_UPLOAD_BYTES
+    from issuer.credentials.transfer_files import MAX_UPLOAD_BYTES
 
     path = f"/console/registrar/applications/{case['application']['id']}"
     big = b"0" * (2 << 20)  # over the 1 MiB of other routes, under the upload's cap

@@ -147,6 +147,9 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /transfer-applications": INSTITUTION,
     # Its institution or learner is checked once it is found; committee members are refused.
     "GET /transfer-applications/{application_id}": AUTHENTICATED - {"committee"},
+    # The registrar's check (a university's key or a registrar's staff token); its body is
+    # refused (422) before the application is looked up, another's is out_of_scope.
+    "POST /transfer-applications/{application_id}/checks": INSTITUTION,
     # public documents
     "GET /.well-known/jwks.json": PUBLIC,
     "GET /.well-known/openid-credential-issuer": PUBLIC,

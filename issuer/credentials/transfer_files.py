@@ -1,12 +1,14 @@
-"""The registrar's upload: presented credentials as files, many at once, read one by one.
+"""Presented credentials as files, many at once, read one by one.
 
-A ``multipart/form-data`` post is parsed with the ``multipart`` library (Starlette's own
-form parser needs ``python-multipart``, which the bank does not install); its limits are
-explicit: at most :data:`MAX_FILES` files of at most :data:`MAX_FILE_BYTES` each, the
-whole body at most :data:`MAX_UPLOAD_BYTES` (the :class:`issuer.api.input_guard.InputGuard`
-cap of this one route). Each file becomes the text of one credential
-(:func:`verifier.presented.read_presented`) or a :class:`Presented` carrying the error
-code that says why not; one unreadable file never stops the others.
+The registrar's upload (:mod:`issuer.console.registrar_pages`) and ``POST
+/transfer-applications/{id}/checks`` (:mod:`issuer.api.transfer_checks`) read their
+``multipart/form-data`` body with :func:`issuer.core.form_data.read_form_data` under the
+same explicit limits: at most :data:`MAX_FILES` files of at most :data:`MAX_FILE_BYTES`
+each, the whole body at most :data:`MAX_UPLOAD_BYTES` (the
+:class:`issuer.api.input_guard.InputGuard` cap of these routes). Each file becomes the
+text of one credential (:func:`verifier.presented.read_presented`) or a
+:class:`Presented` carrying the error code that says why not; one unreadable file never
+stops the others.
 
 A PDF certificate prints its QR code as vector paths, so its first page is rendered with
 ``pdftoppm`` (Debian poppler-utils) and the image read like a photo.
@@ -33,6 +35,7 @@ __all__ = [
     "UploadRefused",
     "parse_upload",
     "read_file",
+    "read_upload",
 ]
 
 MAX_FILES = 200
@@ -59,9 +62,10 @@ class Presented:
 class UploadRefused(Exception):
     """The post is not a readable upload (no files, too many, not multipart)."""
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, *, too_many: bool = False) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.too_many = too_many
 
 
 def _pdf_page_png(data: bytes) -> bytes:
@@ -97,20 +101,32 @@ def read_file(name: str, data: bytes) -> Presented:
         return Presented(name, None, error.code, error.detail, digest)
 
 
-def parse_upload(content_type: str, body: bytes) -> tuple[dict[str, str], list[Presented]]:
-    """The text fields and the files of a ``multipart/form-data`` body, files read."""
+def read_upload(
+    content_type: str, body: bytes, *, field_chars: int = 1000
+) -> tuple[dict[str, str], list[tuple[str, bytes]]]:
+    """The text fields and the files (name, bytes) of a ``multipart/form-data`` body, unread.
+
+    At most :data:`MAX_FILES` files (``too_many``); a large file is refused alone, by
+    :func:`read_file`.
+    """
     try:
         fields, files = read_form_data(
             content_type,
             body,
             max_parts=MAX_FILES + 10,
-            max_bytes=MAX_UPLOAD_BYTES,  # a large file is refused alone, below
-            field_chars=1000,
+            max_bytes=MAX_UPLOAD_BYTES,
+            field_chars=field_chars,
         )
     except FormDataRefused as exc:
-        raise UploadRefused(exc.detail) from None
+        raise UploadRefused(exc.detail, too_many=exc.too_many_parts) from None
+    if len(files) > MAX_FILES:
+        raise UploadRefused(f"at most {MAX_FILES} files at once", too_many=True)
+    return fields, files
+
+
+def parse_upload(content_type: str, body: bytes) -> tuple[dict[str, str], list[Presented]]:
+    """The text fields and the files of a ``multipart/form-data`` body, files read."""
+    fields, files = read_upload(content_type, body)
     if not files:
         raise UploadRefused("choose at least one file")
-    if len(files) > MAX_FILES:
-        raise UploadRefused(f"at most {MAX_FILES} files at once")
     return fields, [read_file(name, data) for name, data in files]

@@ -1,38 +1,50 @@
-"""The registrar's check of one application: the offline policy check, then in words.
+"""A university's check of one transfer application: the offline policy check, in words.
 
-The credentials checked are either the bank's own copies of the application's
-credentials or the files the registrar uploaded (:mod:`issuer.console.registrar_files`).
-They go through :func:`verifier.transfer.evaluate` — the check ``creditbank-verify
-transfer`` runs — against the bank's current trust data (unsigned: the bank trusts its
-own records, as :mod:`issuer.credentials.transfer_consent` does) and the university's
-policy. Each entry becomes a :class:`ReviewRow`: the course and its institution, the
-credits, accepted or the reason refused, and whether the application covers it, which
-is what the registrar may record.
+The one check of the registrar's workspace (:mod:`issuer.console.registrar_pages`) and of
+``POST /transfer-applications/{id}/checks`` (:mod:`issuer.api.transfer_checks`). The
+credentials checked are either the bank's own copies of the application's credentials or
+the files the registrar presented (:mod:`issuer.credentials.transfer_files`, SD-JWT
+presentations checked by :mod:`issuer.credentials.transfer_presentations`). They go
+through :func:`verifier.transfer.evaluate` — the check ``creditbank-verify transfer``
+runs — against the bank's current trust data (unsigned: the bank trusts its own records,
+as :mod:`issuer.credentials.transfer_consent` does) and the university's policy. Each
+entry becomes a :class:`ReviewRow`: the course and its institution, the credits, accepted
+or the reason refused, and whether the application covers it, which is what the
+registrar may record. :func:`check_application` is the whole check of one application:
+its consent (or, once closed, what it covered), the university's policy, and the
+presented files or else the bank's copies.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 from sqlmodel import Session, col, select
 
+from issuer.bank import consent, transfer_policies
 from issuer.bank.consent import Consent
+from issuer.core.errors import ConsentRequired, ConsentUsed
 from issuer.core.i18n import N_
 from issuer.core.settings import Settings
 from issuer.credentials.issuance import qr_text_of
 from issuer.credentials.trust import trust_document
-from issuer.models import Credential, TransferApplicationItem
+from issuer.models import Credential, Institution, TransferApplication, TransferApplicationItem
 from keys import KeyStore
 from verifier import TrustBundle
 from verifier.transfer import PresentedCredential, TransferPolicy, TransferReport, evaluate
 
 __all__ = [
     "REASONS",
+    "ApplicationCheck",
+    "BankTrust",
     "Item",
     "Review",
     "ReviewRow",
+    "SourceKind",
     "bank_copies",
+    "check_application",
     "coverage",
     "review",
 ]
@@ -78,6 +90,8 @@ REASONS: dict[str, str] = {
 }
 #: What a credential that failed verification says when its code has no words above.
 NOT_VALID = N_("The credential is not valid.")
+#: Where a row's credential came from: the bank's own copy, a file, an SD-JWT presentation.
+SourceKind = Literal["bank_copy", "file", "presentation"]
 
 
 @dataclass(slots=True)
@@ -98,6 +112,7 @@ class ReviewRow:
     detail: str | None
     duplicate_source: str | None = None
     in_application: bool = False
+    kind: SourceKind = "file"
 
     @property
     def key(self) -> str:
@@ -124,6 +139,8 @@ class Review:
     evaluated_at: datetime
     learner: dict[str, str] | None
     rows: list[ReviewRow] = field(default_factory=list)
+    #: Whether the rows are the bank's copies of the application's credentials (no files).
+    bank_copies: bool = False
 
     @property
     def accepted_credits(self) -> float:
@@ -166,6 +183,21 @@ def bank_copies(session: Session, application_id: int, settings: Settings) -> li
         text = qr_text_of(credential, settings) if credential.format == "cbqr" else credential.token
         seen.setdefault(credential.jti, (credential.jti, text))
     return list(seen.values())
+
+
+class BankTrust:
+    """The bank's trust data at one moment, built once, when first asked for."""
+
+    def __init__(
+        self, session: Session, keystore: KeyStore, settings: Settings, moment: datetime
+    ) -> None:
+        self.args = (session, keystore, settings, moment)
+        self.built: TrustBundle | None = None
+
+    def __call__(self) -> TrustBundle:
+        if self.built is None:
+            self.built = TrustBundle(trust_document(*self.args))
+        return self.built
 
 
 #: One presented file: label, its text (or a verified presentation) or None, code, detail.
@@ -218,13 +250,16 @@ def review(
     now: datetime,
     presentations: set[str] | None = None,
     trust: TrustBundle | None = None,
+    *,
+    from_bank: bool = False,
 ) -> Review:
     """Check ``presented`` (label, text or None, error code, detail) against ``policy``.
 
     A file without text (unreadable) is a row with its code; the others are evaluated.
     An accepted entry neither the application nor a verified presentation
     (``presentations``: their credentials' ``jti``) covers is shown, but not recordable.
-    ``trust`` is the bank's trust data at ``now`` when the caller has built it already.
+    ``trust`` is the bank's trust data at ``now`` when the caller has built it already;
+    ``from_bank`` says that ``presented`` are the bank's own copies.
     """
     if trust is None:
         trust = TrustBundle(trust_document(session, keystore, settings, now))
@@ -244,12 +279,69 @@ def review(
         if row.accepted and not row.in_application:
             row.accepted, row.reason = False, "not_in_application"
         by_source.setdefault(decision.source, []).append(row)
-    result = Review(policy.name, now, report.learner)
+    result = Review(policy.name, now, report.learner, bank_copies=from_bank)
     for label, text, code, detail in presented:
+        kind: SourceKind = "bank_copy" if from_bank else "file"
+        if isinstance(text, PresentedCredential):
+            kind = "presentation"
         if text is None:
-            result.rows.append(
+            rows = [
                 ReviewRow(label, None, 0, None, None, None, None, None, None, False, code, detail)
-            )
+            ]
         else:
-            result.rows.extend(by_source.pop(label, []))
+            rows = by_source.pop(label, [])
+        for row in rows:
+            row.kind = kind
+        result.rows.extend(rows)
     return result
+
+
+@dataclass(slots=True)
+class ApplicationCheck:
+    """The check of one application, and why nothing of it is recordable, when it is closed."""
+
+    review: Review
+    blocked: ConsentUsed | ConsentRequired | None = None
+
+
+def check_application(
+    session: Session,
+    keystore: KeyStore,
+    settings: Settings,
+    institution: Institution,
+    application: TransferApplication,
+    presented: list[Item],
+    now: datetime,
+    *,
+    presentations: set[str] | None = None,
+    trust: TrustBundle | None = None,
+) -> ApplicationCheck:
+    """Check ``presented`` — or, when nothing is, the bank's copies — for ``application``.
+
+    The application's consent decides what is recordable; a closed one (recorded,
+    withdrawn, expired) still says what it covered, and ``blocked`` why nothing is
+    recordable. The policy is the institution's current one. Nothing is stored.
+    """
+    assert application.id is not None
+    blocked: ConsentUsed | ConsentRequired | None = None
+    try:
+        given = consent.application_consent(session, institution, application.id, now)
+    except (ConsentUsed, ConsentRequired) as exc:
+        given, blocked = coverage(session, application.id), exc
+    items = presented or [
+        (label, text, None, None) for label, text in bank_copies(session, application.id, settings)
+    ]
+    policy = transfer_policies.policy_of(session, settings, institution)
+    report = review(
+        session,
+        keystore,
+        settings,
+        policy,
+        given,
+        items,
+        now,
+        presentations,
+        trust,
+        from_bank=not presented,
+    )
+    return ApplicationCheck(report, blocked)

@@ -1,19 +1,22 @@
-"""An SD-JWT VC presentation among the registrar's files: checked for this university.
+"""An SD-JWT VC presentation among the presented files: checked for this university.
 
-The workspace asks for a presentation with :func:`issuer.bank.consent.issue_nonce` (the
-function behind ``POST /transfers/nonces``); the learner's wallet answers with
+The registrar's workspace and ``POST /transfer-applications/{id}/checks`` check every
+file (or text) that has the shape of an SD-JWT here (:func:`item_of`). The university
+asks for a presentation with :func:`issuer.bank.consent.issue_nonce` (the function
+behind ``POST /transfers/nonces``); the learner's wallet answers with
 ``<issuer JWT>~<disclosures>~<KB-JWT>``. :func:`check` verifies it with
 :func:`verifier.verify_sd_jwt_presentation` against the bank's trust data: KB-JWT
 ``aud`` is this university (``wrong_audience``), its nonce was issued to this
 university (``wrong_nonce``), is unexpired (``stale_presentation``) and unused
 (``replayed_presentation``), and the credential is the applicant's
-(``different_learner``). A presentation is checked at the moment it was uploaded (its
-KB-JWT is fresh for minutes only), the nonce's use always as of now. Each refusal is a
-per-file code; the other files are evaluated all the same.
+(``different_learner``). A kept presentation is checked at the moment it was uploaded
+(its KB-JWT is fresh for minutes only), the nonce's use always as of now. Each refusal
+is a per-file code; the other files are evaluated all the same.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,12 +24,13 @@ from sqlmodel import Session, col, select
 
 from issuer.bank.consent import audience_of
 from issuer.core.settings import Settings
+from issuer.credentials.transfer_check import Item
 from issuer.models import Credential, Institution, TransferNonce
 from verifier import TrustBundle, VerificationError, verify_sd_jwt_presentation
 from verifier.formats import jws, sd_jwt
 from verifier.transfer import PresentedCredential, read_sd_jwt_presentation
 
-__all__ = ["Checked", "check", "is_presentation"]
+__all__ = ["Checked", "check", "is_presentation", "item_of"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,3 +118,26 @@ def check(
             None, None, "different_learner", "the presented credential is not the applicant's"
         )
     return Checked(credential, row)
+
+
+def item_of(
+    session: Session,
+    trust: Callable[[], TrustBundle],
+    settings: Settings,
+    institution: Institution,
+    learner_id: int,
+    presented: Item,
+    at: datetime,
+) -> tuple[Item, TransferNonce | None]:
+    """``presented`` as the check reads it: a presentation verified (with its nonce) or refused.
+
+    Anything that is no presentation is returned as it is; ``trust`` is asked for the bank's
+    trust data only when there is a presentation to verify.
+    """
+    name, text, _, _ = presented
+    if not isinstance(text, str) or not is_presentation(text):
+        return presented, None
+    checked = check(session, trust(), settings, institution, learner_id, text, at)
+    if checked.credential is None or checked.nonce is None:
+        return (name, None, checked.code, checked.detail), None
+    return (name, checked.credential, None, None), checked.nonce
