@@ -75,10 +75,10 @@ openapi: install
 # in issuer/core/locale/*/LC_MESSAGES/messages.po; tests/issuer/test_i18n.py checks them).
 CATALOGS := issuer/core/locale
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k N_ -k translate:2 --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k N_ -k translate:2 --no-location --sort-output --no-wrap \
 		--project creditbank -o $(CATALOGS)/messages.pot issuer
 	$(BIN)/pybabel update -i $(CATALOGS)/messages.pot -d $(CATALOGS) -D messages \
-		--no-fuzzy-matching --ignore-obsolete
+		--no-fuzzy-matching --ignore-obsolete --no-wrap
 
 # The ledger benchmark also runs on PostgreSQL when this server answers (it makes and drops its own database).
 BENCH_PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test

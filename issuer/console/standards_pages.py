@@ -26,7 +26,7 @@ from issuer.console.auth import CurrentStaff, OperatorDep, StaffFormDep
 from issuer.console.render import ConsoleRoute, page
 from issuer.conversion import standard_review, standards
 from issuer.conversion.evidence import AchievementCreate, achievement_adapter
-from issuer.conversion.standard_document import RuleMethod
+from issuer.conversion.standard_document import RuleMethod, contradiction
 from issuer.core import audit
 from issuer.core.errors import InvalidRequest
 from issuer.core.i18n import N_
@@ -131,7 +131,7 @@ def _rule_of(form: dict[str, str]) -> dict[str, Any]:
 def _samples(row: ConversionStandard, on: date) -> list[AchievementCreate]:
     """Sample achievements from the draft's own certificate rules: one per level."""
     samples: list[AchievementCreate] = []
-    for rule in standards.document_of(row).rules:
+    for rule in standards.document_as_stored(row).rules:
         occupation = rule.match.get("occupation_name")
         if rule.kind != "vocational_cert" or not isinstance(occupation, str):
             continue
@@ -169,13 +169,15 @@ def _version_page(
     on = row.effective_from if row.effective_from and row.effective_from > today else today
     samples = _samples(row, on)
     preview = standard_review.preview(session, sid, version, samples, on=on) if samples else []
+    doc = standards.document_as_stored(row)
     return page(
         request,
         "standard_version.html",
         staff=current,
         csrf=current.csrf,
         row=row,
-        doc=standards.document_of(row),
+        doc=doc,
+        clash=contradiction(doc.rules),
         diff=standard_review.diff(session, sid, version, against=None, today=today),
         preview=list(zip(samples, preview, strict=True)),
         preview_on=on,

@@ -14,12 +14,12 @@ from datetime import date
 from importlib import resources
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
 from issuer.models.achievements import AchievementKind, Domain
 
-__all__ = ["Caps", "Rule", "RuleMethod", "StandardDocument", "shipped_documents"]
+__all__ = ["Caps", "Rule", "RuleMethod", "StandardDocument", "contradiction", "shipped_documents"]
 
 RuleMethod = Literal["fixed", "per_hours", "per_months", "by_level"]
 _ID = r"^[A-Z]{2,4}(-[A-Z0-9]{1,12}){1,3}$"
@@ -108,26 +108,38 @@ class StandardDocument(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _rules_do_not_contradict(self) -> StandardDocument:
-        # The engine applies the most specific matching rule, then the first: two rules of
-        # one kind with the same match would grant the same achievements differently, and
-        # the second would silently never apply.
-        seen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
-        for rule in self.rules:
-            key = (rule.kind, tuple(sorted((k, repr(v)) for k, v in rule.match.items())))
-            if key in seen:
-                raise PydanticCustomError(
-                    "standard_contradiction",
-                    "rules {first} and {second} match the same {kind} achievements",
-                    {"first": seen[key], "second": rule.id, "kind": rule.kind},
-                )
-            seen[key] = rule.id
+    def _rules_do_not_contradict(self, info: ValidationInfo) -> StandardDocument:
+        # A stored draft saved before this check is read back as it is (``as_stored``),
+        # so that its page can show the clash and the editor can mend it.
+        clash = contradiction(self.rules)
+        if clash is not None and not (info.context or {}).get("as_stored"):
+            first, second, kind = clash
+            raise PydanticCustomError(
+                "standard_contradiction",
+                "rules {first} and {second} match the same {kind} achievements",
+                {"first": first, "second": second, "kind": kind},
+            )
         return self
 
     @property
     def ref(self) -> str:
         """``standard_id@version``."""
         return f"{self.standard_id}@{self.version}"
+
+
+def contradiction(rules: list[Rule]) -> tuple[str, str, str] | None:
+    """The first two rules that contradict each other, and their kind; None if none do.
+
+    The engine applies the most specific matching rule, then the first: two rules of one
+    kind with the same match would grant the same achievements differently, and the second
+    would silently never apply."""
+    seen: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
+    for rule in rules:
+        key = (rule.kind, tuple(sorted((k, repr(v)) for k, v in rule.match.items())))
+        if key in seen:
+            return seen[key], rule.id, rule.kind
+        seen[key] = rule.id
+    return None
 
 
 def shipped_documents() -> list[StandardDocument]:

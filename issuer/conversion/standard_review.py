@@ -93,7 +93,7 @@ def preview(
     the standards in force grant now. Nothing is stored."""
     row = standards.get_version(session, standard_id, version)
     in_force = standards.effective_standards(session, on)
-    proposed_doc = standards.document_of(row).model_copy(update={"effective_from": None})
+    proposed_doc = standards.document_as_stored(row).model_copy(update={"effective_from": None})
     current = Catalogue(in_force)
     others = [d for d in in_force if d.standard_id != standard_id]
     # The same order as the catalogue in force: by standard id.

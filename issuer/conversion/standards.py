@@ -39,6 +39,7 @@ __all__ = [
     "catalogue",
     "create_draft",
     "current_effective",
+    "document_as_stored",
     "document_of",
     "draft_from",
     "effective_standards",
@@ -76,6 +77,12 @@ def get_version(session: Session, standard_id: str, version: int) -> ConversionS
 def document_of(row: ConversionStandard) -> StandardDocument:
     """The validated document of a stored version."""
     return StandardDocument.model_validate(row.document)
+
+
+def document_as_stored(row: ConversionStandard) -> StandardDocument:
+    """The stored document, validated but read back even if its rules contradict each other
+    (a draft saved before that check): for showing and mending it, never for applying it."""
+    return StandardDocument.model_validate(row.document, context={"as_stored": True})
 
 
 def list_standards(session: Session) -> list[ConversionStandard]:

@@ -167,8 +167,11 @@ def test_the_console_does_not_submit_a_contradicting_draft(
     browser = TestClient(app)
     sign_in(browser, operator)
     base = f"/console/standards/{sid}/versions/1"
-    # (The version's own page cannot show such a draft; the session's token is on every page.)
-    csrf = csrf_of(browser.get("/console/standards").text)
+    shown = browser.get(base)  # the page shows the draft and names the clash
+    assert shown.status_code == 200 and 'data-code="standard_contradiction"' in shown.text
+    notice = shown.text.split('id="contradiction"')[1].split("</p>")[0]
+    assert 'id="rule-occ-again"' in shown.text and "occ-again" in notice
+    csrf = csrf_of(shown.text)
     sent = browser.post(f"{base}/submit", data={"csrf": csrf})
     assert sent.status_code == 422 and 'data-code="standard_contradiction"' in sent.text
     (event,) = _events(engine, "console.refused.standard_contradiction", f"{base}/submit")
