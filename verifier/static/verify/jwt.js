@@ -198,7 +198,7 @@
       standard: text(ledger.conversionStandard),
       institution: institution ? institution[1] : text(creator.name),
       institutionName: text(creator.name),
-      date: text(subject.activityEndDate).slice(0, 10),
+      date: (/^\d{4}-\d{2}-\d{2}/.exec(text(subject.activityEndDate)) || [""])[0],
     };
   }
 

@@ -14,6 +14,7 @@
     "Hold the phone steady, let the QR code fill the frame, use good light and avoid glare; or choose a photo or paste the QR code's text instead.",
   ];
 
+  const PRESENTATION_MINUTES = Math.round(V.LIMITS.sd_jwt.max_presentation_age_seconds / 60);
   /** Bilingual reasons, by the Python verifier's error code (verifier/_errors.py). */
   const REASONS = {
     unreadable_image: ["无法读取该图片。", "The image cannot be read."],
@@ -41,7 +42,8 @@
     unknown_disclosure: ["披露的内容与颁发机构签名的不符：内容已被篡改。", "A disclosed claim is not one the issuer signed: it was altered."],
     holder_binding_failed: ["持有者绑定未通过：出示内容没有持有者的有效签名，或已被改动。请让学习者从钱包重新出示。",
       "Holder binding failed: the presentation lacks the holder's valid signature or was changed. Ask the learner to present it again from the wallet."],
-    stale_presentation: ["出示时间不在有效范围内（须在 5 分钟内），请让学习者重新出示。", "The presentation is not recent (it must be under 5 minutes old); ask the learner to present it again."],
+    stale_presentation: [`出示时间不在有效范围内（须在 ${PRESENTATION_MINUTES} 分钟内），请让学习者重新出示。`,
+      `The presentation is not recent (it must be under ${PRESENTATION_MINUTES} minutes old); ask the learner to present it again.`],
   };
   const DOMAINS = { AM: ["先进制造", "Advanced manufacturing"], AI: ["人工智能", "Artificial intelligence"], AG: ["现代农业", "Modern agriculture"], GE: ["通用", "General"] };
   const KINDS = {
@@ -188,7 +190,13 @@
     } else {
       $("details").hidden = true;
       const errCode = (error && error.code) || "malformed";
-      const [zh, en] = (foreign(text, errCode) ? REASONS.malformed : REASONS[errCode]) || ["无法验证。", "Cannot be verified."];
+      let [zh, en] = (foreign(text, errCode) ? REASONS.malformed : REASONS[errCode]) || ["无法验证。", "Cannot be verified."];
+      const name = window.creditbankFormats.NAMES[verdict.dataset.form];
+      if (name && errCode === "malformed") {
+        [zh, en] = [`这份${name[0]}不符合本学分银行的格式（结构错误）。`, `This ${name[1]} does not have the credit bank's structure.`];
+      } else if (name) {
+        [zh, en] = [`${name[0]}：${zh}`, `${name[1]}: ${en}`];
+      }
       bilingual(headline, "✘ 无效", "Not valid");
       bilingual(reason, zh, en);
       code.textContent = `${errCode}${error && error.message && error.message !== errCode ? ": " + error.message : ""}`;
