@@ -430,6 +430,31 @@ def _ob3_cases(config: Settings, es256: Signer, eddsa: Signer, rs256: Signer) ->
         fmt="cbqr",
     )
     write_case(
+        "ob3_valid_with_whitespace",
+        "the JWT with a newline and spaces around it, as pasted from a file",
+        f"\n  {valid}  \n",
+        error=None,
+        fmt="ob3",
+        extra={"shows": shows},
+    )
+    statuses = payload_of(valid)["credentialStatus"]
+    write_case(
+        "ob3_status_bad_purpose",
+        "signed; a status entry's statusPurpose is refresh",
+        resigned(
+            valid, es256, header, credentialStatus=[{**statuses[0], "statusPurpose": "refresh"}]
+        ),
+        error="malformed",
+        fmt="ob3",
+    )
+    write_case(
+        "ob3_status_index_not_digits",
+        "signed; a status entry's statusListIndex is the number 1000, not a string",
+        resigned(valid, es256, header, credentialStatus=[{**statuses[0], "statusListIndex": 1000}]),
+        error="malformed",
+        fmt="ob3",
+    )
+    write_case(
         "ob3_stale_bundle",
         "bundle 12 h old at verification, limit 6 h",
         valid,
@@ -637,6 +662,45 @@ def _sd_jwt_cases(config: Settings, es256: Signer, eddsa: Signer) -> None:
         "nbf 2026-01-10, signed by a key compromised since 2025-06-01",
         present(sd_issued(config, generate.signer("test-compromised-es256"))),
         error="key_compromised",
+        fmt="sd-jwt",
+    )
+    write_case(
+        "sd_empty_disclosure",
+        "an empty disclosure between two ~",
+        "~".join([parts[0], "", *rest]),
+        error="malformed",
+        fmt="sd-jwt",
+    )
+    write_case(
+        "sd_disclosure_twice",
+        "the same disclosure given twice",
+        "~".join([parts[0], parts[1], *rest]),
+        error="malformed",
+        fmt="sd-jwt",
+    )
+    write_case(
+        "sd_disclosure_not_base64",
+        "a disclosure holding a character outside base64",
+        "~".join([parts[0], parts[1][:-2] + "*" + parts[1][-1], *parts[2:]]),
+        error="bad_encoding",
+        fmt="sd-jwt",
+    )
+    kb_parts = parts[-1].split(".")
+    kb_head = json.loads(base64.urlsafe_b64decode(kb_parts[0] + "=" * (-len(kb_parts[0]) % 4)))
+    holder = holder_key.holder_signer(HOLDER_JWK)
+    write_case(
+        "sd_kb_wrong_typ",
+        "the KB-JWT's header typ is JWT, signed by the holder",
+        "~".join([*parts[:-1], resigned(parts[-1], holder, {**kb_head, "typ": "JWT"})]),
+        error="holder_binding_failed",
+        fmt="sd-jwt",
+    )
+    no_status = resigned(parts[0], es256, {**jwt_header, "alg": "ES256"}, status=None)
+    write_case(
+        "sd_no_status",
+        "the issuer JWT, signed, carries no status claim (the holder signs the new token)",
+        present("~".join([no_status, *parts[1:-1], ""])),
+        error="malformed",
         fmt="sd-jwt",
     )
     write_case(
