@@ -96,3 +96,35 @@ def test_each_form_the_learner_hands_over(
     assert browser.find_element(By.ID, "f-audience").text == AUD
     # The QR credential's own text, pasted, is still judged by the page itself.
     assert verify_text(browser, demo_server.url, demo_server.qr_text) == ("valid", "")
+
+
+def test_pasted_forms_verify_offline(demo_server: DemoInstallation, browser: WebDriver) -> None:
+    """With the network cut, the page (from the service worker) still verifies a pasted
+    OB 3.0 JWT and an SD-JWT presentation: jwt.js and sdjwt.js come from its cache."""
+    forms = _issued(demo_server)
+    badge, presentation = forms[0][1], forms[-1][1]
+    browser.get(f"{demo_server.url}/v1")
+    ready = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        (async function poll() {
+          const cached = await caches.match("/v1/sdjwt.js");
+          if (navigator.serviceWorker.controller && cached) return done(true);
+          if (performance.now() > 10000) return done(false);
+          setTimeout(poll, 50);
+        })();
+        """
+    )
+    assert ready, "the service worker did not take over the page"
+    browser.set_network_conditions(offline=True, latency=0, throughput=0)  # type: ignore[attr-defined]
+    try:
+        reached = browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('/trust-bundle', {cache: 'no-store'}).then(() => done(true), () => done(false));"
+        )
+        assert reached is False
+        assert verify_text(browser, demo_server.url, badge) == ("valid", "")
+        assert verify_text(browser, demo_server.url, presentation) == ("valid", "")
+        assert browser.find_element(By.ID, "f-learner").text == "张晓明"
+    finally:
+        browser.delete_network_conditions()  # type: ignore[attr-defined]
