@@ -18,7 +18,7 @@ from verifier._errors import (
 from verifier._trust import Issuer, TrustBundle
 from verifier._verify_vc import trusted_key
 from verifier.formats import jws as jose
-from verifier.formats import sd_jwt
+from verifier.formats import limits, sd_jwt
 from verifier.rules import (
     DEFAULT_LEEWAY,
     check_dates,
@@ -30,7 +30,7 @@ from verifier.rules import (
 __all__ = ["DEFAULT_MAX_AGE", "VerifiedPresentation", "verify_sd_jwt_presentation"]
 
 #: How old (by its KB-JWT ``iat``) a presentation may be, in seconds.
-DEFAULT_MAX_AGE = 300
+DEFAULT_MAX_AGE = limits.SD_JWT_MAX_PRESENTATION_AGE
 
 
 @dataclass(slots=True)

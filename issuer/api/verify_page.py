@@ -60,6 +60,8 @@ ASSETS = {
     "formats.js": "text/javascript; charset=utf-8",
     "record.js": "text/javascript; charset=utf-8",
     "camera.js": "text/javascript; charset=utf-8",
+    "jwt.js": "text/javascript; charset=utf-8",
+    "sdjwt.js": "text/javascript; charset=utf-8",
     "verify.css": "text/css; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json",

@@ -1,10 +1,13 @@
-"""The learner's other forms pasted into the verify page: said to be the CLI's, never "not valid".
+"""The learner's other forms pasted into the verify page, as the demo installation issues them.
 
 The demo installation issues the demo learner an Open Badges 3.0 JWT (RS256, the
 default, and ES256), a CLR 2.0 JWT, the Data Integrity form of a badge and an SD-JWT
-VC. creditbank-verify finds each valid; the page names each form (``data-form``, the
-CLI's kind) in the ``other_form`` verdict and points to the CLI, instead of the red
-"not valid" it gave before. A QR credential's text still gets its own verdict.
+VC, which the holder presents with a key-binding JWT. creditbank-verify finds each valid.
+The page verifies the JWTs and the presentation itself, offline, with WebCrypto: valid,
+with the learner and credits shown (tests/browser/test_verify_vc_vectors.py holds it to
+the Python verifier's codes). The Data Integrity form needs RDF canonicalisation: the
+page names it (``data-form``, the CLI's kind) in the ``other_form`` verdict and points to
+the CLI, never "not valid". A QR credential's text still gets its own verdict.
 """
 
 from __future__ import annotations
@@ -24,9 +27,10 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.browser.conftest import DemoInstallation
 from tests.browser.pages import verify_text
-from tests.verifier.vc_fixtures import HOLDER_JWK
+from tests.verifier.vc_fixtures import AUD, HOLDER, HOLDER_JWK, NONCE
 from verifier import TrustBundle
 from verifier._detect import detect, verify_detected
+from verifier.formats import sd_jwt
 from verifier.formats.holder_key import holder_public_jwk
 
 
@@ -49,25 +53,78 @@ def _issued(demo: DemoInstallation) -> list[tuple[str, str]]:
             ("ob3-ldp", json.dumps(post("ob3-ldp", {"entry_id": entries[1]})["credential"])),
             ("sd-jwt", post("sd-jwt", {"entry_ids": entries, "holder_jwk": holder})["token"]),
         ]
+        issued = forms[-1][1]
+        now = datetime.now(UTC)
+        disclose = ("name", "masked_id", "credits", "entries")
+        presented = sd_jwt.present(
+            issued, disclose, HOLDER, aud=AUD, nonce=NONCE, iat=int(now.timestamp())
+        )
+        forms.append(("sd-jwt", presented))
         # Fetched after issuing: the first Data Integrity credential creates its proof key.
         bundle = api.get("/trust-bundle").content
         trust = TrustBundle.from_bytes(bundle, demo.server.app.state.keystore.anchor_jwk())
     now = datetime.now(UTC)
     for kind, text in forms:
         assert detect(text) == kind
-        if kind != "sd-jwt":  # a presentation needs the holder's key-binding JWT
-            verify_detected(text, trust, now=now, max_bundle_age=None, audience=None, nonce=None)
+        if text != issued:  # a presentation needs the holder's key-binding JWT
+            verify_detected(text, trust, now=now, max_bundle_age=None, audience=AUD, nonce=NONCE)
     return forms
 
 
-def test_each_other_form_is_named_and_sent_to_the_cli(
+def test_each_form_the_learner_hands_over(
     demo_server: DemoInstallation, browser: WebDriver, screenshots: Path
 ) -> None:
-    for n, (kind, text) in enumerate(_issued(demo_server)):
-        assert verify_text(browser, demo_server.url, text) == ("other_form", ""), kind
+    forms = _issued(demo_server)
+    issued = forms[-2][1]
+    for n, (kind, text) in enumerate(forms):
+        got = verify_text(browser, demo_server.url, text)
         verdict = browser.find_element(By.ID, "verdict")
         assert verdict.get_attribute("data-form") == kind
-        assert "creditbank-verify" in verdict.text
         browser.save_screenshot(str(screenshots / f"other-form-{n}-{kind}.png"))
+        if kind == "ob3-ldp":
+            assert got == ("other_form", "")
+            assert "creditbank-verify" in verdict.text
+        elif text == issued:
+            # The issued SD-JWT, without the holder's key-binding JWT: as the CLI says.
+            assert got == ("invalid", "holder_binding_failed")
+            assert "钱包" in verdict.text
+        else:
+            assert got == ("valid", ""), kind
+            assert browser.find_element(By.ID, "f-learner").text == "张晓明"
+            assert "示范终身学习学分银行" in browser.find_element(By.ID, "f-issuer").text
+            assert browser.find_elements(By.CSS_SELECTOR, "#entries tbody tr")
+    assert browser.find_element(By.ID, "f-audience").text == AUD
     # The QR credential's own text, pasted, is still judged by the page itself.
     assert verify_text(browser, demo_server.url, demo_server.qr_text) == ("valid", "")
+
+
+def test_pasted_forms_verify_offline(demo_server: DemoInstallation, browser: WebDriver) -> None:
+    """With the network cut, the page (from the service worker) still verifies a pasted
+    OB 3.0 JWT and an SD-JWT presentation: jwt.js and sdjwt.js come from its cache."""
+    forms = _issued(demo_server)
+    badge, presentation = forms[0][1], forms[-1][1]
+    browser.get(f"{demo_server.url}/v1")
+    ready = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        (async function poll() {
+          const cached = await caches.match("/v1/sdjwt.js");
+          if (navigator.serviceWorker.controller && cached) return done(true);
+          if (performance.now() > 10000) return done(false);
+          setTimeout(poll, 50);
+        })();
+        """
+    )
+    assert ready, "the service worker did not take over the page"
+    browser.set_network_conditions(offline=True, latency=0, throughput=0)  # type: ignore[attr-defined]
+    try:
+        reached = browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('/trust-bundle', {cache: 'no-store'}).then(() => done(true), () => done(false));"
+        )
+        assert reached is False
+        assert verify_text(browser, demo_server.url, badge) == ("valid", "")
+        assert verify_text(browser, demo_server.url, presentation) == ("valid", "")
+        assert browser.find_element(By.ID, "f-learner").text == "张晓明"
+    finally:
+        browser.delete_network_conditions()  # type: ignore[attr-defined]

@@ -135,3 +135,46 @@ def test_unreadable_photo_state(
     )
     assert not browser.find_elements(By.ID, "record")
     shoot(browser, "unreadable")
+
+
+def test_logo_shows_offline(demo_server: DemoInstallation, browser: WebDriver) -> None:
+    """The issuer's logo comes from the service worker's copy once the network is cut."""
+    logo = "const i = document.querySelector('#trust-status img'); return i && i.naturalWidth"
+    digits = demo_server.qr_text.rpartition("#")[2]
+    open_fresh(browser, f"{demo_server.url}/v1#{digits}")
+    assert verdict(browser) == ("valid", "")
+    WebDriverWait(browser, 10).until(lambda d: d.execute_script(logo))
+    _wait_controlled(browser)
+    browser.set_network_conditions(offline=True, latency=0, throughput=0)  # type: ignore[attr-defined]
+    try:
+        browser.refresh()
+        assert verdict(browser) == ("valid", "")
+        # The network is really gone: a request the service worker does not answer fails.
+        reached = browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('/trust-bundle', {cache: 'no-store'}).then(() => done(true), () => done(false));"
+        )
+        assert reached is False
+        WebDriverWait(browser, 10).until(lambda d: _status(d)["online"] == "offline")
+        WebDriverWait(browser, 10).until(lambda d: d.execute_script(logo))
+        assert browser.execute_script(logo) > 0
+        shoot(browser, "offline-logo")
+    finally:
+        browser.delete_network_conditions()  # type: ignore[attr-defined]
+
+
+def _wait_controlled(browser: WebDriver) -> None:
+    """Wait until the service worker controls the page and holds the logo in its cache."""
+    ready = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        (async function poll() {
+          const reg = await navigator.serviceWorker.getRegistration("/v1");
+          const cached = await caches.match("/v1/logo.png");
+          if (navigator.serviceWorker.controller && cached && reg && reg.active) return done(true);
+          if (performance.now() > 10000) return done(false);
+          setTimeout(poll, 50);
+        })();
+        """
+    )
+    assert ready, "the service worker did not take over the page"

@@ -11,6 +11,8 @@ from typing import Any
 
 CBQR_DIR = Path(__file__).resolve().parent / "cbqr"
 SHARED_TRUST = CBQR_DIR / "_trust"
+#: The OB 3.0 / CLR JWT and SD-JWT VC vectors (written by generate_vc.py).
+VC_DIR = Path(__file__).resolve().parent / "vc"
 _INPUTS = ("input.txt", "input.png", "input.jpg")
 
 
@@ -19,6 +21,8 @@ class Case:
     name: str
     directory: Path
     expected: dict[str, Any]
+    #: The bundle and anchor of cases that bring none of their own.
+    shared: Path = SHARED_TRUST
 
     @property
     def input_path(self) -> Path:
@@ -34,12 +38,12 @@ class Case:
     @property
     def bundle_path(self) -> Path:
         own = self.directory / "trust-bundle.json"
-        return own if own.exists() else SHARED_TRUST / "trust-bundle.json"
+        return own if own.exists() else self.shared / "trust-bundle.json"
 
     @property
     def anchor_path(self) -> Path:
         own = self.directory / "trust-anchor.jwk"
-        return own if own.exists() else SHARED_TRUST / "trust-anchor.jwk"
+        return own if own.exists() else self.shared / "trust-anchor.jwk"
 
     @property
     def at(self) -> datetime:
@@ -72,3 +76,13 @@ def case(name: str) -> Case:
 
 def case_names() -> list[str]:
     return [c.name for c in all_cases()]
+
+
+@cache
+def vc_cases() -> tuple[Case, ...]:
+    """Every OB 3.0 / CLR JWT and SD-JWT VC vector, by directory name."""
+    return tuple(
+        Case(d.name, d, json.loads((d / "expected.json").read_text("utf-8")), VC_DIR / "_trust")
+        for d in sorted(VC_DIR.iterdir())
+        if d.is_dir() and not d.name.startswith("_")
+    )

@@ -69,6 +69,7 @@ def _ts(year: int, month: int, day: int) -> int:
 TEST_KEYS = {
     "test-signing-es256": "ES256",
     "test-signing-eddsa": "EdDSA",
+    "test-signing-rs256": "RS256",
     "test-retired-es256": "ES256",
     "test-compromised-es256": "ES256",
     "test-unknown-es256": "ES256",

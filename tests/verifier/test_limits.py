@@ -20,8 +20,17 @@ import pytest
 import keys
 import verifier
 from tests.vectors.cases import SHARED_TRUST
-from verifier import TrustBundle, VerificationError, _verify
-from verifier.formats import cbqr, jws, limits, qr_digits, status_list, trust_bundle
+from verifier import TrustBundle, VerificationError, _verify, _verify_sd_jwt
+from verifier.formats import (
+    cbqr,
+    jws,
+    limits,
+    qr_digits,
+    sd_jwt,
+    status_list,
+    trust_bundle,
+    vc_jwt,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMITS_PATH = ROOT / "verifier" / "formats" / "cbqr_limits.json"
@@ -58,6 +67,17 @@ def _python_values() -> dict[str, Any]:
             "revoked": status_list.REVOKED,
             "suspended": status_list.SUSPENDED,
         },
+        "vc_jwt.typ": vc_jwt.TYP,
+        "vc_jwt.max_length": vc_jwt.MAX_LENGTH,
+        "vc_jwt.vc_context": vc_jwt.VC_CONTEXT,
+        "vc_jwt.enveloped_prefix": vc_jwt.ENVELOPED_PREFIX,
+        "sd_jwt.typ": sd_jwt.TYP,
+        "sd_jwt.kb_typ": sd_jwt.KB_TYP,
+        "sd_jwt.sd_alg": sd_jwt.SD_ALG,
+        "sd_jwt.max_length": sd_jwt.MAX_LENGTH,
+        "sd_jwt.vct_urn": sd_jwt.VCT,
+        "sd_jwt.vct_path": sd_jwt.VCT_PATH,
+        "sd_jwt.max_presentation_age_seconds": _verify_sd_jwt.DEFAULT_MAX_AGE,
     }
 
 
@@ -173,8 +193,13 @@ def hand_copies(js: str) -> list[str]:
     return found
 
 
-def test_verify_js_holds_no_copy_of_a_limit() -> None:
-    assert hand_copies(VERIFY_JS.read_text("utf-8")) == []
+#: The page's scripts that verify: the QR credential's, the VC JWTs' and SD-JWT VCs'.
+VERIFYING_SCRIPTS = ("verify.js", "jwt.js", "sdjwt.js")
+
+
+@pytest.mark.parametrize("name", VERIFYING_SCRIPTS)
+def test_verify_js_holds_no_copy_of_a_limit(name: str) -> None:
+    assert hand_copies((VERIFY_JS.parent / name).read_text("utf-8")) == []
 
 
 @pytest.mark.parametrize(

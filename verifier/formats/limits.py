@@ -30,12 +30,23 @@ __all__ = [
     "MAX_NUMERIC_DATE",
     "MAX_STATUS_LIST_BYTES",
     "MAX_TOKEN_LENGTH",
+    "SD_JWT_KB_TYP",
+    "SD_JWT_MAX_LENGTH",
+    "SD_JWT_MAX_PRESENTATION_AGE",
+    "SD_JWT_SD_ALG",
+    "SD_JWT_TYP",
+    "SD_JWT_VCT_PATH",
+    "SD_JWT_VCT_URN",
     "SIGNATURE_BYTES",
     "STATUS_LIST_BITS",
     "STATUS_REVOKED",
     "STATUS_SUSPENDED",
     "STATUS_VALID",
     "TYP",
+    "VC_CONTEXT",
+    "VC_ENVELOPED_PREFIX",
+    "VC_JWT_MAX_LENGTH",
+    "VC_JWT_TYP",
     "VERIFY_PATH",
     "ZIP",
     "limits_json",
@@ -123,3 +134,29 @@ STATUS_VALID, STATUS_REVOKED, STATUS_SUSPENDED = (
     _STATUS["revoked"],
     _STATUS["suspended"],
 )
+
+# -- the Open Badges 3.0 / CLR 2.0 JWTs ----------------------------------------------------
+
+#: Header ``typ`` of a VC JWT (OB 3.0 §8.2).
+VC_JWT_TYP = _str("vc_jwt", "typ")
+#: Longest VC JWT accepted (a CLR envelopes one JWT per achievement).
+VC_JWT_MAX_LENGTH = _int("vc_jwt", "max_length")
+#: The VCDM 2.0 base context, first in every credential and enveloped credential.
+VC_CONTEXT = _str("vc_jwt", "vc_context")
+#: The ``id`` prefix of an OB JWT enveloped in a CLR (a ``data:`` URL).
+VC_ENVELOPED_PREFIX = _str("vc_jwt", "enveloped_prefix")
+
+# -- SD-JWT VC presentations ----------------------------------------------------------------
+
+#: Header ``typ`` of the issuer-signed JWT and of the key-binding JWT.
+SD_JWT_TYP = _str("sd_jwt", "typ")
+SD_JWT_KB_TYP = _str("sd_jwt", "kb_typ")
+#: ``_sd_alg``: how disclosure digests are made.
+SD_JWT_SD_ALG = _str("sd_jwt", "sd_alg")
+#: Longest SD-JWT (with disclosures and KB-JWT) accepted.
+SD_JWT_MAX_LENGTH = _int("sd_jwt", "max_length")
+#: The credit-certificate ``vct``: the old URN, and the path of the URL form under ``iss``.
+SD_JWT_VCT_URN = _str("sd_jwt", "vct_urn")
+SD_JWT_VCT_PATH = _str("sd_jwt", "vct_path")
+#: How old (by its KB-JWT ``iat``) a presentation may be, in seconds.
+SD_JWT_MAX_PRESENTATION_AGE = _int("sd_jwt", "max_presentation_age_seconds")

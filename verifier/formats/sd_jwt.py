@@ -37,24 +37,24 @@ from verifier._errors import (
     TooLarge,
     UnknownDisclosure,
 )
-from verifier.formats import jws
+from verifier.formats import jws, limits
 from verifier.formats.jws import SignerLike
 
-TYP = "dc+sd-jwt"
-KB_TYP = "kb+jwt"
-SD_ALG = "sha-256"
+TYP = limits.SD_JWT_TYP
+KB_TYP = limits.SD_JWT_KB_TYP
+SD_ALG = limits.SD_JWT_SD_ALG
 #: The credit-certificate type (``vct``) of SD-JWT VCs issued before the type became a URL;
 #: still accepted by :func:`is_credit_certificate`.
-VCT = "urn:creditbank:vct:credit-certificate:1"
+VCT = limits.SD_JWT_VCT_URN
 #: Path under the issuer (``iss``) of the credit-certificate type: ``vct`` is
 #: ``<iss>/vct/credit-certificate/1``, a URL that returns its SD-JWT VC Type Metadata.
-VCT_PATH = "/vct/credit-certificate/1"
+VCT_PATH = limits.SD_JWT_VCT_PATH
 #: Claims that are never selectively disclosable (docs/formats.md, SD-JWT VC).
 NEVER_DISCLOSABLE = frozenset(
     {"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status", "iat", "_sd_alg"}
 )
 #: Longest SD-JWT (with disclosures and KB-JWT) accepted.
-MAX_LENGTH = 64 * 1024
+MAX_LENGTH = limits.SD_JWT_MAX_LENGTH
 _MINIFIED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _json = jws.loads
 

@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from verifier._errors import MalformedCredential
-from verifier.formats import jws
+from verifier.formats import jws, limits
 from verifier.formats.jws import SignerLike
 
-TYP = "JWT"
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+TYP = limits.VC_JWT_TYP
+VC_CONTEXT = limits.VC_CONTEXT
 OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 CLR_CONTEXT = "https://purl.imsglobal.org/spec/clr/v2p0/context-2.0.1.json"
 #: Path of our own context on the issuer service (its terms: docs/formats.md).
@@ -28,9 +28,9 @@ CREDITBANK_CONTEXT_PATH = "/contexts/creditbank-v1.jsonld"
 OB3_TYPES = ("VerifiableCredential", "OpenBadgeCredential")
 CLR_TYPES = ("VerifiableCredential", "ClrCredential")
 #: Media type of an OB JWT enveloped in a CLR (``data:`` URL of an EnvelopedVerifiableCredential).
-ENVELOPED_PREFIX = "data:application/vc+jwt,"
+ENVELOPED_PREFIX = limits.VC_ENVELOPED_PREFIX
 #: Longest JWT accepted (a CLR envelopes one JWT per achievement).
-MAX_LENGTH = 1024 * 1024
+MAX_LENGTH = limits.VC_JWT_MAX_LENGTH
 _MINIFIED = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 

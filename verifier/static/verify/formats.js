@@ -1,14 +1,18 @@
 /* creditbank verify page: which form of credential a pasted text is.
  *
- * The page verifies the QR credential (cbqr) itself. The learner can also hand over the
- * Open Badges 3.0 / CLR 2.0 JWTs, their Data Integrity (JSON-LD) form and SD-JWT VC
- * presentations; creditbank-verify checks those, and the page says so instead of calling
- * them "not valid". The kinds and how they are told apart are those of the CLI
- * (verifier/_detect.py), judged from the shape and the unverified header only.
+ * The page verifies the QR credential (cbqr, verify.js), the Open Badges 3.0 / CLR 2.0
+ * JWTs (jwt.js) and SD-JWT VC presentations (sdjwt.js) itself. The Data Integrity
+ * (JSON-LD) form needs RDF canonicalisation, which the page does not carry:
+ * creditbank-verify checks it, and the page says so instead of calling it "not valid".
+ * The kinds and how they are told apart are those of the CLI (verifier/_detect.py),
+ * judged from the shape and the unverified header only.
  */
 "use strict";
 (function () {
-  /** The names of the forms the page hands to the CLI, in Chinese and English. */
+  /** The forms the page verifies itself besides the QR credential. */
+  const CHECKED = ["ob3", "clr", "sd-jwt"];
+
+  /** The names of the forms, in Chinese and English. */
   const NAMES = {
     ob3: ["Open Badges 3.0 徽章（JWT）", "Open Badges 3.0 badge (JWT)"],
     clr: ["CLR 2.0 学习记录（JWT）", "CLR 2.0 learner record (JWT)"],
@@ -24,7 +28,7 @@
 
   const typesOf = (value) => (value && Array.isArray(value.type) ? value.type : []);
 
-  /** The kind of ``text`` when it is one the page leaves to the CLI, else null (cbqr). */
+  /** The kind of ``text`` when it is not a QR credential, else null (cbqr). */
   function detect(text) {
     if (typeof text !== "string") return null;
     const t = text.trim();
@@ -56,5 +60,5 @@
     return types.includes("ClrCredential") ? "clr" : "ob3";
   }
 
-  window.creditbankFormats = { detect, NAMES };
+  window.creditbankFormats = { detect, NAMES, CHECKED };
 })();

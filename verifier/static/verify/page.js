@@ -14,6 +14,7 @@
     "Hold the phone steady, let the QR code fill the frame, use good light and avoid glare; or choose a photo or paste the QR code's text instead.",
   ];
 
+  const PRESENTATION_MINUTES = Math.round(V.LIMITS.sd_jwt.max_presentation_age_seconds / 60);
   /** Bilingual reasons, by the Python verifier's error code (verifier/_errors.py). */
   const REASONS = {
     unreadable_image: ["无法读取该图片。", "The image cannot be read."],
@@ -38,6 +39,11 @@
     unsigned_trust_bundle: ["本页的信任数据未经签名。", "This page's trust data is unsigned."],
     bad_trust_bundle_signature: ["本页的信任数据签名无效。", "This page's trust data carries a wrong signature."],
     stale_trust_bundle: ["本页的信任数据已过期，请联网后重新打开本页。", "This page's trust data is too old; go online and reload the page."],
+    unknown_disclosure: ["披露的内容与颁发机构签名的不符：内容已被篡改。", "A disclosed claim is not one the issuer signed: it was altered."],
+    holder_binding_failed: ["持有者绑定未通过：出示内容没有持有者的有效签名，或已被改动。请让学习者从钱包重新出示。",
+      "Holder binding failed: the presentation lacks the holder's valid signature or was changed. Ask the learner to present it again from the wallet."],
+    stale_presentation: [`出示时间不在有效范围内（须在 ${PRESENTATION_MINUTES} 分钟内），请让学习者重新出示。`,
+      `The presentation is not recent (it must be under ${PRESENTATION_MINUTES} minutes old); ask the learner to present it again.`],
   };
   const DOMAINS = { AM: ["先进制造", "Advanced manufacturing"], AI: ["人工智能", "Artificial intelligence"], AG: ["现代农业", "Modern agriculture"], GE: ["通用", "General"] };
   const KINDS = {
@@ -109,8 +115,10 @@
     bilingual($("f-issuer"), issuer.zh || issuer.id, `${issuer.en} (${issuer.id})`);
     $("f-learner").textContent = cred.name;
     $("f-id").textContent = cred.maskedId;
-    const total = cred.entries.reduce((sum, e) => sum + e.credits * 2, 0) / 2;
-    $("f-total").textContent = String(total);
+    // The other forms state their total (null: not disclosed); the QR credential's is the sum.
+    const total = "total" in cred ? cred.total : cred.entries.reduce((sum, e) => sum + e.credits * 2, 0) / 2;
+    $("f-total").textContent = total === null ? "未披露 not disclosed" : String(total);
+    showPresentation(result.presentation);
     const until = cred.exp === null ? ["长期有效", "no expiry"] : [dateOf(cred.exp), dateOf(cred.exp)];
     bilingual($("f-validity"), `${dateOf(cred.nbf)} 起，至 ${until[0]}`, `from ${dateOf(cred.nbf)} until ${until[1]}`);
     $("f-jti").textContent = cred.jti;
@@ -119,19 +127,32 @@
     for (const e of cred.entries) {
       const row = body.insertRow();
       cell(row, e.title);
-      const domain = DOMAINS[e.domain] || [e.domain, ""];
-      bilingual(cell(row, ""), domain[0], `${domain[1]} (${e.domain})`);
-      const kind = KINDS[e.kind] || [e.kind, ""];
-      bilingual(cell(row, ""), kind[0], kind[1]);
-      cell(row, String(e.credits), "num");
+      // An OB achievement names its field ("Advanced manufacturing 先进制造") and type
+      // ("Course") in words: the same words in Chinese first, as for the QR credential.
+      const code = DOMAINS[e.domain] ? e.domain : Object.keys(DOMAINS).find((k) => e.domain === `${DOMAINS[k][1]} ${DOMAINS[k][0]}`);
+      const domain = DOMAINS[code];
+      if (domain) bilingual(cell(row, ""), domain[0], `${domain[1]} (${code})`);
+      else cell(row, e.domain);
+      const kind = KINDS[e.kind] || Object.values(KINDS).find((k) => k[1] === e.kind);
+      if (kind) bilingual(cell(row, ""), kind[0], kind[1]);
+      else cell(row, e.kind);
+      cell(row, e.credits === null ? "—" : String(e.credits), "num");
       cell(row, e.hours === null ? "—" : String(e.hours), "num");
       cell(row, e.standard);
       const inst = issuer.institutions.get(e.institution);
       if (inst) bilingual(cell(row, ""), inst.zh, inst.en);
-      else cell(row, e.institution);
+      else cell(row, e.institutionName || e.institution);
       cell(row, e.date);
     }
     $("details").hidden = false;
+  }
+
+  /** An SD-JWT presentation's audience and nonce: the relying party's to check, so shown. */
+  function showPresentation(presentation) {
+    for (const id of ["t-audience", "f-audience", "t-nonce", "f-nonce"]) $(id).hidden = !presentation;
+    if (!presentation) return;
+    $("f-audience").textContent = presentation.audience;
+    $("f-nonce").textContent = presentation.nonce;
   }
 
   // Text that is no creditbank credential at all: a link of another system, Wi-Fi settings…
@@ -140,14 +161,23 @@
   const foreign = (text, code) => code === "bad_encoding" && typeof text === "string" && FOREIGN.test(text.trim());
 
   /** Put the verdict into the DOM: #verdict[data-result][data-error] for people and machines. */
-  function showVerdict(result, error, text) {
+  function showVerdict(result, error, text, form) {
     const verdict = $("verdict");
     const headline = verdict.querySelector(".headline");
     const reason = verdict.querySelector(".reason");
     const code = verdict.querySelector(".code");
+    verdict.dataset.form = (result && result.form) || form || "cbqr";
     if (result) {
       bilingual(headline, "✔ 真实有效", "Authentic and valid");
-      bilingual(reason, "签名、有效期和状态均已核验。", "Signature, validity period and status checked.");
+      const name = window.creditbankFormats.NAMES[result.form];
+      if (result.presentation) {
+        bilingual(reason, `${name[0]}：颁发机构签名、持有者签名、有效期和状态均已核验。请确认下方的出示对象和随机数是您索取时给出的。`,
+          `${name[1]}: the issuer's and the holder's signatures, validity period and status checked. Make sure the audience and nonce below are the ones you asked with.`);
+      } else if (name) {
+        bilingual(reason, `${name[0]}：签名、有效期和状态均已核验。`, `${name[1]}: signature, validity period and status checked.`);
+      } else {
+        bilingual(reason, "签名、有效期和状态均已核验。", "Signature, validity period and status checked.");
+      }
       code.textContent = "";
       showDetails(result);
     } else if (UNREADABLE.has((error && error.code) || "")) {
@@ -160,7 +190,13 @@
     } else {
       $("details").hidden = true;
       const errCode = (error && error.code) || "malformed";
-      const [zh, en] = (foreign(text, errCode) ? REASONS.malformed : REASONS[errCode]) || ["无法验证。", "Cannot be verified."];
+      let [zh, en] = (foreign(text, errCode) ? REASONS.malformed : REASONS[errCode]) || ["无法验证。", "Cannot be verified."];
+      const name = window.creditbankFormats.NAMES[verdict.dataset.form];
+      if (name && errCode === "malformed") {
+        [zh, en] = [`这份${name[0]}不符合本学分银行的格式（结构错误）。`, `This ${name[1]} does not have the credit bank's structure.`];
+      } else if (name) {
+        [zh, en] = [`${name[0]}：${zh}`, `${name[1]}: ${en}`];
+      }
       bilingual(headline, "✘ 无效", "Not valid");
       bilingual(reason, zh, en);
       code.textContent = `${errCode}${error && error.message && error.message !== errCode ? ": " + error.message : ""}`;
@@ -192,8 +228,24 @@
     announce("other_form", "");
   }
 
+  /** The verifier of a form other than the QR credential, loaded on first use (jwt.js, sdjwt.js). */
+  async function verifyForm(form, text) {
+    await loadScript("/v1/jwt.js");
+    if (form !== "sd-jwt") return window.creditbankJwt.verify(form, text, trustPromise, maxAgeHours);
+    await loadScript("/v1/sdjwt.js");
+    return window.creditbankSdJwt.verify(text, trustPromise, maxAgeHours);
+  }
+
   async function check(text) {
     const form = window.creditbankFormats ? window.creditbankFormats.detect(text) : null;
+    if (form && window.creditbankFormats.CHECKED.includes(form)) {
+      try {
+        showVerdict(await verifyForm(form, text), null, text, form);
+      } catch (e) {
+        showVerdict(null, e instanceof V.VerificationError ? e : new V.VerificationError("malformed", String(e)), text, form);
+      }
+      return;
+    }
     if (form) {
       showOtherForm(form);
       return;
@@ -222,18 +274,25 @@
 
   // -- photos and screenshots ---------------------------------------------------------
 
-  let jsQRLoading = null;
-  function loadJsQR() {
-    // Loaded on demand: the decoder is large and most visits come from a camera link.
-    jsQRLoading = jsQRLoading || new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = "/v1/vendor/jsQR.js";
-      s.onload = () => resolve(window.jsQR);
-      s.onerror = () => reject(new Error("decoder unavailable"));
-      document.head.appendChild(s);
-    });
-    return jsQRLoading;
+  // Loaded on demand: most visits come from a camera link and need neither the QR decoder
+  // (large) nor the other forms' verifiers. The service worker keeps them for offline use.
+  const loading = new Map();
+  function loadScript(src) {
+    if (!loading.has(src)) {
+      loading.set(src, new Promise((resolve, reject) => {
+        const s = document.createElement("script");
+        s.src = src;
+        s.onload = () => resolve();
+        s.onerror = () => {
+          loading.delete(src);
+          reject(new Error(`${src} unavailable`));
+        };
+        document.head.appendChild(s);
+      }));
+    }
+    return loading.get(src);
   }
+  const loadJsQR = () => loadScript("/v1/vendor/jsQR.js").then(() => window.jsQR);
 
   async function readQR(file) {
     let bitmap;

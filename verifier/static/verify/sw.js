@@ -22,6 +22,8 @@ const FILES = [
   "/v1/formats.js",
   "/v1/record.js",
   "/v1/camera.js",
+  "/v1/jwt.js",
+  "/v1/sdjwt.js",
   "/v1/logo.png",
   "/v1/verify.css",
   "/v1/manifest.webmanifest",

@@ -386,6 +386,8 @@
             status,
             retiredAt: retired === null ? null : parseTime(retired, "retired_at"),
             compromisedSince: since === null ? null : parseTime(since, "compromised_since"),
+            // The URL that returns the key's JWK: the kid of OB/CLR JWTs (jwt.js).
+            url: jwk.id === undefined || jwk.id === null ? null : String(jwk.id),
           });
         }
       }
@@ -402,10 +404,11 @@
 
   // -- the credential ------------------------------------------------------------------
 
-  function split(token) {
+  /** A compact JWS read without trusting it (jws.split); ``maxLength`` in code points. */
+  function split(token, maxLength = MAX_TOKEN) {
     // Python counts code points, JavaScript UTF-16 units.
-    if (token.length > MAX_TOKEN && [...token].length > MAX_TOKEN) {
-      fail("too_large", `the token is longer than ${MAX_TOKEN} characters`);
+    if (token.length > maxLength && [...token].length > maxLength) {
+      fail("too_large", `the token is longer than ${maxLength} characters`);
     }
     if (!/^[A-Za-z0-9_.-]*$/.test(token)) fail("bad_encoding", "the JWS holds a character outside the base64url alphabet");
     const parts = token.split(".");
@@ -425,8 +428,8 @@
     return { header, payload, signature, signingInput: ascii(`${head}.${body}`) };
   }
 
-  async function findKey(jws, alg, kid, trust) {
-    const candidates = trust.keys.filter((k) => k.kid.startsWith(kid));
+  /** The key among ``candidates`` that signed ``jws``; ``alg`` only selects (_verify.find_key). */
+  async function findKey(jws, alg, candidates) {
     if (!candidates.length) fail("unknown_key", "no trusted key has this kid");
     const fitting = candidates.filter((k) => k.alg === alg);
     if (!fitting.length) fail("alg_mismatch", `the trusted key is ${candidates[0].alg}, the token says ${alg}`);
@@ -509,11 +512,12 @@
     }
   }
 
-  async function checkStatus(cred, trust) {
-    const list = trust.lists.get(`${cred.issuer}\u0000${cred.statusList}`);
-    if (!list) fail("status_unavailable", `the trust bundle has no status list ${cred.statusList}`);
+  /** Raise unless slot ``index`` of ``issuer``'s list ``listId`` is valid (rules.check_status).
+   * Every form reaches the status lists through this one function. */
+  async function checkSlot(trust, issuer, listId, index) {
+    const list = trust.lists.get(`${issuer}\u0000${listId}`);
+    if (!list) fail("status_unavailable", `the trust bundle has no status list ${listId}`);
     const data = await listData(list);
-    const index = cred.statusIndex;
     if (index < 0 || index >= list.size) fail("malformed", `status index ${index} outside list ${list.id}`);
     const bit = index * list.bits;
     const value = (data[bit >> 3] >> (bit & 7)) & ((1 << list.bits) - 1);
@@ -522,13 +526,18 @@
     if (value !== STATUS.valid) fail("status_unavailable", `unknown status value ${value}`);
   }
 
+  /** Raise ``stale_trust_bundle`` when the bundle is older than ``maxAgeHours`` at ``now``. */
+  function checkFresh(trust, maxAgeHours, now) {
+    if (maxAgeHours !== null && now - trust.generatedAt > maxAgeHours * 3600) {
+      fail("stale_trust_bundle", `the trust bundle is older than ${maxAgeHours} h; reconnect to refresh it`);
+    }
+  }
+
   /** Verify ``text`` (QR text, digits or JWS); resolves to the result or throws. */
   async function verify(text, trustPromise, maxAgeHours) {
     const trust = await trustPromise;
     const now = Date.now() / 1000;
-    if (maxAgeHours !== null && now - trust.generatedAt > maxAgeHours * 3600) {
-      fail("stale_trust_bundle", `the trust bundle is older than ${maxAgeHours} h; reconnect to refresh it`);
-    }
+    checkFresh(trust, maxAgeHours, now);
     const jws = split(extractJws(text));
     const header = jws.header;
     if (header.typ !== TYP || header.zip !== ZIP) fail("malformed", "not a cbqr credential");
@@ -536,14 +545,14 @@
     if (!ALGORITHMS.includes(alg)) fail("unsupported_alg", `algorithm ${alg} is never accepted`);
     const kid = header.kid;
     if (typeof kid !== "string" || kid.length !== KID_LENGTH) fail("malformed", `the kid must have ${KID_LENGTH} characters`);
-    const key = await findKey(jws, alg, kid, trust);
+    const key = await findKey(jws, alg, trust.keys.filter((k) => k.kid.startsWith(kid)));
     const cred = await parseClaims(jws.payload);
     const issuer = trust.issuers.get(cred.issuer);
     if (!issuer || key.issuer !== cred.issuer) fail("unknown_issuer", `issuer ${cred.issuer} is not trusted for this key`);
     checkKeyState(key, cred.nbf);
     if (now + LEEWAY < cred.nbf) fail("not_yet_valid", "the credential is not valid yet");
     if (cred.exp !== null && now - LEEWAY >= cred.exp) fail("expired", "the credential has expired");
-    await checkStatus(cred, trust);
+    await checkSlot(trust, cred.issuer, cred.statusList, cred.statusIndex);
     return { cred, issuer, key };
   }
 
@@ -552,5 +561,12 @@
     return trustFrom(await openBundle(config.bundle, config.anchor));
   }
 
-  window.creditbankVerify = { extractJws, decodeDigits, loadTrust, verify, VerificationError, LIMITS };
+  window.creditbankVerify = {
+    extractJws, decodeDigits, loadTrust, verify, VerificationError, LIMITS,
+    // The parts the other forms' verifiers (jwt.js, sdjwt.js) share with the QR path.
+    parts: {
+      fail, isObject, isInt, utf8, ascii, pyStrip, parsePyJson, PyFloat, b64decode, strictB64,
+      importJwk, signatureOk, split, findKey, checkKeyState, checkSlot, checkFresh,
+    },
+  };
 })();

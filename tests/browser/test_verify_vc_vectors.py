@@ -1,0 +1,94 @@
+"""The OB 3.0 / CLR 2.0 JWT and SD-JWT VC vectors pasted into the verify page in Chromium.
+
+The same files the Python verifier runs (tests/vectors/vc/, tests/verifier/test_vc_vectors.py):
+each one's bundle and anchor are embedded in the page, the page's clock is pinned to the
+vectors' time, the text is pasted, and the verdict element must carry the vector's result
+and code, checked in the browser with WebCrypto. For a valid one the page must show the
+learner, the issuer, the credits and the achievements, and for a presentation the audience
+and nonce the relying party has to judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+pytest.importorskip("selenium")
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+
+from tests.browser.conftest import VECTOR_TIME, LiveServer
+from tests.browser.pages import requests_sent, shoot, shown, verify_text
+from tests.vectors.cases import Case, vc_cases
+
+VECTORS = vc_cases()
+assert all(c.at == VECTOR_TIME for c in VECTORS)
+
+
+@pytest.mark.parametrize("case", VECTORS, ids=[c.name for c in VECTORS])
+def test_vc_vector_verdict_matches_python_verifier(
+    case: Case,
+    vector_server: tuple[LiveServer, Callable[[Case], None]],
+    vector_browser: WebDriver,
+) -> None:
+    server, trust = vector_server
+    trust(case)
+    result, error = verify_text(vector_browser, server.url, case.input_path.read_text("utf-8"))
+    assert (result, error) == ("valid" if case.expected["valid"] else "invalid", case.code or "")
+    verdict = vector_browser.find_element(By.ID, "verdict")
+    assert verdict.get_attribute("data-form") == case.expected["format"]
+    if not case.expected["valid"]:
+        return
+    facts = shown(vector_browser)
+    expect = case.expected["shows"]
+    assert facts["learner"] == expect["learner"]
+    assert [row[0] for row in facts["entries"]] == expect["titles"]
+    if "credits" in expect:
+        assert facts["total"] == expect["credits"]
+    if "masked_id" in expect:
+        assert facts["masked_id"] == expect["masked_id"]
+    if "issuer" in expect:
+        assert expect["issuer"] in facts["issuer"]
+    audience = vector_browser.find_element(By.ID, "f-audience")
+    if case.expected["format"] == "sd-jwt":
+        assert audience.text == case.expected["audience"]
+        assert vector_browser.find_element(By.ID, "f-nonce").text == case.expected["nonce"]
+    else:
+        assert not audience.is_displayed()
+
+
+def test_forms_load_their_verifier_only_when_pasted(
+    vector_server: tuple[LiveServer, Callable[[Case], None]],
+    vector_browser: WebDriver,
+) -> None:
+    """A QR link loads neither jwt.js nor sdjwt.js; a pasted presentation loads both."""
+    server, trust = vector_server
+    sd = next(c for c in VECTORS if c.name == "sd_valid")
+    trust(sd)
+    requests_sent(vector_browser)
+    verify_text(vector_browser, server.url, "not a credential")
+    loaded = {r["url"].rpartition("/")[2] for r in requests_sent(vector_browser)}
+    assert not loaded & {"jwt.js", "sdjwt.js"}
+    assert verify_text(vector_browser, server.url, sd.input_path.read_text("utf-8")) == (
+        "valid",
+        "",
+    )
+    loaded = {r["url"].rpartition("/")[2] for r in requests_sent(vector_browser)}
+    assert {"jwt.js", "sdjwt.js"} <= loaded
+    shoot(vector_browser, "sd-jwt-valid")
+    clr = next(c for c in VECTORS if c.name == "clr_valid")
+    trust(clr)
+    assert verify_text(vector_browser, server.url, clr.input_path.read_text("utf-8")) == (
+        "valid",
+        "",
+    )
+    shoot(vector_browser, "clr-valid")
+    bad = next(c for c in VECTORS if c.name == "sd_tampered_disclosure")
+    trust(bad)
+    assert verify_text(vector_browser, server.url, bad.input_path.read_text("utf-8")) == (
+        "invalid",
+        "unknown_disclosure",
+    )
+    shoot(vector_browser, "sd-jwt-tampered")
