@@ -21,7 +21,15 @@ import keys
 import verifier
 from tests.vectors.cases import SHARED_TRUST
 from verifier import TrustBundle, VerificationError, _verify
-from verifier.formats import cbqr, jws, limits, qr_digits, status_list, trust_bundle
+from verifier.formats import (
+    cbqr,
+    jws,
+    limits,
+    page_bundle,
+    qr_digits,
+    status_list,
+    trust_bundle,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 LIMITS_PATH = ROOT / "verifier" / "formats" / "cbqr_limits.json"
@@ -53,6 +61,9 @@ def _python_values() -> dict[str, Any]:
         "trust_bundle.max_bundle_bytes": trust_bundle.MAX_BUNDLE_BYTES,
         "trust_bundle.max_status_list_bytes": status_list._MAX_LIST_BYTES,
         "trust_bundle.status_list_bits": list(limits.STATUS_LIST_BITS),
+        "page_bundle.typ": page_bundle.TYP,
+        "page_bundle.document_type": page_bundle.DOCUMENT_TYPE,
+        "page_bundle.version": page_bundle.VERSION,
         "trust_bundle.status_values": {
             "valid": status_list.VALID,
             "revoked": status_list.REVOKED,

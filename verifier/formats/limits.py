@@ -30,6 +30,9 @@ __all__ = [
     "MAX_NUMERIC_DATE",
     "MAX_STATUS_LIST_BYTES",
     "MAX_TOKEN_LENGTH",
+    "PAGE_BUNDLE_DOCUMENT_TYPE",
+    "PAGE_BUNDLE_TYP",
+    "PAGE_BUNDLE_VERSION",
     "SIGNATURE_BYTES",
     "STATUS_LIST_BITS",
     "STATUS_REVOKED",
@@ -123,3 +126,12 @@ STATUS_VALID, STATUS_REVOKED, STATUS_SUSPENDED = (
     _STATUS["revoked"],
     _STATUS["suspended"],
 )
+
+# -- the verify page's bundle ----------------------------------------------------------------
+
+#: Protected header ``typ`` of the page bundle: the trust bundle with a list directory
+#: in place of the lists (verifier/formats/page_bundle.py), never taken for a full bundle.
+PAGE_BUNDLE_TYP = _str("page_bundle", "typ")
+#: The page bundle document's ``type`` and ``version``.
+PAGE_BUNDLE_DOCUMENT_TYPE = _str("page_bundle", "document_type")
+PAGE_BUNDLE_VERSION = _int("page_bundle", "version")
