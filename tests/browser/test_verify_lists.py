@@ -1,0 +1,144 @@
+"""The verify page fetches the status list a credential names, checks its digest against
+the signed page bundle, keeps it, and after one online visit holds every list for offline
+checks (docs/formats.md §3.6) — in Debian's Chromium against a live server.
+
+The story: valid online; revoked through the API; the next online visit says revoked;
+offline with the lists kept it still says revoked; offline with the list gone from the
+device it says ``status_unavailable`` and tells the person to go online once.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytest.importorskip("selenium")
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.support.ui import WebDriverWait
+
+from issuer.app import create_app
+from issuer.core import migrate
+from issuer.demo.story import run_story
+from tests.browser.conftest import ADMIN_TOKEN, demo_settings, free_port, start_server
+from tests.browser.pages import open_fresh, requests_sent, shoot, verdict
+
+
+@dataclass
+class Bank:
+    """A demo installation of this module's own (its credential gets revoked)."""
+
+    url: str
+    qr_text: str
+    jti: str
+    stop: Any
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Iterator[Bank]:
+    port = free_port()
+    (tmp_path / "home").mkdir()
+    settings = demo_settings(tmp_path / "home", port)
+    migrate.upgrade(settings.db_url)
+    credential = run_story(settings).credential
+    app = create_app(settings)
+    server = start_server(app, port)
+    try:
+        yield Bank(server.url, str(credential["qr_text"]), str(credential["jti"]), server.stop)
+    finally:
+        server.stop()
+        app.state.engine.dispose()
+
+
+def _revoke(bank: Bank) -> None:
+    request = urllib.request.Request(
+        f"{bank.url}/credentials/{bank.jti}/status",
+        data=json.dumps({"status": "revoked", "reason": "test of the verify page"}).encode(),
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request) as response:
+        assert response.status == 200
+
+
+def _lists_kept(browser: WebDriver) -> tuple[int, int]:
+    """Wait until the service worker reports every list of the page bundle kept."""
+
+    def kept(d: WebDriver) -> tuple[int, int] | None:
+        status = d.find_element(By.ID, "trust-status")
+        held, total = (
+            status.get_attribute("data-lists-kept"),
+            status.get_attribute("data-lists-total"),
+        )
+        if not held or not total or held != total:
+            return None
+        return int(held), int(total)
+
+    found: tuple[int, int] = WebDriverWait(browser, 15).until(kept)
+    return found
+
+
+def _hint(browser: WebDriver) -> str:
+    return browser.find_element(By.ID, "verdict").get_attribute("data-hint") or ""
+
+
+def test_revocation_online_then_offline_with_and_without_the_list(
+    bank: Bank, browser: WebDriver
+) -> None:
+    digits = bank.qr_text.rpartition("#")[2]
+    page = f"{bank.url}/v1#{digits}"
+    browser.get(page)
+    assert verdict(browser) == ("valid", "")
+    # The page fetched the one list the credential names, under /v1, nothing else.
+    lists = [r["url"] for r in requests_sent(browser) if "/v1/status-lists/" in r["url"]]
+    assert len(lists) >= 1 and all(u.startswith(f"{bank.url}/v1/status-lists/") for u in lists)
+    kept, total = _lists_kept(browser)
+    assert kept == total >= 1
+    assert "离线可用的状态列表" in browser.find_element(By.ID, "trust-status").text
+
+    _revoke(bank)
+    open_fresh(browser, page)
+    assert verdict(browser) == ("invalid", "revoked")
+
+    bank.stop()
+    with pytest.raises(OSError):
+        urllib.request.urlopen(f"{bank.url}/v1", timeout=2)
+    open_fresh(browser, page)
+    assert verdict(browser) == ("invalid", "revoked")
+
+    # Offline, and the list is not on the device (as on a phone that never fetched it).
+    removed = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        caches.open(window.creditbankVerify.LIST_CACHE)
+          .then(async (cache) => Promise.all((await cache.keys()).map((r) => cache.delete(r))))
+          .then((gone) => done(gone.length), (e) => done(String(e)));
+        """
+    )
+    assert removed == total
+    open_fresh(browser, page)
+    assert verdict(browser) == ("invalid", "status_unavailable")
+    assert _hint(browser) == "offline"
+    text = browser.find_element(By.ID, "verdict").text
+    assert "请联网后打开一次本页" in text and "Open this page once while online" in text
+    shoot(browser, "verify-status-unavailable-offline")
+
+
+def test_every_list_is_kept_after_a_visit_without_a_credential(
+    bank: Bank, browser: WebDriver
+) -> None:
+    # A visit to /v1 alone (no fragment) is enough for the device to check offline later.
+    browser.get(f"{bank.url}/v1")
+    kept, total = _lists_kept(browser)
+    assert kept == total >= 1
+    shoot(browser, "verify-lists-kept")
+    bank.stop()
+    open_fresh(browser, f"{bank.url}/v1#{bank.qr_text.rpartition('#')[2]}")
+    assert verdict(browser) == ("valid", "")
