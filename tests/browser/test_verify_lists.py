@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,15 +20,36 @@ import pytest
 
 pytest.importorskip("selenium")
 
+from fastapi import Response
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from issuer.api.verify_page import PageTrust, page_trust
 from issuer.app import create_app
 from issuer.core import migrate
 from issuer.demo.story import run_story
-from tests.browser.conftest import ADMIN_TOKEN, demo_settings, free_port, start_server
-from tests.browser.pages import open_fresh, requests_sent, shoot, verdict
+from tests.browser.conftest import (
+    ADMIN_TOKEN,
+    LiveServer,
+    demo_settings,
+    free_port,
+    start_server,
+)
+from tests.browser.pages import (
+    open_fresh,
+    requests_sent,
+    shoot,
+    verdict,
+    verify_image,
+    verify_text,
+)
+from tests.vectors.cases import Case, all_cases
+from tests.vectors.generate import jwk_of, signer
+from verifier import ERRORS_BY_CODE, VerificationError
+from verifier.formats import page_bundle, trust_bundle
+
+VECTORS = all_cases()
 
 
 @dataclass
@@ -142,3 +163,70 @@ def test_every_list_is_kept_after_a_visit_without_a_credential(
     bank.stop()
     open_fresh(browser, f"{bank.url}/v1#{bank.qr_text.rpartition('#')[2]}")
     assert verdict(browser) == ("valid", "")
+
+
+# -- the golden vectors through the page bundle ---------------------------------------------
+
+
+def _as_page_bundle(case: Case) -> tuple[str, dict[str, bytes]] | None:
+    """The vector's bundle as a page bundle signed by the same (test) anchor, and its lists;
+    None for the vectors whose bundle is what they test (it does not open)."""
+    anchor = json.loads(case.anchor_path.read_text("utf-8"))
+    if anchor != jwk_of("test-anchor-es256"):
+        return None
+    try:
+        document = trust_bundle.open_bundle(case.bundle_path.read_text("utf-8"), anchor)
+    except VerificationError:
+        return None
+    page, bodies = page_bundle.page_document(document, lambda i: f"/test-lists/{case.name}/{i}")
+    return page_bundle.sign_page_bundle(page, signer("test-anchor-es256")), bodies
+
+
+_PAGE_CASES = [c for c in VECTORS if _as_page_bundle(c) is not None]
+
+
+@pytest.fixture(scope="module")
+def vector_lists(
+    vector_server: tuple[LiveServer, Callable[[Case], None]],
+) -> Callable[[Case], None]:
+    """Embed a vector's page bundle and serve its lists at the URLs its directory names."""
+    server, _ = vector_server
+    served: dict[tuple[str, str], bytes] = {}
+
+    def lists(name: str, list_id: str) -> Response:
+        body = served.get((name, list_id))
+        return Response(body, media_type="application/json") if body else Response(status_code=404)
+
+    server.app.add_api_route("/test-lists/{name}/{list_id}", lists, methods=["GET"])
+
+    def embed(case: Case) -> None:
+        made = _as_page_bundle(case)
+        assert made is not None
+        text, bodies = made
+        served.update({(case.name, list_id): body for list_id, body in bodies.items()})
+        hours = case.expected.get("max_bundle_age_hours")
+        embedded = PageTrust(text, jwk_of("test-anchor-es256"), 168 if hours is None else hours)
+        server.app.dependency_overrides[page_trust] = lambda: embedded
+
+    return embed
+
+
+@pytest.mark.parametrize("case", _PAGE_CASES, ids=[c.name for c in _PAGE_CASES])
+def test_vector_through_the_page_bundle_matches_python(
+    case: Case,
+    vector_server: tuple[LiveServer, Callable[[Case], None]],
+    vector_lists: Callable[[Case], None],
+    vector_browser: WebDriver,
+) -> None:
+    # The same verdict as the Python verifier on the complete bundle, now with the lists
+    # fetched by digest: revoked, suspended, status_unavailable, stale_bundle among them.
+    server, _ = vector_server
+    vector_lists(case)
+    if case.is_image:
+        got = verify_image(vector_browser, server.url, case.input_path)
+    else:
+        got = verify_text(vector_browser, server.url, case.input_path.read_text("utf-8"))
+    expected = "valid" if case.expected["valid"] else "invalid"
+    if case.code and ERRORS_BY_CODE[case.code].unreadable:
+        expected = "unreadable"
+    assert got == (expected, case.code or "")
