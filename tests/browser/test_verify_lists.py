@@ -230,3 +230,34 @@ def test_vector_through_the_page_bundle_matches_python(
     if case.code and ERRORS_BY_CODE[case.code].unreadable:
         expected = "unreadable"
     assert got == (expected, case.code or "")
+
+
+def test_a_list_with_another_digest_is_never_read(bank: Bank, browser: WebDriver) -> None:
+    browser.get(f"{bank.url}/v1")
+    got = browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        (async () => {
+          const V = window.creditbankVerify;
+          const config = JSON.parse(document.getElementById("cb-config").textContent);
+          const outcome = (p) => p.then(() => "valid", (e) => [e.code, e.hint || ""]);
+          const cache = await caches.open(V.LIST_CACHE);
+          let trust = await V.loadTrust(config);
+          const list = [...trust.lists.values()][0];
+          // A forged copy on the device (every slot revoked): passed over, the real one fetched.
+          const forged = JSON.stringify({id: list.id, issuer: list.issuer, bits: list.bits,
+            size: list.size, lst: "eNrrBAAA7QDt"});
+          await cache.put(list.url, new Response(forged));
+          const overForged = await outcome(V.checkStatus(trust, list.issuer, list.id, 0));
+          const kept = await (await cache.match(list.url)).text();
+          // The page's signed digest names other bytes than the server's: never read.
+          trust = await V.loadTrust(config);
+          const other = [...trust.lists.values()][0];
+          other.sha256 = "0".repeat(64);
+          await cache.delete(other.url);
+          const swapped = await outcome(V.checkStatus(trust, other.issuer, other.id, 0));
+          return [overForged, kept !== forged, swapped];
+        })().then(done, (e) => done(String(e)));
+        """
+    )
+    assert got == ["valid", True, ["status_unavailable", "changed"]]

@@ -53,6 +53,10 @@ def test_page_embeds_a_directory_not_the_lists(
     entry = directory_entry(document, credential["status_list"])
     assert entry["url"] == f"/v1/status-lists/{credential['status_list']}"
     assert set(entry) == {"id", "issuer", "bits", "size", "url", "sha256"}
+    served = client.get(entry["url"])
+    assert served.headers["x-content-type-options"] == "nosniff"
+    assert served.headers["cache-control"] == "no-cache"
+    assert "default-src 'self'" in served.headers["content-security-policy"]
     listed = fetched_list(client, entry)
     # The bytes served are the trust bundle's own list entry.
     assert listed == full.status_lists[(listed.issuer, listed.id)]
