@@ -40,7 +40,7 @@
   };
   // The lists fetched once are kept here (sw.js keeps the same name across releases).
   const LIST_CACHE = "creditbank-verify-lists";
-  const SHA256_HEX = /^[0-9a-f]{64}$/;
+  const SHA256_HEX = /^(?:[0-9a-f]{2}){32}$/; // 32 bytes in lowercase hex
   const JWS_ALPHABET = /^[A-Za-z0-9_.-]$/;
   const B64URL = /^[A-Za-z0-9_-]*$/;
   const CANONICAL_LAST = { 2: "AQgw", 3: "AEIMQUYcgkosw048" };
