@@ -9,9 +9,13 @@ for the request, as every request did before the bundle was published
 (``trust.build_trust_bundle``, the cost now paid once after a change), in the same run.
 Target: ratio 1M / 1k ≤ 1.5 for both endpoints.
 
-Sizes: the signed bundle and the verify page (raw and gzip) at 1M credentials from the
-database, and at 10M and 50M from bundles signed over the same number of synthetic lists
-(77 and 382, 1 % revoked each) — the documents themselves, not an extrapolation.
+Sizes: the signed (complete) bundle; the verify page, which embeds the page bundle (keys,
+issuers and a directory of the lists, docs/formats.md §3.6), raw and gzip; one list as the
+page fetches it (``GET /v1/status-lists/{id}``) and all lists together; the critical path
+of a first visit (page + the one list the credential names). At 1k and 1M credentials from
+the database through the app, at 10M and 50M from documents built and signed over the same
+number of synthetic lists (77 and 382, 1 % revoked each) — the documents themselves, not an
+extrapolation.
 """
 
 from __future__ import annotations
@@ -129,7 +133,10 @@ def _measure(apps: dict[str, Any]) -> dict[str, Any]:
             figures[f"{label}_bundle_bytes"] = len(bundle.content)
             figures[f"{label}_page_bytes"] = len(page.content)
             figures[f"{label}_page_gzip_bytes"] = len(gzip.compress(page.content))
+            lists = [client.get(e["url"]).content for e in _directory(app, page.text)]
+            figures.update(_list_sizes(label, page.content, lists))
             etag = {"If-None-Match": bundle.headers["ETag"]}
+            list_url = _directory(app, page.text)[0]["url"]
 
             def built(app: Any = app) -> None:
                 with Session(app.state.engine) as session:
@@ -137,6 +144,7 @@ def _measure(apps: dict[str, Any]) -> dict[str, Any]:
 
             calls[f"{label}_bundle_ms"] = lambda c=client: c.get("/trust-bundle")
             calls[f"{label}_page_ms"] = lambda c=client: c.get("/v1")
+            calls[f"{label}_list_ms"] = lambda c=client, u=list_url: c.get(u)
             calls[f"{label}_not_modified_ms"] = lambda c=client, h=etag: c.get(
                 "/trust-bundle", headers=h
             )
@@ -146,13 +154,40 @@ def _measure(apps: dict[str, Any]) -> dict[str, Any]:
     return figures
 
 
+def _directory(app: Any, page: str) -> list[dict[str, Any]]:
+    """The list directory of the page bundle embedded in ``page``."""
+    import json
+
+    from verifier.formats import page_bundle
+
+    block = page.partition('<script type="application/json" id="cb-config">')[2]
+    text = json.loads(block.partition("</script>")[0])["bundle"]
+    document = page_bundle.open_page_bundle(text, app.state.keystore.anchor_jwk())
+    directory: list[dict[str, Any]] = document["list_directory"]
+    return directory
+
+
+def _list_sizes(label: str, page: bytes, lists: list[bytes]) -> dict[str, int]:
+    """One (the first, full) list, all lists, and the first visit's page + one list."""
+    one = lists[0]
+    return {
+        f"{label}_lists": len(lists),
+        f"{label}_list_bytes": len(one),
+        f"{label}_list_gzip_bytes": len(gzip.compress(one)),
+        f"{label}_all_lists_bytes": sum(len(body) for body in lists),
+        f"{label}_all_lists_gzip_bytes": sum(len(gzip.compress(body)) for body in lists),
+        f"{label}_critical_path_bytes": len(page) + len(one),
+        f"{label}_critical_path_gzip_bytes": len(gzip.compress(page)) + len(gzip.compress(one)),
+    }
+
+
 def _scaled_sizes(app: Any, credentials: int) -> dict[str, int]:
-    """Bytes of a signed bundle and page with the lists of ``credentials`` credentials."""
+    """Bytes of a signed bundle, page and lists with the lists of ``credentials`` credentials."""
     from sqlmodel import Session
 
     from issuer.api.verify_page import PageTrust, render_page
-    from issuer.credentials.trust import trust_document
-    from verifier.formats import status_list, trust_bundle
+    from issuer.credentials.trust import page_list_url, trust_document
+    from verifier.formats import page_bundle, status_list, trust_bundle
 
     settings, keystore = app.state.settings, app.state.keystore
     rng = random.Random(credentials)
@@ -170,11 +205,17 @@ def _scaled_sizes(app: Any, credentials: int) -> dict[str, int]:
         for k in range(lists)
     ]
     text = trust_bundle.sign_bundle(document, keystore.anchor_signer())
-    page = render_page(PageTrust(text, keystore.anchor_jwk(), 168)).encode()
+    page_document, bodies = page_bundle.page_document(document, page_list_url)
+    signed_page = page_bundle.sign_page_bundle(page_document, keystore.anchor_signer())
+    page = render_page(PageTrust(signed_page, keystore.anchor_jwk(), 168)).encode()
     return {
         "bundle_bytes": len(text.encode()),
         "page_bytes": len(page),
         "page_gzip_bytes": len(gzip.compress(page)),
+        **{
+            key.removeprefix("x_"): value
+            for key, value in _list_sizes("x", page, list(bodies.values())).items()
+        },
     }
 
 
@@ -192,7 +233,12 @@ def run() -> dict[str, Any]:
             app.state.engine.dispose()
             shutil.rmtree(homes[label], ignore_errors=True)
     figures = {f"trust_bundle_{name}": value for name, value in measured.items()}
-    for name, key in (("get", "bundle_ms"), ("v1", "page_ms"), ("built", "built_ms")):
+    for name, key in (
+        ("get", "bundle_ms"),
+        ("v1", "page_ms"),
+        ("list", "list_ms"),
+        ("built", "built_ms"),
+    ):
         ratio = measured[f"1m_{key}"] / measured[f"1k_{key}"]
         figures[f"trust_bundle_{name}_ratio_1m_1k"] = round(ratio, 2)
     figures["trust_bundle_target_ratio"] = TARGET_RATIO

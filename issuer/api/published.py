@@ -9,7 +9,7 @@ from fastapi import Request, Response
 from issuer.credentials.publication import Published
 from issuer.credentials.status_publication import TTL_SECONDS
 
-__all__ = ["cache_control", "respond"]
+__all__ = ["cache_control", "not_modified", "respond"]
 
 
 def _matches(header: str | None, etag: str) -> bool:
@@ -18,6 +18,11 @@ def _matches(header: str | None, etag: str) -> bool:
         return False
     tags = [tag.strip().removeprefix("W/") for tag in header.split(",")]
     return "*" in tags or etag in tags
+
+
+def not_modified(request: Request, etag: str) -> bool:
+    """Whether the request's ``If-None-Match`` names ``etag`` (the client holds it)."""
+    return _matches(request.headers.get("if-none-match"), etag)
 
 
 def cache_control(document: Published, lifetime: timedelta) -> str:

@@ -25,8 +25,9 @@ from fastapi import APIRouter, Depends, Request, Response
 
 import verifier
 from issuer.api.deps import EngineDep, KeyStoreDep, SettingsDep
+from issuer.api.published import not_modified
 from issuer.core.errors import NotFound
-from issuer.credentials.trust import published_trust_bundle
+from issuer.credentials.trust import published_page_bundle, published_page_list
 from issuer.credentials.type_metadata import logo_bytes
 from verifier.formats.limits import limits_json
 
@@ -79,13 +80,15 @@ class PageTrust:
 
 
 def page_trust(engine: EngineDep, keystore: KeyStoreDep, settings: SettingsDep) -> PageTrust:
-    """The installation's published trust bundle and its anchor (the default).
+    """The installation's published page bundle and its anchor (the default).
 
-    The stored bundle of ``GET /trust-bundle`` (:func:`published_trust_bundle`), not one
-    built for this request: the page costs the same at 1k and at 50M credentials.
+    The stored page bundle (:func:`published_page_bundle`, built with ``GET /trust-bundle``):
+    keys, issuers and a directory of the status lists, whose lists the page fetches
+    when a credential names one (``GET /v1/status-lists/{id}``). Not built for this
+    request, and small: the page costs the same at 1k and at 50M credentials.
     """
     return PageTrust(
-        bundle=published_trust_bundle(engine, keystore, settings).body,
+        bundle=published_page_bundle(engine, keystore, settings).body,
         anchor_jwk=keystore.anchor_jwk(),
         max_age_hours=settings.trust_bundle_max_age_hours,
     )
@@ -174,6 +177,30 @@ def verify_logo() -> Response:
     """The issuer's logo (its Profile's ``image``) inside the page's scope: the service
     worker keeps it for offline use, and the page asks nothing outside ``/v1``."""
     return Response(logo_bytes(), media_type="image/png", headers=_SECURITY_HEADERS)
+
+
+@router.get(
+    "/v1/status-lists/{list_id}",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/json": {}}, "description": "One status list."},
+        304: {"description": "The list named in If-None-Match is still the current one."},
+    },
+)
+def verify_page_status_list(
+    list_id: str, request: Request, engine: EngineDep, keystore: KeyStoreDep, settings: SettingsDep
+) -> Response:
+    """One status list as the verify page reads it: ``{"id", "issuer", "bits", "size", "lst"}``.
+
+    The bytes whose SHA-256 the page bundle's ``list_directory`` names (docs/formats.md
+    §3.6); the page checks that digest before it reads a slot, so the list needs no
+    signature of its own. Served as stored with an ``ETag`` (``If-None-Match`` → 304).
+    """
+    published = published_page_list(engine, keystore, settings, list_id)
+    headers = {**_SECURITY_HEADERS, "ETag": published.etag}
+    if not_modified(request, published.etag):
+        return Response(status_code=304, headers=headers)
+    return Response(published.body, media_type=published.media_type, headers=headers)
 
 
 @router.get(

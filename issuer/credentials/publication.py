@@ -33,10 +33,12 @@ from issuer.core.settings import Settings
 from issuer.models import Institution, PublicationCounter, PublishedDocument, StatusList
 from keys import KeyStore
 
-__all__ = ["Published", "count_status_change", "publish", "source_of"]
+__all__ = ["Published", "count_status_change", "publish", "publish_group", "source_of", "stored"]
 
 #: What a builder returns: the document's text and its media type.
 Builder = Callable[[Session], tuple[str, str]]
+#: A builder of documents published together: ``{name: (text, media type)}``.
+GroupBuilder = Callable[[Session], dict[str, tuple[str, str]]]
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,31 @@ def publish(
     Runs in transactions of its own, not the request's: the build writes, and on SQLite
     it must start its transaction with the write lock so that it reads the newest data.
     """
+    return publish_group(
+        engine, keystore, settings, name, lambda session: {name: build(session)}, now=now
+    )
+
+
+def publish_group(
+    engine: Engine,
+    keystore: KeyStore,
+    settings: Settings,
+    name: str,
+    build: GroupBuilder,
+    *,
+    prune: str | None = None,
+    lock: str | None = None,
+    now: datetime | None = None,
+) -> Published:
+    """The stored document ``name``, built again with the others of its group if needed.
+
+    ``build`` returns every document of the group (``name`` among them); they are stored
+    in one transaction, so a reader never sees one of them newer than another. A member
+    whose text did not change keeps its row (and its ETag) untouched; with ``prune``,
+    stored rows whose names start with it and that the build no longer returns are
+    deleted. ``name`` decides whether the group is current; ``lock`` names the group's
+    one builder lock (default ``name``), the same whichever member is asked for.
+    """
     moment = now or datetime.now(UTC)
     refresh = timedelta(hours=settings.trust_bundle_validity_hours) / 2
     with Session(engine) as session:
@@ -118,22 +145,60 @@ def publish(
             assert row is not None
             return _published(row)
     with Session(engine) as session:
-        lock_key(session, f"publish:{name}")
+        lock_key(session, f"publish:{lock or name}")
         # Read again under the lock: another builder may have stored it meanwhile.
         source = source_of(session, keystore, settings)
         row = session.get(PublishedDocument, name)
         if _usable(row, source, moment, refresh):
             assert row is not None
             return _published(row)
-        body, media_type = build(session)
-        etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:40] + '"'
-        if row is None:
-            row = PublishedDocument(
-                name=name, source=source, etag=etag, media_type=media_type, body=body
+        documents = build(session)
+        built_at = datetime.now(UTC)
+        for member, (body, media_type) in documents.items():
+            _store(session, member, body, media_type, source, built_at, always=member == name)
+        if prune is not None:
+            stale = (
+                session.execute(
+                    select(PublishedDocument).where(col(PublishedDocument.name).startswith(prune))
+                )
+                .scalars()
+                .all()
             )
-        row.source, row.etag, row.media_type, row.body = source, etag, media_type, body
-        row.generated_at = datetime.now(UTC)
-        session.add(row)
+            for old in stale:
+                if old.name not in documents:
+                    session.delete(old)
+        row = session.get(PublishedDocument, name)
+        assert row is not None
         published = _published(row)
         session.commit()
         return published
+
+
+def _store(
+    session: Session,
+    name: str,
+    body: str,
+    media_type: str,
+    source: str,
+    built_at: datetime,
+    *,
+    always: bool,
+) -> None:
+    row = session.get(PublishedDocument, name)
+    if row is not None and row.body == body and row.media_type == media_type and not always:
+        return
+    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:40] + '"'
+    if row is None:
+        row = PublishedDocument(
+            name=name, source=source, etag=etag, media_type=media_type, body=body
+        )
+    row.source, row.etag, row.media_type, row.body = source, etag, media_type, body
+    row.generated_at = built_at
+    session.add(row)
+
+
+def stored(engine: Engine, name: str) -> Published | None:
+    """The stored row ``name`` as it is, without asking whether it is current."""
+    with Session(engine) as session:
+        row = session.get(PublishedDocument, name)
+        return None if row is None else _published(row)

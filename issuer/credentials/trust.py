@@ -1,22 +1,27 @@
 """Assembly of the signed trust bundle from the database and the key store (docs/formats.md §3),
-and the published copy that is served (:func:`published_trust_bundle`)."""
+and the published copies that are served: the bundle (:func:`published_trust_bundle`), the
+verify page's bundle with its list directory and the lists the page fetches (§3.6)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, text
 from sqlmodel import Session
 
+from issuer.core.errors import NotFound
 from issuer.credentials.discovery import issuer_profile, key_url, profile_url, proof_method
-from issuer.credentials.publication import Published, publish
+from issuer.credentials.publication import Published, publish_group, stored
 from keys import CREDENTIAL_PURPOSES, KeyRecord, KeyStore
-from verifier.formats import status_list, trust_bundle
+from verifier.formats import page_bundle, status_list, trust_bundle
 
 if TYPE_CHECKING:
     from issuer.core.settings import Settings
 
+#: Longest name of a published document (issuer/models/publication.py).
+_NAME_LENGTH = 96
 _STATUS_VALUES = {"revoked": status_list.REVOKED, "suspended": status_list.SUSPENDED}
 
 
@@ -105,14 +110,70 @@ def build_trust_bundle(
     return trust_bundle.sign_bundle(document, keystore.anchor_signer())
 
 
-#: The name of the published bundle in ``published_document``.
+#: The names of the published bundle, the page's bundle and each list the page fetches.
 BUNDLE_NAME = "trust-bundle"
+PAGE_BUNDLE_NAME = "page-bundle"
+PAGE_LIST_PREFIX = "page-list:"
+#: Where the verify page fetches a list (issuer/api/verify_page.py), on its own origin.
+PAGE_LIST_PATH = "/v1/status-lists/"
+
+
+def page_list_url(list_id: str) -> str:
+    """The path the page fetches list ``list_id`` at (the directory's ``url``)."""
+    return PAGE_LIST_PATH + quote(list_id, safe="")
+
+
+def _publish(engine: Engine, keystore: KeyStore, settings: Settings, name: str) -> Published:
+    """The trust bundle, the page bundle and the page's lists, built together.
+
+    One document build, one scan of the credentials: the page bundle is the bundle's
+    document with a directory of the lists (:mod:`verifier.formats.page_bundle`), and
+    the lists the page fetches are the bundle's own list entries, stored in the same
+    transaction, so a list served always has the digest of the stored page bundle.
+    """
+
+    def build(session: Session) -> dict[str, tuple[str, str]]:
+        document = trust_document(session, keystore, settings)
+        signer = keystore.anchor_signer()
+        page, bodies = page_bundle.page_document(document, page_list_url)
+        documents = {
+            BUNDLE_NAME: (trust_bundle.sign_bundle(document, signer), "application/json"),
+            PAGE_BUNDLE_NAME: (page_bundle.sign_page_bundle(page, signer), "application/json"),
+        }
+        for list_id, body in bodies.items():
+            documents[PAGE_LIST_PREFIX + list_id] = (body.decode(), "application/json")
+        return documents
+
+    # One lock name for the group, whichever member was asked for.
+    return publish_group(
+        engine, keystore, settings, name, build, prune=PAGE_LIST_PREFIX, lock=BUNDLE_NAME
+    )
 
 
 def published_trust_bundle(engine: Engine, keystore: KeyStore, settings: Settings) -> Published:
     """The published trust bundle: stored, and built again only when what it shows changed."""
+    return _publish(engine, keystore, settings, BUNDLE_NAME)
 
-    def build(session: Session) -> tuple[str, str]:
-        return build_trust_bundle(session, keystore, settings), "application/json"
 
-    return publish(engine, keystore, settings, BUNDLE_NAME, build)
+def published_page_bundle(engine: Engine, keystore: KeyStore, settings: Settings) -> Published:
+    """The published page bundle (the verify page embeds it), current as the trust bundle."""
+    return _publish(engine, keystore, settings, PAGE_BUNDLE_NAME)
+
+
+def published_page_list(
+    engine: Engine, keystore: KeyStore, settings: Settings, list_id: str
+) -> Published:
+    """The stored list ``list_id`` the page fetches; ``NotFound`` when there is none.
+
+    Served as stored, without asking whether it is current: it was stored with the page
+    bundle whose directory names its digest, and a page holding an older page bundle
+    finds the digest changed and says so. Built first only when nothing is stored yet.
+    """
+    name = PAGE_LIST_PREFIX + list_id
+    found = stored(engine, name)
+    if found is None and len(name) <= _NAME_LENGTH:
+        published_page_bundle(engine, keystore, settings)
+        found = stored(engine, name)
+    if found is None:
+        raise NotFound(f"no status list {list_id}")
+    return found

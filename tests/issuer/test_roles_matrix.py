@@ -159,6 +159,7 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "GET /v1": PUBLIC,
     "GET /v1/{asset:path}": PUBLIC,
     "GET /v1/logo.png": PUBLIC,
+    "GET /v1/status-lists/{list_id}": PUBLIC,
     "GET /status-lists/{list_id}": PUBLIC,
     "GET /status-lists/{list_id}/bitstring": PUBLIC,
     "GET /status-lists/{list_id}/{purpose}": PUBLIC,

@@ -22,7 +22,7 @@ from issuer.api.verify_page import (
     render_page,
 )
 from issuer.core.settings import Settings
-from verifier import TrustBundle
+from verifier.formats import page_bundle
 from verifier.formats.limits import limits_json
 
 pytestmark = pytest.mark.db
@@ -46,8 +46,10 @@ def test_page_embeds_the_current_signed_bundle_and_anchor(
     config = _config(response.text)
     assert config["anchor"] == app.state.keystore.anchor_jwk()
     assert config["maxAgeHours"] == settings.trust_bundle_max_age_hours == 168
-    bundle = TrustBundle.from_bytes(config["bundle"], config["anchor"])
-    assert settings.issuer_id in bundle.issuers
+    # The page bundle: the trust bundle's keys and issuers, a directory of the lists.
+    document = page_bundle.open_page_bundle(config["bundle"], config["anchor"])
+    assert settings.issuer_id in {issuer["id"] for issuer in document["issuers"]}
+    assert "status_lists" not in document and "list_directory" in document
     assert "d" not in config["anchor"]
 
 

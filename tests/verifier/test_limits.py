@@ -25,6 +25,7 @@ from verifier.formats import (
     cbqr,
     jws,
     limits,
+    page_bundle,
     qr_digits,
     sd_jwt,
     status_list,
@@ -62,6 +63,9 @@ def _python_values() -> dict[str, Any]:
         "trust_bundle.max_bundle_bytes": trust_bundle.MAX_BUNDLE_BYTES,
         "trust_bundle.max_status_list_bytes": status_list._MAX_LIST_BYTES,
         "trust_bundle.status_list_bits": list(limits.STATUS_LIST_BITS),
+        "page_bundle.typ": page_bundle.TYP,
+        "page_bundle.document_type": page_bundle.DOCUMENT_TYPE,
+        "page_bundle.version": page_bundle.VERSION,
         "trust_bundle.status_values": {
             "valid": status_list.VALID,
             "revoked": status_list.REVOKED,

@@ -30,6 +30,9 @@ __all__ = [
     "MAX_NUMERIC_DATE",
     "MAX_STATUS_LIST_BYTES",
     "MAX_TOKEN_LENGTH",
+    "PAGE_BUNDLE_DOCUMENT_TYPE",
+    "PAGE_BUNDLE_TYP",
+    "PAGE_BUNDLE_VERSION",
     "SD_JWT_KB_TYP",
     "SD_JWT_MAX_LENGTH",
     "SD_JWT_MAX_PRESENTATION_AGE",
@@ -160,3 +163,12 @@ SD_JWT_VCT_URN = _str("sd_jwt", "vct_urn")
 SD_JWT_VCT_PATH = _str("sd_jwt", "vct_path")
 #: How old (by its KB-JWT ``iat``) a presentation may be, in seconds.
 SD_JWT_MAX_PRESENTATION_AGE = _int("sd_jwt", "max_presentation_age_seconds")
+
+# -- the verify page's bundle ----------------------------------------------------------------
+
+#: Protected header ``typ`` of the page bundle: the trust bundle with a list directory
+#: in place of the lists (verifier/formats/page_bundle.py), never taken for a full bundle.
+PAGE_BUNDLE_TYP = _str("page_bundle", "typ")
+#: The page bundle document's ``type`` and ``version``.
+PAGE_BUNDLE_DOCUMENT_TYPE = _str("page_bundle", "document_type")
+PAGE_BUNDLE_VERSION = _int("page_bundle", "version")

@@ -44,9 +44,14 @@ MAX_BUNDLE_BYTES = limits.MAX_BUNDLE_BYTES
 
 def sign_bundle(document: dict[str, Any], anchor: SignerLike) -> str:
     """The signed bundle (flattened JWS JSON) for ``document``."""
+    return sign_document(document, anchor, TYP)
+
+
+def sign_document(document: dict[str, Any], anchor: SignerLike, typ: str) -> str:
+    """``document`` signed by the anchor with header ``typ`` (this bundle, the page's)."""
     payload = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode()
     # The flattened serialization holds the three parts of the compact one (RFC 7515 §7.2.2).
-    protected, body, signature = jws.sign(payload, anchor, {"kid": anchor.kid, "typ": TYP}).split(
+    protected, body, signature = jws.sign(payload, anchor, {"kid": anchor.kid, "typ": typ}).split(
         "."
     )
     return json.dumps({"protected": protected, "payload": body, "signature": signature}, indent=1)
@@ -54,6 +59,14 @@ def sign_bundle(document: dict[str, Any], anchor: SignerLike) -> str:
 
 def open_bundle(raw: bytes | str, anchor_jwk: dict[str, Any]) -> dict[str, Any]:
     """Check the bundle's signature against the pinned anchor and return its document."""
+    return open_document(raw, anchor_jwk, TYP, DOCUMENT_TYPE, VERSION)
+
+
+def open_document(
+    raw: bytes | str, anchor_jwk: dict[str, Any], typ: str, document_type: str, version: int
+) -> dict[str, Any]:
+    """The document of an anchor-signed bundle whose header ``typ`` and document
+    ``type`` and ``version`` are the given ones (this bundle, the page's)."""
     if len(raw) > MAX_BUNDLE_BYTES:
         raise MalformedTrustBundle("the trust bundle is too large")
     try:
@@ -75,8 +88,8 @@ def open_bundle(raw: bytes | str, anchor_jwk: dict[str, Any]) -> dict[str, Any]:
     except (KeyError, ValueError, VerificationError, RecursionError) as exc:
         raise MalformedTrustBundle(f"the trust bundle JWS is malformed: {exc!r:.200}") from None
     header = signed.header
-    if header.get("typ") != TYP:
-        raise MalformedTrustBundle(f"the trust bundle header must have typ {TYP!r}")
+    if header.get("typ") != typ:
+        raise MalformedTrustBundle(f"the trust bundle header must have typ {typ!r}")
     if header.get("alg") != alg:
         raise BadTrustBundleSignature("the bundle's algorithm is not the anchor key's")
     try:
@@ -85,8 +98,8 @@ def open_bundle(raw: bytes | str, anchor_jwk: dict[str, Any]) -> dict[str, Any]:
         raise BadTrustBundleSignature(
             "the trust bundle is not signed by the pinned anchor"
         ) from None
-    if not isinstance(document, dict) or document.get("type") != DOCUMENT_TYPE:
-        raise MalformedTrustBundle(f"the bundle document is not a {DOCUMENT_TYPE}")
-    if document.get("version") != VERSION:
+    if not isinstance(document, dict) or document.get("type") != document_type:
+        raise MalformedTrustBundle(f"the bundle document is not a {document_type}")
+    if document.get("version") != version:
         raise MalformedTrustBundle(f"unsupported trust bundle version {document.get('version')}")
     return document

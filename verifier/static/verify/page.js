@@ -45,6 +45,13 @@
     stale_presentation: [`出示时间不在有效范围内（须在 ${PRESENTATION_MINUTES} 分钟内），请让学习者重新出示。`,
       `The presentation is not recent (it must be under ${PRESENTATION_MINUTES} minutes old); ask the learner to present it again.`],
   };
+  /** Why a status could not be confirmed, when the page knows (verify.js checkSlot). */
+  const STATUS_HINTS = {
+    offline: ["本设备上还没有此证书所需的状态数据，且现在无法联网。请联网后打开一次本页，之后即可离线核验。",
+      "This device does not hold the status data this credential needs yet, and the server cannot be reached. Open this page once while online; after that it checks offline."],
+    changed: ["证书状态数据在本页打开后已更新，请刷新本页后重新核验。",
+      "The status data changed after this page was opened; reload the page and check again."],
+  };
   const DOMAINS = { AM: ["先进制造", "Advanced manufacturing"], AI: ["人工智能", "Artificial intelligence"], AG: ["现代农业", "Modern agriculture"], GE: ["通用", "General"] };
   const KINDS = {
     course: ["课程", "Course"], vocational_cert: ["职业技能等级证书", "Vocational skill certificate"],
@@ -190,7 +197,8 @@
     } else {
       $("details").hidden = true;
       const errCode = (error && error.code) || "malformed";
-      let [zh, en] = (foreign(text, errCode) ? REASONS.malformed : REASONS[errCode]) || ["无法验证。", "Cannot be verified."];
+      const hint = errCode === "status_unavailable" && error.hint ? STATUS_HINTS[error.hint] : null;
+      let [zh, en] = hint || (foreign(text, errCode) ? REASONS.malformed : REASONS[errCode]) || ["无法验证。", "Cannot be verified."];
       const name = window.creditbankFormats.NAMES[verdict.dataset.form];
       if (name && errCode === "malformed") {
         [zh, en] = [`这份${name[0]}不符合本学分银行的格式（结构错误）。`, `This ${name[1]} does not have the credit bank's structure.`];
@@ -203,8 +211,10 @@
     }
     const errorCode = result ? "" : (error && error.code) || "malformed";
     verdict.dataset.error = errorCode;
+    verdict.dataset.hint = (!result && error && error.hint) || "";
     verdict.dataset.result = result ? "valid" : UNREADABLE.has(errorCode) ? "unreadable" : "invalid";
     showBundleAge();
+    keepListsLater();
     announce(verdict.dataset.result, errorCode);
     if (window.__verdictMs === undefined) window.__verdictMs = performance.now();
   }
@@ -222,6 +232,7 @@
     );
     verdict.querySelector(".code").textContent = `creditbank-verify <file> --trust trust-bundle.json --anchor trust-anchor.jwk`;
     verdict.dataset.error = "";
+    verdict.dataset.hint = "";
     verdict.dataset.form = form;
     verdict.dataset.result = "other_form";
     showBundleAge();
@@ -267,6 +278,7 @@
       verdict.dataset.result = "none";
       bilingual(verdict.querySelector(".headline"), "请扫描证书上的二维码", "Scan the QR code on a certificate");
       if (window.__verdictMs === undefined) window.__verdictMs = performance.now();
+      keepListsLater();
     }
   }
   // The page is served at /v1; the QR text's URL part only has to end in /v1.
@@ -339,6 +351,27 @@
     loadJsQR,
   };
 
+  // -- every status list on the device, after the verdict --------------------------------
+
+  let keeping = false;
+  /** Once per page, when the browser is idle after the verdict: the service worker fetches
+   * the lists of the page bundle that the device does not hold yet (sw.js), so that the
+   * next credential checks offline too. Nothing of the credential is sent. */
+  function keepListsLater() {
+    if (keeping || !("serviceWorker" in navigator)) return;
+    keeping = true;
+    const idle = window.requestIdleCallback || ((run) => setTimeout(run, 200));
+    trustPromise.then((trust) => {
+      const lists = V.directoryOf(trust);
+      if (!lists.length) return;
+      idle(() => {
+        navigator.serviceWorker.ready.then((registration) => {
+          if (registration.active) registration.active.postMessage({ type: "creditbank-keep-lists", lists });
+        });
+      });
+    }, () => {});
+  }
+
   checkFragment();
 
   if ("serviceWorker" in navigator) {
@@ -348,6 +381,12 @@
     // with the new one (once in a short while, so a server that changes on every visit
     // cannot make the page reload without end).
     navigator.serviceWorker.addEventListener("message", (event) => {
+      if (event.data && event.data.type === "creditbank-lists-kept") {
+        // record.js states how many lists this device holds for offline checks.
+        const { kept, total } = event.data;
+        document.dispatchEvent(new CustomEvent("cb:lists", { detail: { kept, total } }));
+        return;
+      }
       if (!event.data || event.data.type !== "creditbank-trust-updated") return;
       const last = Number(sessionStorage.getItem("creditbank-trust-reload") || 0);
       if (Date.now() - last < 10000) return;

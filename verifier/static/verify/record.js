@@ -10,6 +10,7 @@
 (function () {
   const $ = (id) => document.getElementById(id);
   let trust = null;
+  let lists = null; // {kept, total}: status lists held on this device (sw.js)
 
   function bilingual(el, zh, en) {
     el.textContent = zh + " ";
@@ -96,6 +97,15 @@
     const updated = bilingual(document.createElement("p"), `信任数据：${zh}更新`, `trust data updated ${en}`);
     updated.className = "age";
     el.appendChild(updated);
+    if (lists && lists.total) {
+      const held = bilingual(document.createElement("p"),
+        `离线可用的状态列表：${lists.kept} / ${lists.total}`,
+        `status lists on this device: ${lists.kept} of ${lists.total}`);
+      held.className = "lists";
+      el.dataset.listsKept = String(lists.kept);
+      el.dataset.listsTotal = String(lists.total);
+      el.appendChild(held);
+    }
     const stale = Date.now() / 1000 > trust.nextUpdate;
     el.dataset.stale = stale ? "stale" : "fresh";
     if (stale) {
@@ -147,6 +157,10 @@
     showStatus();
     if (["valid", "invalid", "other_form"].includes(event.detail.result)) showRecord(event.detail);
     else if ($("record")) $("record").remove();
+  });
+  document.addEventListener("cb:lists", (event) => {
+    lists = event.detail;
+    showStatus();
   });
   window.addEventListener("online", showStatus);
   window.addEventListener("offline", showStatus);

@@ -7,13 +7,21 @@
  * When the network does not answer within PAGE_WAIT_MS (offline, a weak signal), the
  * cached copy is served at once and the revalidation finishes in the background; should
  * it bring a new bundle, the open pages are told and reload once from the new copy.
- * Only these same-origin files are ever touched.
+ * The status lists of the page bundle (docs/formats.md §3.6) live in a cache of their
+ * own, kept across releases: verify.js puts each list it fetched there once its digest
+ * checked out, and after a verdict the page sends this worker the directory
+ * ({url, sha256} of every list), which it then fills in the background, fetching only
+ * the lists whose cached copy is missing or has another digest, so that after one
+ * online visit every credential checks offline. Only same-origin files are ever touched.
  */
 "use strict";
 // The server replaces this name by one derived from the page files (issuer/api/verify_page.py).
 const CACHE = "creditbank-verify-dev";
 // How long the page waits for the network before it is served from the cache.
 const PAGE_WAIT_MS = 1500;
+// The lists' cache (verify.js LIST_CACHE), and how many lists are fetched at once.
+const LISTS = "creditbank-verify-lists";
+const LIST_FETCHES = 4;
 const FILES = [
   "/v1",
   "/v1/verify.js",
@@ -40,7 +48,7 @@ self.addEventListener("activate", (event) => {
   event.waitUntil(
     caches
       .keys()
-      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE).map((k) => caches.delete(k))))
+      .then((keys) => Promise.all(keys.filter((k) => k !== CACHE && k !== LISTS).map((k) => caches.delete(k))))
       .then(() => self.clients.claim()),
   );
 });
@@ -92,4 +100,59 @@ self.addEventListener("fetch", (event) => {
   // Scripts and style sheet: the cached copy at once, refreshed in the background.
   event.waitUntil(fresh.catch(() => undefined));
   event.respondWith(caches.match(url.pathname).then((hit) => hit || fresh));
+});
+
+async function sha256Hex(bytes) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** Whether ``url`` is held with digest ``sha256``; else fetched, checked and kept. */
+async function keepList(cache, { url, sha256 }) {
+  const hit = await cache.match(url);
+  if (hit && (await sha256Hex(await hit.arrayBuffer())) === sha256) return true;
+  try {
+    const response = await fetch(url, { cache: "no-store", credentials: "omit" });
+    if (!response.ok) return false;
+    const bytes = await response.arrayBuffer();
+    // A list that is not the one the signed directory names is never kept.
+    if ((await sha256Hex(bytes)) !== sha256) return false;
+    await cache.put(url, new Response(bytes, { headers: { "Content-Type": "application/json" } }));
+    return true;
+  } catch (e) {
+    return false; // offline: the cached copy, if any, stays for the next visit
+  }
+}
+
+/** Fill the lists' cache from a directory; drop the lists it no longer names. */
+async function keepLists(lists) {
+  const cache = await caches.open(LISTS);
+  const named = new Set(lists.map((l) => new URL(l.url, self.location.origin).href));
+  for (const request of await cache.keys()) {
+    if (!named.has(request.url)) await cache.delete(request);
+  }
+  let kept = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < lists.length) {
+      const list = lists[next++];
+      if (await keepList(cache, list)) kept++;
+    }
+  };
+  await Promise.all(Array.from({ length: LIST_FETCHES }, worker));
+  return kept;
+}
+
+self.addEventListener("message", (event) => {
+  const data = event.data;
+  if (!data || data.type !== "creditbank-keep-lists" || !Array.isArray(data.lists)) return;
+  const lists = data.lists.filter(
+    (l) => l && typeof l.url === "string" && l.url.startsWith("/v1/") && /^[0-9a-f]{64}$/.test(l.sha256),
+  );
+  event.waitUntil(
+    keepLists(lists).then(
+      (kept) => event.source && event.source.postMessage({ type: "creditbank-lists-kept", kept, total: lists.length }),
+      () => undefined,
+    ),
+  );
 });

@@ -14,7 +14,7 @@
   // value is copied here by hand (tests/verifier/test_limits.py checks that).
   const LIMITS = /*CB-LIMITS*/ null;
   if (!LIMITS) throw new Error("verify.js was served without the cbqr limits");
-  const { cbqr: QR, trust_bundle: BUNDLE } = LIMITS;
+  const { cbqr: QR, trust_bundle: BUNDLE, page_bundle: PAGE } = LIMITS;
   const TYP = QR.typ;
   const ZIP = QR.zip;
   const KID_LENGTH = QR.kid_length;
@@ -33,6 +33,14 @@
   const MAX_LIST_BYTES = BUNDLE.max_status_list_bytes;
   const STATUS_LIST_BITS = BUNDLE.status_list_bits;
   const STATUS = BUNDLE.status_values;
+  // The page bundle (docs/formats.md §3.6): keys and issuers, the lists by digest.
+  const KINDS = {
+    [BUNDLE.typ]: { type: BUNDLE.document_type, version: BUNDLE.version, page: false },
+    [PAGE.typ]: { type: PAGE.document_type, version: PAGE.version, page: true },
+  };
+  // The lists fetched once are kept here (sw.js keeps the same name across releases).
+  const LIST_CACHE = "creditbank-verify-lists";
+  const SHA256_HEX = /^(?:[0-9a-f]{2}){32}$/; // 32 bytes in lowercase hex
   const JWS_ALPHABET = /^[A-Za-z0-9_.-]$/;
   const B64URL = /^[A-Za-z0-9_-]*$/;
   const CANONICAL_LAST = { 2: "AQgw", 3: "AEIMQUYcgkosw048" };
@@ -261,7 +269,8 @@
 
   const bundleError = (detail) => fail("malformed_trust_bundle", detail);
 
-  /** The bundle document after its anchor signature checked out (trust_bundle.open_bundle). */
+  /** The bundle document after its anchor signature checked out (trust_bundle.open_bundle,
+   * page_bundle.open_page_bundle: the header typ says which of the two it is). */
   async function openBundle(raw, anchorJwk) {
     if (typeof raw !== "string" || raw.length > MAX_BUNDLE_CHARS) bundleError("no usable trust bundle");
     let outer;
@@ -293,16 +302,17 @@
     } catch (e) {
       bundleError("the trust bundle JWS is malformed");
     }
-    if (!isObject(header) || header.typ !== BUNDLE_TYP) bundleError(`the header typ must be ${BUNDLE_TYP}`);
+    const kind = isObject(header) && Object.hasOwn(KINDS, header.typ) ? KINDS[header.typ] : null;
+    if (!kind) bundleError(`the header typ must be ${BUNDLE_TYP} or ${PAGE.typ}`);
     if (header.alg !== anchor.alg) {
       fail("bad_trust_bundle_signature", "the bundle's algorithm is not the anchor key's");
     }
     if (!(await signatureOk(anchor, signature, ascii(`${protectedPart}.${payloadPart}`)))) {
       fail("bad_trust_bundle_signature", "the trust bundle is not signed by the pinned anchor");
     }
-    if (!isObject(document) || document.type !== DOCUMENT_TYPE) bundleError(`not a ${DOCUMENT_TYPE}`);
-    if (document.version !== BUNDLE_VERSION) bundleError("unsupported trust bundle version");
-    return document;
+    if (!isObject(document) || document.type !== kind.type) bundleError(`not a ${kind.type}`);
+    if (document.version !== kind.version) bundleError("unsupported trust bundle version");
+    return { document, page: kind.page };
   }
 
   function parseTime(value, what) {
@@ -337,8 +347,95 @@
     return { id: String(item.id), issuer: String(item.issuer), bits, size, packed, data: null };
   }
 
+  /** A directory entry of the page bundle: the list is fetched when a credential names it. */
+  function directoryEntry(item) {
+    if (!isObject(item)) bundleError("a list directory entry is malformed");
+    const bits = Number(item.bits);
+    const size = Number(item.size);
+    if (!STATUS_LIST_BITS.includes(bits) || !Number.isInteger(size) || size <= 0) {
+      bundleError("a status list has a bad bits/size");
+    }
+    const url = new URL(String(item.url), location.origin);
+    if (url.origin !== location.origin || typeof item.sha256 !== "string" || !SHA256_HEX.test(item.sha256)) {
+      bundleError(`list directory entry ${item.id} is malformed`);
+    }
+    return {
+      id: String(item.id), issuer: String(item.issuer), bits, size,
+      url: url.pathname + url.search, sha256: item.sha256, packed: null, data: null, loading: null,
+    };
+  }
+
+  async function sha256Hex(bytes) {
+    const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+    return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  const listCache = () => (typeof caches === "undefined" ? Promise.resolve(null) : caches.open(LIST_CACHE).catch(() => null));
+
+  /** A status_unavailable that tells the person why: "offline" (never fetched, no network)
+   * or "changed" (the server's list is newer than this page's bundle: reload). */
+  function unavailable(list, hint, detail) {
+    const error = new VerificationError("status_unavailable", detail);
+    error.hint = hint;
+    error.listId = list.id;
+    throw error;
+  }
+
+  /** The bytes of directory list ``list`` whose SHA-256 is the signed one: from the
+   * device's cache, else from the server (then kept in the cache). */
+  async function fetchListBytes(list) {
+    const cache = await listCache();
+    const cached = cache && (await cache.match(list.url).catch(() => undefined));
+    if (cached) {
+      const bytes = new Uint8Array(await cached.arrayBuffer());
+      if ((await sha256Hex(bytes)) === list.sha256) return bytes;
+    }
+    let response;
+    try {
+      response = await fetch(list.url, { cache: "no-store", credentials: "omit" });
+    } catch (e) {
+      return unavailable(list, "offline", `status list ${list.id} is not on this device and the server cannot be reached`);
+    }
+    if (!response.ok) unavailable(list, "changed", `the server has no status list ${list.id} (HTTP ${response.status})`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    if ((await sha256Hex(bytes)) !== list.sha256) {
+      unavailable(list, "changed", `status list ${list.id} changed after this page's trust data was made`);
+    }
+    if (cache) {
+      const copy = new Response(bytes, { headers: { "Content-Type": "application/json" } });
+      await cache.put(list.url, copy).catch(() => {});
+    }
+    return bytes;
+  }
+
+  /** The packed (ZLIB) bytes of a directory list, once its digest checked out. */
+  async function packedOf(list) {
+    const bytes = await fetchListBytes(list);
+    let item;
+    try {
+      item = JSON.parse(utf8.decode(bytes));
+    } catch (e) {
+      bundleError(`status list ${list.id} is not JSON`);
+    }
+    // page_bundle.read_list: the bytes must hold the list the signed entry names.
+    if (!isObject(item) || ["id", "issuer", "bits", "size"].some((k) => String(item[k]) !== String(list[k]))) {
+      bundleError(`status list ${list.id} is not the one named`);
+    }
+    try {
+      return b64decode(String(item.lst));
+    } catch (e) {
+      return bundleError(`status list ${list.id} is malformed`);
+    }
+  }
+
   /** The inflated bytes of ``list``, checked, inflated once per loaded bundle. */
   async function listData(list) {
+    if (list.data !== null) return list.data;
+    if (list.packed === null) {
+      // One fetch for concurrent checks of the same list; a failure may be retried.
+      list.loading = list.loading || packedOf(list).finally(() => { list.loading = null; });
+      list.packed = await list.loading;
+    }
     if (list.data === null) {
       let data;
       try {
@@ -352,9 +449,10 @@
     return list.data;
   }
 
-  /** Keys, issuers and status lists of a checked bundle document (verifier._trust.TrustBundle). */
-  async function trustFrom(document) {
-    const trust = { issuers: new Map(), keys: [], lists: new Map() };
+  /** Keys, issuers and status lists of a checked bundle document (verifier._trust.TrustBundle);
+   * of a page bundle, the list directory (``trust.directory``: the lists fetched on demand). */
+  async function trustFrom(document, page) {
+    const trust = { issuers: new Map(), keys: [], lists: new Map(), directory: page };
     try {
       trust.generatedAt = parseTime(document.generated_at, "generated_at");
       trust.nextUpdate = parseTime(document.next_update, "next_update");
@@ -391,8 +489,9 @@
           });
         }
       }
-      const lists = document.status_lists === undefined ? [] : document.status_lists;
-      for (const list of Array.from(lists, statusList)) {
+      const lists = page ? Array.from(document.list_directory, directoryEntry)
+        : Array.from(document.status_lists === undefined ? [] : document.status_lists, statusList);
+      for (const list of lists) {
         trust.lists.set(`${list.issuer}\u0000${list.id}`, list);
       }
     } catch (e) {
@@ -512,13 +611,20 @@
     }
   }
 
-  /** Raise unless slot ``index`` of ``issuer``'s list ``listId`` is valid (rules.check_status).
-   * Every form reaches the status lists through this one function. */
+  /** Resolve when slot ``index`` of ``issuer``'s list ``listId`` is valid, else throw
+   * (verifier.rules.check_status): ``status_unavailable`` without the list, ``malformed``
+   * for an index outside it, ``revoked``, ``suspended``, ``status_unavailable`` for any
+   * other value. Every form's check of a status goes through here (jwt.js and sdjwt.js too): with a page bundle the list
+   * is taken from the device's cache or fetched, and read only once its SHA-256 is the
+   * one the anchor signed; offline without it: ``status_unavailable`` with hint "offline". */
   async function checkSlot(trust, issuer, listId, index) {
     const list = trust.lists.get(`${issuer}\u0000${listId}`);
     if (!list) fail("status_unavailable", `the trust bundle has no status list ${listId}`);
+    // An embedded list is checked first, as the Python verifier checks it when the bundle
+    // loads; a directory list only after the index: an index outside it needs no fetch.
+    if (!list.url) await listData(list);
+    if (!isInt(index) || index < 0 || index >= list.size) fail("malformed", `status index ${index} outside list ${list.id}`);
     const data = await listData(list);
-    if (index < 0 || index >= list.size) fail("malformed", `status index ${index} outside list ${list.id}`);
     const bit = index * list.bits;
     const value = (data[bit >> 3] >> (bit & 7)) & ((1 << list.bits) - 1);
     if (value === STATUS.revoked) fail("revoked", "the issuer has revoked this credential");
@@ -558,11 +664,15 @@
 
   /** The trust the page embeds ({bundle, anchor}), opened and checked once. */
   async function loadTrust(config) {
-    return trustFrom(await openBundle(config.bundle, config.anchor));
+    const { document, page } = await openBundle(config.bundle, config.anchor);
+    return trustFrom(document, page);
   }
 
+  /** The directory lists as {url, sha256} (for sw.js, which keeps them all for offline use). */
+  const directoryOf = (trust) => (trust.directory ? Array.from(trust.lists.values(), (l) => ({ url: l.url, sha256: l.sha256 })) : []);
+
   window.creditbankVerify = {
-    extractJws, decodeDigits, loadTrust, verify, VerificationError, LIMITS,
+    extractJws, decodeDigits, loadTrust, verify, checkSlot, directoryOf, VerificationError, LIMITS, LIST_CACHE,
     // The parts the other forms' verifiers (jwt.js, sdjwt.js) share with the QR path.
     parts: {
       fail, isObject, isInt, utf8, ascii, pyStrip, parsePyJson, PyFloat, b64decode, strictB64,
