@@ -248,14 +248,14 @@ def test_a_list_with_another_digest_is_never_read(bank: Bank, browser: WebDriver
           const forged = JSON.stringify({id: list.id, issuer: list.issuer, bits: list.bits,
             size: list.size, lst: "eNrrBAAA7QDt"});
           await cache.put(list.url, new Response(forged));
-          const overForged = await outcome(V.checkStatus(trust, list.issuer, list.id, 0));
+          const overForged = await outcome(V.checkSlot(trust, list.issuer, list.id, 0));
           const kept = await (await cache.match(list.url)).text();
           // The page's signed digest names other bytes than the server's: never read.
           trust = await V.loadTrust(config);
           const other = [...trust.lists.values()][0];
           other.sha256 = "0".repeat(64);
           await cache.delete(other.url);
-          const swapped = await outcome(V.checkStatus(trust, other.issuer, other.id, 0));
+          const swapped = await outcome(V.checkSlot(trust, other.issuer, other.id, 0));
           return [overForged, kept !== forged, swapped];
         })().then(done, (e) => done(String(e)));
         """
