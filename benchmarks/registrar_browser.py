@@ -17,10 +17,11 @@ page's own navigation timing splits each round: Chromium reading and encoding th
 files before the request (``form``), the request sent until the answer's first byte (the
 upload and the server's check, ``server``), the answer's bytes (``download``) and the
 document parsed with all its rows (``parse``); ``page`` is the whole on the page's clock,
-from the navigation's start to the parsed document.
+from the navigation's start to the parsed document, and ``press_to_report`` the same from
+the click itself (the Python side's figure less WebDriver's round trips).
 
 Beside it, in turn in the same rounds and against the same server, the baseline: the
-same 200 files posted to the same ``/upload`` over real HTTP without a browser (httpx,
+same 200 files posted to the same ``/upload`` over real HTTP without a browser (httpx2,
 signed in as the second registrar, its kept files forgotten the same way), the path of
 ``registrar_upload_seconds`` in benchmarks/registrar.py. The difference is the browser's
 own share. The machine's 1-minute load average after the rounds is reported beside them.
