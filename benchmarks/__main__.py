@@ -43,6 +43,7 @@ BENCHMARKS = (
     "workers",
     "back_office",
     "registrar",
+    "registrar_browser",
     "workspace_jobs",
 )
 

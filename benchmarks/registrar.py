@@ -47,6 +47,13 @@ ADMIN = "bench-admin-token-0123456789abcdef"
 def _issue(
     api: TestClient, admin: dict[str, str], inst: dict[str, str], learner: int, n: int
 ) -> str:
+    return str(_issued(api, admin, inst, learner, n)["qr_text"])
+
+
+def _issued(
+    api: TestClient, admin: dict[str, str], inst: dict[str, str], learner: int, n: int
+) -> dict[str, Any]:
+    """A course of the learner's, deposited by ``inst``, and its ``cbqr`` credential."""
     course = {
         "title": f"课程 {n:03d} 工业机器人",
         "course_type": "theory",
@@ -56,9 +63,10 @@ def _issue(
     }
     entry = api.post(f"/learners/{learner}/courses", json=course, headers=inst).json()
     body = {"entry_ids": [entry["entry"]["id"]]}
-    return str(
-        api.post(f"/learners/{learner}/credentials", json=body, headers=admin).json()["qr_text"]
-    )
+    made = api.post(f"/learners/{learner}/credentials", json=body, headers=admin)
+    assert made.status_code == 201, made.text
+    issued: dict[str, Any] = made.json()
+    return issued
 
 
 def run(count: int = 200, rounds: int = 5) -> dict[str, Any]:
