@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from issuer.api import learner_refusals
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import ledger
 from issuer.committee import disputes
@@ -146,7 +147,8 @@ async def file_dispute(
         filed = disputes.file_dispute(session, settings, learner, data)
     except (ValidationError, CreditBankError) as exc:
         code = exc.code if isinstance(exc, CreditBankError) else "invalid_request"
-        session.rollback()
+        detail = exc.detail if isinstance(exc, CreditBankError) else "grounds"
+        learner_refusals.record(session, "dispute", code, detail, learner_id=learner.id)
         message = _REFUSALS.get(code, N_("The dispute could not be filed."))
         if isinstance(exc, CreditBankError) and exc.message == disputes.REDEEMED:
             message = N_(

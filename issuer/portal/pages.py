@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, col, select
 
-from issuer.api import signin
+from issuer.api import learner_refusals, signin
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import accounts, ledger, qualifications, transfer_view
 from issuer.committee import disputes
@@ -218,7 +218,11 @@ async def sign_in(request: Request, settings: SettingsDep) -> Response:
         if not raw_id.isdigit() or len(raw_id) > 12:
             raise Unauthenticated("not an account number")
         token = await signin.sign_in(request, int(raw_id), form.get("password", ""))
-    except Unauthenticated:
+    except Unauthenticated as exc:
+        if raw_id.isdigit() and len(raw_id) <= 12:
+            learner_refusals.record_apart(
+                request.app.state.engine, "sign_in", exc.code, learner_id=int(raw_id)
+            )
         error = translate(request, "Wrong account number or password.")
         return _page(
             request, settings, "sign_in.html", status_code=401, error=error, learner_id=raw_id[:12]
@@ -322,6 +326,9 @@ def portal_certificate(
     try:
         _, pdf = certificate.certificate_for(session, settings, credential.jti, locale_of(request))
     except (CredentialRevoked, CredentialSuspended, CredentialExpired) as exc:
+        learner_refusals.record(
+            session, "certificate", exc.code, exc.detail, learner_id=credential.learner_id
+        )
         return _page(
             request,
             settings,
@@ -388,6 +395,9 @@ async def wallet_offer(request: Request, session: SessionDep, settings: Settings
             created_by=f"learner:{learner.id}",
         )
     except CreditBankError as exc:  # e.g. no deposits to offer yet
+        learner_refusals.record(
+            session, "wallet_offer", exc.code, exc.detail, learner_id=learner.id
+        )
         message = _OFFER_REFUSALS.get(exc.code, N_("The wallet offer could not be made."))
         return _page(
             request,

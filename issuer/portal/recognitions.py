@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from issuer.api import learner_refusals
 from issuer.api.deps import SessionDep, SettingsDep, get_settings
 from issuer.api.evidence_upload import parse_upload
 from issuer.api.recognition_applications import file_response
@@ -258,12 +259,22 @@ async def preview(request: Request, session: SessionDep, settings: SettingsDep) 
     return _preview_page(request, session, settings, learner, read)
 
 
+def _unreadable_upload(
+    request: Request, session: Session, settings: Settings, attempt: str, exc: CreditBankError
+) -> Response:
+    """The page for an upload refused while it was read, audited as the learner's attempt."""
+    learner = _signed_in(request, session, settings)
+    if learner is not None and learner.id is not None:
+        learner_refusals.record(session, attempt, exc.code, exc.detail, learner_id=learner.id)
+    return refusal_page(request, exc)
+
+
 @router.post("/recognitions")
 async def submit(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     try:
         form, files = parse_upload(request.headers.get("content-type", ""), await request.body())
     except CreditBankError as exc:
-        return refusal_page(request, exc)
+        return _unreadable_upload(request, session, settings, "recognition", exc)
     if not _session.check_csrf(request, form):
         return _refused(request, settings, "/portal/recognitions/new")
     learner = _signed_in(request, session, settings)
@@ -280,7 +291,7 @@ async def submit(request: Request, session: SessionDep, settings: SettingsDep) -
             session, settings, learner.id, read.centre, read.data, checked
         )
     except CreditBankError as exc:
-        session.rollback()
+        learner_refusals.record(session, "recognition", exc.code, exc.detail, learner_id=learner.id)
         message = (
             translate(request, _NO_FILES)
             if exc.code == "invalid_request"
@@ -372,7 +383,7 @@ async def add_material(
     try:
         form, files = parse_upload(request.headers.get("content-type", ""), await request.body())
     except CreditBankError as exc:
-        return refusal_page(request, exc)
+        return _unreadable_upload(request, session, settings, "material", exc)
     back = f"/portal/recognitions/{application_id}"
     if not _session.check_csrf(request, form):
         return _refused(request, settings, back)
@@ -385,7 +396,7 @@ async def add_material(
             session, settings, learner.id, application_id, form.get("text", ""), checked
         )
     except CreditBankError as exc:
-        session.rollback()
+        learner_refusals.record(session, "material", exc.code, exc.detail, learner_id=learner.id)
         message = (
             translate(request, _NO_MATERIAL)
             if exc.code == "invalid_request"
