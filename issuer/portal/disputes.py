@@ -29,7 +29,7 @@ from issuer.models import Dispute, Learner, LedgerEntry, utcnow
 from issuer.models.committee import DisputeCreate, DisputePublic
 from issuer.models.input import INT4_MAX, RowId
 from issuer.portal import _session
-from issuer.portal.pages import _page, _refused, _to_sign_in, translate
+from issuer.portal.pages import _page, _refused, _to_sign_in, standard_titles, translate
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 
@@ -105,6 +105,7 @@ def _form(
         learner=learner,
         status_code=status_code,
         entry=entry,
+        standard_titles=standard_titles(session, [entry.standard]),
         until=(until := dispute_until(settings, entry)),
         closed=until is not None and utcnow() > until,
         pending=_open_dispute(items, entry.id),

@@ -9,6 +9,7 @@ offer). Pages are left out of the OpenAPI description: they are for people.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cache
 from typing import Annotated, Any
 
@@ -21,7 +22,7 @@ from issuer.api import learner_refusals, signin
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import accounts, ledger, qualifications, transfer_view
 from issuer.committee import disputes
-from issuer.conversion import recognitions
+from issuer.conversion import recognitions, standards
 from issuer.core import i18n, labels
 from issuer.core.errors import (
     CredentialExpired,
@@ -118,6 +119,23 @@ TOKEN_FORMATS = frozenset({"ob3+jwt", "clr+jwt"})
 LD_FORMATS = frozenset({"ob3+ldp", "clr+ldp"})
 
 
+def standard_titles(session: Session, refs: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """``id@version`` → the standard's (Chinese, English) title, for the refs stored."""
+    found: dict[str, tuple[str, str]] = {}
+    for ref in set(refs):
+        standard_id, _, version = ref.partition("@")
+        if not version.isdigit() or len(version) > 9:
+            continue
+        try:
+            document = standards.document_of(
+                standards.get_version(session, standard_id, int(version))
+            )
+        except NotFound:
+            continue
+        found[ref] = (document.title_zh, document.title_en)
+    return found
+
+
 def _credits(half: int) -> str:
     return str(half // 2) if half % 2 == 0 else f"{half / 2}"
 
@@ -134,6 +152,21 @@ def _page(
     csrf = _session.csrf_token(request)
     locale = locale_of(request)
     gettext = i18n.translations(locale).gettext
+    titles: dict[str, tuple[str, str]] = context.pop("standard_titles", {})
+
+    def standard_name(ref: str) -> str:
+        found = titles.get(ref)
+        return (found[0] if locale == "zh_Hans" else found[1]) if found else ref
+
+    def explain_entry(entry: Any) -> str:
+        """An entry's stored explanation with its standard named and no rule id."""
+        text = labels.in_language(entry.explanation, locale)
+        if entry.standard not in titles:
+            return text
+        name = standard_name(entry.standard)
+        quoted = f"《{name}》" if locale == "zh_Hans" else f"“{name}”"
+        text = text.replace(f"规则{entry.rule}", "").replace(f" rule {entry.rule}", "")
+        return text.replace(entry.standard, quoted)
 
     def word(kind: str, value: str) -> str:
         message = _WORDS[kind].get(value)
@@ -154,6 +187,8 @@ def _page(
             domain_name=lambda code: word("domain", code),
             word=word,
             explain=lambda text: labels.in_language(text, locale),
+            standard_name=standard_name,
+            explain_entry=explain_entry,
             title=lambda item: item.title_zh if locale == "zh_Hans" else item.title_en,
             date=lambda value: i18n.format_date(value, locale),
             datetime=lambda value: i18n.format_datetime(value, locale),
@@ -281,6 +316,7 @@ def account_page(
         account=account,
         after=after,
         entry_seq=ledger.seqs(session, [d.ledger_entry_id for d in items]),
+        standard_titles=standard_titles(session, (e.standard for e in account.entries)),
         pathways=paths,
         progress=progress,
         percent=percent,

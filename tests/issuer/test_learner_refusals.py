@@ -23,9 +23,10 @@ from sqlmodel import Session, col, select
 from issuer.bank import ledger, passwords
 from issuer.core.settings import Settings
 from issuer.models import AuditEvent, utcnow
-from tests.issuer.committee_factories import PASSWORD, deposit, signed_in_learner
+from tests.issuer.committee_factories import deposit, signed_in_learner
 from tests.issuer.factories import problem, row_counts
-from tests.issuer.staff_factories import make_staff, sign_in as staff_sign_in
+from tests.issuer.staff_factories import make_staff
+from tests.issuer.staff_factories import sign_in as staff_sign_in
 from tests.issuer.test_portal import _csrf
 from tests.issuer.test_portal_acts import GROUNDS, _code, _portal, _post
 from tests.issuer.test_portal_recognitions import CERT
@@ -144,13 +145,21 @@ def test_a_second_redemption_in_the_portal_is_audited(
 @pytest.mark.parametrize(
     ("files", "code", "words"),
     [
-        ([("files", ("photo.jpg", HTML, "image/jpeg"))], "unsupported_file_type", "PDF、JPEG 或 PNG"),
+        (
+            [("files", ("photo.jpg", HTML, "image/jpeg"))],
+            "unsupported_file_type",
+            "PDF、JPEG 或 PNG",
+        ),
         (
             [("files", ("big.jpg", jpeg()[:4] + b"0" * (9 << 20), "image/jpeg"))],
             "evidence_too_large",
             "MB",
         ),
-        ([("files", (f"{n}.jpg", jpeg(), "image/jpeg")) for n in range(11)], "too_many_files", "10"),
+        (
+            [("files", (f"{n}.jpg", jpeg(), "image/jpeg")) for n in range(11)],
+            "too_many_files",
+            "10",
+        ),
     ],
 )
 def test_a_refused_recognition_application_is_audited(
@@ -370,7 +379,7 @@ def test_the_audit_page_shows_refused_attempts_in_words(
     zh = operator.get("/console/audit", params=target).text
     assert 'data-action="learner.refused.password_change"' in zh
     assert "学习者修改密码被拒绝" in zh and f"学习者（账户号 {learner['id']}）" in zh
-    assert "密码错误 <span class=\"muted\">wrong_password</span>" in zh  # words, then the code
+    assert '密码错误 <span class="muted">wrong_password</span>' in zh  # words, then the code
     operator.cookies.set("cb_lang", "en")
     en = operator.get("/console/audit", params=target).text
     assert "Learner&#39;s password change refused" in en
