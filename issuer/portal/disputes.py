@@ -29,7 +29,8 @@ from issuer.models import Dispute, Learner, LedgerEntry, utcnow
 from issuer.models.committee import DisputeCreate, DisputePublic
 from issuer.models.input import INT4_MAX, RowId
 from issuer.portal import _session
-from issuer.portal.pages import _page, _refused, _to_sign_in, standard_titles, translate
+from issuer.portal.entry_words import standard_titles
+from issuer.portal.pages import _page, _refused, _to_sign_in, translate
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 

@@ -9,7 +9,6 @@ offer). Pages are left out of the OpenAPI description: they are for people.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from functools import cache
 from typing import Annotated, Any
 
@@ -22,7 +21,7 @@ from issuer.api import learner_refusals, signin
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import accounts, ledger, qualifications, transfer_view
 from issuer.committee import disputes
-from issuer.conversion import recognitions, standards
+from issuer.conversion import recognitions
 from issuer.core import i18n, labels
 from issuer.core.errors import (
     CredentialExpired,
@@ -41,6 +40,7 @@ from issuer.credentials.qr_image import render_png
 from issuer.models import Credential, CredentialOfferCreate, Learner
 from issuer.models.input import INT4_MAX
 from issuer.portal import _session
+from issuer.portal.entry_words import named, standard_titles
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 #: The start page at ``/``: where learners, employers, universities and staff go.
@@ -119,23 +119,6 @@ TOKEN_FORMATS = frozenset({"ob3+jwt", "clr+jwt"})
 LD_FORMATS = frozenset({"ob3+ldp", "clr+ldp"})
 
 
-def standard_titles(session: Session, refs: Iterable[str]) -> dict[str, tuple[str, str]]:
-    """``id@version`` → the standard's (Chinese, English) title, for the refs stored."""
-    found: dict[str, tuple[str, str]] = {}
-    for ref in set(refs):
-        standard_id, _, version = ref.partition("@")
-        if not version.isdigit() or len(version) > 9:
-            continue
-        try:
-            document = standards.document_of(
-                standards.get_version(session, standard_id, int(version))
-            )
-        except NotFound:
-            continue
-        found[ref] = (document.title_zh, document.title_en)
-    return found
-
-
 def _credits(half: int) -> str:
     return str(half // 2) if half % 2 == 0 else f"{half / 2}"
 
@@ -159,14 +142,14 @@ def _page(
         return (found[0] if locale == "zh_Hans" else found[1]) if found else ref
 
     def explain_entry(entry: Any) -> str:
-        """An entry's stored explanation with its standard named and no rule id."""
+        """An entry's stored explanation in the reader's words (entry_words)."""
         text = labels.in_language(entry.explanation, locale)
-        if entry.standard not in titles:
-            return text
-        name = standard_name(entry.standard)
-        quoted = f"《{name}》" if locale == "zh_Hans" else f"“{name}”"
-        text = text.replace(f"规则{entry.rule}", "").replace(f" rule {entry.rule}", "")
-        return text.replace(entry.standard, quoted)
+        return named(text, entry.standard, entry.rule, titles, locale)
+
+    def explain_decision(decision: Any) -> str:
+        """A decision's explanation (a preview, not yet stored) in the reader's words."""
+        text = decision.explanation_zh if locale == "zh_Hans" else decision.explanation_en
+        return named(text, decision.standard, decision.rule, titles, locale)
 
     def word(kind: str, value: str) -> str:
         message = _WORDS[kind].get(value)
@@ -189,6 +172,7 @@ def _page(
             explain=lambda text: labels.in_language(text, locale),
             standard_name=standard_name,
             explain_entry=explain_entry,
+            explain_decision=explain_decision,
             title=lambda item: item.title_zh if locale == "zh_Hans" else item.title_en,
             date=lambda value: i18n.format_date(value, locale),
             datetime=lambda value: i18n.format_datetime(value, locale),

@@ -32,6 +32,7 @@ from issuer.core.settings import Settings
 from issuer.models import Learner
 from issuer.models.input import RowId
 from issuer.portal import _session
+from issuer.portal.entry_words import standard_titles
 from issuer.portal.pages import _page, _refused, _to_sign_in, translate
 from issuer.portal.recognition_forms import INPUTS, KINDS, read_achievement, refused_fields
 
@@ -240,6 +241,7 @@ def _preview_page(
         posted=read.posted,
         centre=centre_row,
         decision=decision,
+        standard_titles=standard_titles(session, [decision.standard]),
         limits=_LIMITS,
         error=error,
     )

@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
+from issuer.portal.entry_words import named
 from tests.issuer.committee_factories import signed_in_learner
 from tests.issuer.test_portal_acts import _portal
 from tests.issuer.test_qualifications import _credit
@@ -53,3 +54,22 @@ def test_the_account_pages_qualification_text_names_domains_not_codes(
     # The option values of the chooser are pathway ids; only the words shown are checked.
     for code in ("AG", "GE", "AM", "AI"):
         assert re.search(rf"(?<![A-Za-z-]){code}(?![A-Za-z-])", text) is None, (code, text)
+
+
+def test_an_explanation_names_its_standard_and_says_its_caps_in_words() -> None:
+    titles = {"GE-LIFELONG@1": ("非学历学习成果学分转换通用标准", "General standard")}
+    zh = "培训证书：按GE-LIFELONG@1规则training-20h认定4学分（规则所得6学分，受限：per_year:8）"
+    shown = named(zh, "GE-LIFELONG@1", "training-20h", titles, "zh_Hans")
+    assert shown == (
+        "培训证书：按《非学历学习成果学分转换通用标准》认定4学分（规则所得6学分，受限：每年至多4学分）"
+    )
+    en = (
+        "Training: 4 credits under GE-LIFELONG@1 rule training-20h (6 before limits: per_source:16)"
+    )
+    shown = named(en, "GE-LIFELONG@1", "training-20h", titles, "en")
+    assert shown == (
+        "Training: 4 credits under “General standard” (6 before limits: "
+        "at most 8 credits from one source)"
+    )
+    # A standard not stored keeps its id: nothing is hidden.
+    assert "XX@9" in named("按XX@9认定", "XX@9", "r", titles, "zh_Hans")
