@@ -9,6 +9,7 @@ offer). Pages are left out of the OpenAPI description: they are for people.
 
 from __future__ import annotations
 
+import base64
 from functools import cache
 from typing import Annotated, Any
 
@@ -428,4 +429,14 @@ async def wallet_offer(request: Request, session: SessionDep, settings: Settings
             message=translate(request, message),
             back="/portal/account",
         )
-    return _page(request, settings, "wallet_offer.html", learner=learner, offer=offer)
+    # The offer by reference: the wallet fetches it, and the QR code is a fraction the size.
+    qr = base64.b64encode(render_png(offer.offer_reference_uri)).decode("ascii")
+    return _page(
+        request,
+        settings,
+        "wallet_offer.html",
+        learner=learner,
+        offer=offer,
+        link=offer.offer_reference_uri,
+        qr=f"data:image/png;base64,{qr}",
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from fastapi import FastAPI
@@ -288,8 +289,10 @@ def test_the_wallet_offer_link_parses_back_to_the_offer(
     tx_code = re.search(r'id="tx-code">(\d{6})<', page.text)
     assert href and tx_code
     link = href.group(1).replace("&amp;", "&")
-    assert link.startswith("openid-credential-offer://?credential_offer=")
-    offer = parse_offer(link)  # the reference wallet reads what the phone opens
+    # By reference: the QR code and the link carry a short URL the wallet fetches.
+    assert link.startswith("openid-credential-offer://?credential_offer_uri=https%3A%2F%2F")
+    assert len(link) < 160
+    offer = parse_offer(link, client)  # the reference wallet reads what the phone opens
     assert offer.configuration_ids and offer.tx_code and offer.tx_code["length"] == 6
     token = client.post(
         "/oid4vci/token",
@@ -300,3 +303,7 @@ def test_the_wallet_offer_link_parses_back_to_the_offer(
         },
     )
     assert token.status_code == 200, token.text  # the link carries the live offer's code
+    reference = parse_qs(urlsplit(link).query)["credential_offer_uri"][0]
+    used = client.get(reference)  # a used code's offer is no longer served
+    assert used.status_code == 404 and used.json()["code"] == "not_found"
+    assert client.get("/oid4vci/offers/" + "x" * 65).status_code == 422
