@@ -384,3 +384,18 @@ def test_the_audit_page_shows_refused_attempts_in_words(
     en = operator.get("/console/audit", params=target).text
     assert "Learner&#39;s password change refused" in en
     assert f"Learner no. {learner['id']}" in en and "Wrong password" in en
+
+
+def test_a_wallet_offer_without_credits_is_refused_and_audited(
+    app: FastAPI, client: TestClient, admin: dict[str, str], engine: Engine
+) -> None:
+    learner = signed_in_learner(client, admin)
+    browser = _portal(app, learner)
+    refused = _refused(
+        engine,
+        lambda: _post(browser, "/portal/account", "/portal/wallet-offer"),
+        action="wallet_offer",
+        learner_id=learner["id"],
+        code="not_recognised",
+    )
+    assert refused.status_code == 422 and "您还没有可存入钱包的学分。" in refused.text
