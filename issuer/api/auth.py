@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 
-from issuer.api import signin
+from issuer.api import learner_refusals, signin
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.api.principals import AdminDep
 from issuer.bank import accounts
@@ -79,6 +79,7 @@ async def issue_token(request: Request, settings: SettingsDep) -> TokenResponse:
     ``too_many_attempts`` (429) with ``Retry-After``.
     """
     data = await _token_request(request)
+    learner_refusals.mark_account(request, data.learner_id)
     token = await signin.sign_in(request, data.learner_id, data.password)
     return TokenResponse(access_token=token, expires_in=60 * settings.learner_token_minutes)
 

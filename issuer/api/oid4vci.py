@@ -11,7 +11,7 @@ import json
 from typing import Annotated, Any
 from urllib.parse import parse_qs
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Path, Request, status
 from fastapi.responses import JSONResponse
 from sqlmodel import Session
 
@@ -121,6 +121,18 @@ def create_credential_offer(
     """
     created = offers.create_offer(session, settings, learner_id, data, created_by=caller.actor)
     return JSONResponse(created.model_dump(mode="json"), status_code=201, headers=_NO_STORE)
+
+
+@router.get("/oid4vci/offers/{code}")
+def offer_document(
+    code: Annotated[str, Path(max_length=offers.MAX_CODE_LENGTH)],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> JSONResponse:
+    """A credential offer passed by reference (OpenID4VCI 1.0 §4.1.3): the wallet fetches the
+    ``credential_offer_uri`` of the offer link. The code is the path; an unknown, used or
+    expired one is ``not_found``."""
+    return JSONResponse(offers.offer_by_code(session, settings, code), headers=_NO_STORE)
 
 
 @router.post(

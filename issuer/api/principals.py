@@ -24,7 +24,7 @@ import hmac
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session, col, select
 
@@ -105,6 +105,7 @@ def _staff_principal(session: Session, staff_id: int) -> Principal:
 
 
 def current_principal(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -128,7 +129,9 @@ def current_principal(
     elif token.startswith(security.STAFF_TOKEN_PREFIX):
         return _staff_principal(session, security.staff_id_from_token(settings, token))
     elif token.startswith(security.TOKEN_PREFIX):
-        return Principal("learner", learner=security.learner_from_token(session, settings, token))
+        learner = security.learner_from_token(session, settings, token)
+        request.state.learner_id = learner.id  # whose attempt a refusal is (learner_refusals)
+        return Principal("learner", learner=learner)
     elif hmac.compare_digest(
         token.encode("utf-8"), settings.admin_token.get_secret_value().encode("utf-8")
     ):

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import keys
 import verifier
+from issuer.api import learner_refusals
 from issuer.core import i18n
 from issuer.core.db import is_retryable
 from issuer.core.errors import (
@@ -99,6 +100,7 @@ async def _on_domain_error(request: Request, exc: Exception) -> ProblemResponse:
     assert isinstance(exc, CreditBankError)
     if exc.status >= 500:
         logger.error("%s on %s %s: %s", exc.code, request.method, request.url.path, exc.detail)
+    await learner_refusals.after_api_refusal(request, exc)
     if isinstance(exc, TooManyAttempts):
         return problem_response(request, exc, headers={"Retry-After": str(exc.retry_after)})
     return problem_response(request, exc, errors=exc.errors)

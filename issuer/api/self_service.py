@@ -11,6 +11,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response, status
 from pydantic import BaseModel
 
+from issuer.api import learner_refusals
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.api.principals import AdminDep, SelfDep
 from issuer.bank import passwords, registration
@@ -125,6 +126,7 @@ def request_reset(
 def reset_password(data: PasswordReset, request: Request, settings: SettingsDep) -> Response:
     """Set a new password with a reset code (422 ``reset_code_invalid`` when it is wrong,
     expired or used; ``weak_password``; wrong codes throttled per account)."""
+    learner_refusals.mark_account(request, data.learner_id)
     passwords.reset(
         request.app.state.engine,
         settings,

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 
 from issuer.bank import accounts, ledger
 from issuer.bank.pathways import Pathway, pathways
-from issuer.core import audit
+from issuer.core import audit, i18n, labels
 from issuer.core.errors import AlreadyRedeemed, InsufficientCredits, NotFound
 from issuer.core.settings import Settings
 from issuer.models import Achievement, LedgerEntry, Redemption, RedemptionItem, utcnow
@@ -90,6 +90,12 @@ def _units(session: Session, learner_id: int) -> list[Unit]:
     ]
 
 
+def _domain_name(code: str, locale: str) -> str:
+    """The domain's name in ``locale`` (the words every page uses); an unknown code as it is."""
+    message = labels.DOMAINS.get(code)
+    return i18n.translations(locale).gettext(message) if message else code
+
+
 def select_units(pathway: Pathway, units: list[Unit]) -> tuple[list[Unit], list[Reason]]:
     """The units counted toward ``pathway`` and the reasons it is not yet met (pure)."""
     ordered = sorted(units, key=lambda u: (not u.academic, u.key))
@@ -122,8 +128,10 @@ def select_units(pathway: Pathway, units: list[Unit]) -> tuple[list[Unit], list[
             reasons.append(
                 Reason(
                     code=f"domain_minimum:{domain}",
-                    zh=f"{domain} 领域学分 {have / 2:g}，至少需要 {minimum / 2:g}",
-                    en=f"{have / 2:g} credits in {domain}, at least {minimum / 2:g} needed",
+                    zh=f"{_domain_name(domain, 'zh_Hans')}领域学分 {have / 2:g}，"
+                    f"至少需要 {minimum / 2:g}",
+                    en=f"{have / 2:g} credits in {_domain_name(domain, 'en')}, "
+                    f"at least {minimum / 2:g} needed",
                 )
             )
     total = sum(u.half_credits for u in chosen)

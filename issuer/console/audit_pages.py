@@ -18,7 +18,13 @@ from sqlmodel import Session, col, select
 from issuer.api import filters
 from issuer.api.audit import EXPORT_LIMIT, csv_export
 from issuer.api.deps import SessionDep
-from issuer.console.audit_words import ACTIONS, FAMILIES, action_words, actor_words
+from issuer.console.audit_words import (
+    ACTIONS,
+    FAMILIES,
+    action_words,
+    actor_words,
+    reason_words,
+)
 from issuer.console.auth import OperatorDep
 from issuer.console.render import ConsoleRoute, page
 from issuer.core import audit, i18n
@@ -95,6 +101,7 @@ def audit_page(
                 "row": r,
                 "action": action_words(r.action, gettext),
                 "actor": actor_words(r.actor, names, gettext),
+                "reason": reason_words(r.action, r.reason, gettext),
             }
             for r in rows
         ],

@@ -10,9 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Final
 
+from issuer.core.errors import CreditBankError
 from issuer.core.i18n import N_
 
-__all__ = ["ACTIONS", "FAMILIES", "action_words", "actor_words"]
+__all__ = ["ACTIONS", "FAMILIES", "REASONS", "action_words", "actor_words", "reason_words"]
 
 ACTIONS: Final[Mapping[str, str]] = {
     "learner.create": N_("Learner account opened"),
@@ -85,6 +86,18 @@ ACTIONS: Final[Mapping[str, str]] = {
     "signin.locked": N_("Sign-in locked after failures"),
     "learner.id_searched": N_("Learner searched by full national ID"),
     "trust_bundle.exported": N_("Trust bundle downloaded"),
+    "learner.refused.sign_in": N_("Learner sign-in refused"),
+    "learner.refused.password_change": N_("Learner's password change refused"),
+    "learner.refused.password_reset": N_("Learner's password reset refused"),
+    "learner.refused.dispute": N_("Learner's dispute refused"),
+    "learner.refused.redeem": N_("Learner's redemption refused"),
+    "learner.refused.certificate": N_("Learner's certificate download refused"),
+    "learner.refused.issue_certificate": N_("Learner's certificate request refused"),
+    "learner.refused.recognition": N_("Learner's recognition application refused"),
+    "learner.refused.material": N_("Learner's added material refused"),
+    "learner.refused.transfer_application": N_("Learner's transfer application refused"),
+    "learner.refused.withdraw": N_("Learner's withdrawal of an application refused"),
+    "learner.refused.wallet_offer": N_("Learner's wallet offer refused"),
 }
 #: Words for an action by its family, when the exact action has none.
 FAMILIES: Final[Mapping[str, str]] = {
@@ -97,6 +110,13 @@ FAMILIES: Final[Mapping[str, str]] = {
     "dispute.": N_("Dispute decided"),
     "standard.": N_("Conversion standard changed"),
     "console.refused.": N_("Console request refused"),
+    "learner.refused.": N_("Learner's attempt refused"),
+}
+#: Why an attempt was refused, for the reasons that are a page's own check and no error
+#: of :mod:`issuer.core.errors` (whose titles name the others).
+REASONS: Final[Mapping[str, str]] = {
+    "none_chosen": N_("No entry chosen"),
+    "too_many": N_("Too many entries chosen"),
 }
 
 
@@ -118,4 +138,21 @@ def actor_words(actor: str, staff_names: Mapping[str, str], gettext: Callable[[s
         return gettext("Operator (API token)")
     if actor == "anonymous":
         return gettext("Not signed in")
+    if actor.startswith("learner:") and actor[8:].isdigit():
+        return gettext("Learner no. %(number)s") % {"number": actor[8:]}
     return actor
+
+
+def _titles(root: type[CreditBankError]) -> dict[str, str]:
+    found = {root.code: root.title}
+    for child in root.__subclasses__():
+        found.update(_titles(child))
+    return found
+
+
+def reason_words(action: str, reason: str | None, gettext: Callable[[str], str]) -> str | None:
+    """A refusal's reason (an error code) in the reader's words; other reasons as written."""
+    if reason is None or not action.startswith(("learner.refused.", "console.refused.")):
+        return reason
+    title = REASONS.get(reason) or _titles(CreditBankError).get(reason)
+    return gettext(title) if title else reason

@@ -99,7 +99,10 @@ class CredentialOfferCreated(SQLModel):
     """A new offer. ``tx_code`` is shown here once and never again."""
 
     offer_id: int
+    #: The offer by value (``credential_offer=``); ``qr_png_url`` is its QR code.
     offer_uri: str
+    #: The same offer by reference (``credential_offer_uri=``): a far smaller QR code.
+    offer_reference_uri: str
     tx_code: str
     qr_png_url: str
     expires_at: datetime

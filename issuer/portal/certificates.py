@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session, col, select
 
+from issuer.api import learner_refusals
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.bank import standing
 from issuer.core.errors import CreditBankError
@@ -145,8 +146,8 @@ async def get_certificate(
                 new = f"{HOME}?new={issued.credential.jti}#credential-{issued.credential.jti}"
                 return RedirectResponse(new, status_code=status.HTTP_303_SEE_OTHER)
         except CreditBankError as exc:
-            session.rollback()
             code = exc.code
+    learner_refusals.record(session, "issue_certificate", code, learner_id=learner.id)
     message = _REFUSALS.get(code, N_("The certificate could not be issued."))
     return _render(
         request,

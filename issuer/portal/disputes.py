@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from issuer.api import learner_refusals
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import ledger
 from issuer.committee import disputes
@@ -28,6 +29,7 @@ from issuer.models import Dispute, Learner, LedgerEntry, utcnow
 from issuer.models.committee import DisputeCreate, DisputePublic
 from issuer.models.input import INT4_MAX, RowId
 from issuer.portal import _session
+from issuer.portal.entry_words import standard_titles
 from issuer.portal.pages import _page, _refused, _to_sign_in, translate
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
@@ -104,6 +106,7 @@ def _form(
         learner=learner,
         status_code=status_code,
         entry=entry,
+        standard_titles=standard_titles(session, [entry.standard]),
         until=(until := dispute_until(settings, entry)),
         closed=until is not None and utcnow() > until,
         pending=_open_dispute(items, entry.id),
@@ -146,7 +149,8 @@ async def file_dispute(
         filed = disputes.file_dispute(session, settings, learner, data)
     except (ValidationError, CreditBankError) as exc:
         code = exc.code if isinstance(exc, CreditBankError) else "invalid_request"
-        session.rollback()
+        detail = exc.detail if isinstance(exc, CreditBankError) else "grounds"
+        learner_refusals.record(session, "dispute", code, detail, learner_id=learner.id)
         message = _REFUSALS.get(code, N_("The dispute could not be filed."))
         if isinstance(exc, CreditBankError) and exc.message == disputes.REDEEMED:
             message = N_(

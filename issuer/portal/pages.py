@@ -9,6 +9,7 @@ offer). Pages are left out of the OpenAPI description: they are for people.
 
 from __future__ import annotations
 
+import base64
 from functools import cache
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, select_autoescape
 from sqlmodel import Session, col, select
 
-from issuer.api import signin
+from issuer.api import learner_refusals, signin
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import accounts, ledger, qualifications, transfer_view
 from issuer.committee import disputes
@@ -40,6 +41,7 @@ from issuer.credentials.qr_image import render_png
 from issuer.models import Credential, CredentialOfferCreate, Learner
 from issuer.models.input import INT4_MAX
 from issuer.portal import _session
+from issuer.portal.entry_words import named, standard_titles
 
 router = APIRouter(prefix="/portal", include_in_schema=False)
 #: The start page at ``/``: where learners, employers, universities and staff go.
@@ -134,6 +136,21 @@ def _page(
     csrf = _session.csrf_token(request)
     locale = locale_of(request)
     gettext = i18n.translations(locale).gettext
+    titles: dict[str, tuple[str, str]] = context.pop("standard_titles", {})
+
+    def standard_name(ref: str) -> str:
+        found = titles.get(ref)
+        return (found[0] if locale == "zh_Hans" else found[1]) if found else ref
+
+    def explain_entry(entry: Any) -> str:
+        """An entry's stored explanation in the reader's words (entry_words)."""
+        text = labels.in_language(entry.explanation, locale)
+        return named(text, entry.standard, entry.rule, titles, locale)
+
+    def explain_decision(decision: Any) -> str:
+        """A decision's explanation (a preview, not yet stored) in the reader's words."""
+        text = decision.explanation_zh if locale == "zh_Hans" else decision.explanation_en
+        return named(text, decision.standard, decision.rule, titles, locale)
 
     def word(kind: str, value: str) -> str:
         message = _WORDS[kind].get(value)
@@ -154,6 +171,9 @@ def _page(
             domain_name=lambda code: word("domain", code),
             word=word,
             explain=lambda text: labels.in_language(text, locale),
+            standard_name=standard_name,
+            explain_entry=explain_entry,
+            explain_decision=explain_decision,
             title=lambda item: item.title_zh if locale == "zh_Hans" else item.title_en,
             date=lambda value: i18n.format_date(value, locale),
             datetime=lambda value: i18n.format_datetime(value, locale),
@@ -218,7 +238,11 @@ async def sign_in(request: Request, settings: SettingsDep) -> Response:
         if not raw_id.isdigit() or len(raw_id) > 12:
             raise Unauthenticated("not an account number")
         token = await signin.sign_in(request, int(raw_id), form.get("password", ""))
-    except Unauthenticated:
+    except Unauthenticated as exc:
+        if raw_id.isdigit() and len(raw_id) <= 12:
+            learner_refusals.record_apart(
+                request.app.state.engine, "sign_in", exc.code, learner_id=int(raw_id)
+            )
         error = translate(request, "Wrong account number or password.")
         return _page(
             request, settings, "sign_in.html", status_code=401, error=error, learner_id=raw_id[:12]
@@ -277,6 +301,7 @@ def account_page(
         account=account,
         after=after,
         entry_seq=ledger.seqs(session, [d.ledger_entry_id for d in items]),
+        standard_titles=standard_titles(session, (e.standard for e in account.entries)),
         pathways=paths,
         progress=progress,
         percent=percent,
@@ -322,6 +347,9 @@ def portal_certificate(
     try:
         _, pdf = certificate.certificate_for(session, settings, credential.jti, locale_of(request))
     except (CredentialRevoked, CredentialSuspended, CredentialExpired) as exc:
+        learner_refusals.record(
+            session, "certificate", exc.code, exc.detail, learner_id=credential.learner_id
+        )
         return _page(
             request,
             settings,
@@ -388,6 +416,9 @@ async def wallet_offer(request: Request, session: SessionDep, settings: Settings
             created_by=f"learner:{learner.id}",
         )
     except CreditBankError as exc:  # e.g. no deposits to offer yet
+        learner_refusals.record(
+            session, "wallet_offer", exc.code, exc.detail, learner_id=learner.id
+        )
         message = _OFFER_REFUSALS.get(exc.code, N_("The wallet offer could not be made."))
         return _page(
             request,
@@ -398,4 +429,14 @@ async def wallet_offer(request: Request, session: SessionDep, settings: Settings
             message=translate(request, message),
             back="/portal/account",
         )
-    return _page(request, settings, "wallet_offer.html", learner=learner, offer=offer)
+    # The offer by reference: the wallet fetches it, and the QR code is a fraction the size.
+    qr = base64.b64encode(render_png(offer.offer_reference_uri)).decode("ascii")
+    return _page(
+        request,
+        settings,
+        "wallet_offer.html",
+        learner=learner,
+        offer=offer,
+        link=offer.offer_reference_uri,
+        qr=f"data:image/png;base64,{qr}",
+    )

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import RedirectResponse
 from sqlmodel import Session
 
+from issuer.api import learner_refusals
 from issuer.api.deps import KeyStoreDep, SessionDep, SettingsDep
 from issuer.bank import qualifications
 from issuer.core.errors import CreditBankError
@@ -132,7 +133,7 @@ async def redeem(
             session, settings, keystore, learner.id, pathway_id[:64], actor=f"learner:{learner.id}"
         )
     except CreditBankError as exc:
-        session.rollback()
+        learner_refusals.record(session, "redeem", exc.code, exc.detail, learner_id=learner.id)
         return _message(request, settings, learner, exc)
     return RedirectResponse(
         f"{HOME}?redeemed={done.id}#earned-{done.id}", status_code=status.HTTP_303_SEE_OTHER

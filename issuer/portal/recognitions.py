@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session
 
+from issuer.api import learner_refusals
 from issuer.api.deps import SessionDep, SettingsDep, get_settings
 from issuer.api.evidence_upload import parse_upload
 from issuer.api.recognition_applications import file_response
@@ -31,6 +32,7 @@ from issuer.core.settings import Settings
 from issuer.models import Learner
 from issuer.models.input import RowId
 from issuer.portal import _session
+from issuer.portal.entry_words import standard_titles
 from issuer.portal.pages import _page, _refused, _to_sign_in, translate
 from issuer.portal.recognition_forms import INPUTS, KINDS, read_achievement, refused_fields
 
@@ -239,6 +241,7 @@ def _preview_page(
         posted=read.posted,
         centre=centre_row,
         decision=decision,
+        standard_titles=standard_titles(session, [decision.standard]),
         limits=_LIMITS,
         error=error,
     )
@@ -258,12 +261,22 @@ async def preview(request: Request, session: SessionDep, settings: SettingsDep) 
     return _preview_page(request, session, settings, learner, read)
 
 
+def _unreadable_upload(
+    request: Request, session: Session, settings: Settings, attempt: str, exc: CreditBankError
+) -> Response:
+    """The page for an upload refused while it was read, audited as the learner's attempt."""
+    learner = _signed_in(request, session, settings)
+    if learner is not None and learner.id is not None:
+        learner_refusals.record(session, attempt, exc.code, exc.detail, learner_id=learner.id)
+    return refusal_page(request, exc)
+
+
 @router.post("/recognitions")
 async def submit(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
     try:
         form, files = parse_upload(request.headers.get("content-type", ""), await request.body())
     except CreditBankError as exc:
-        return refusal_page(request, exc)
+        return _unreadable_upload(request, session, settings, "recognition", exc)
     if not _session.check_csrf(request, form):
         return _refused(request, settings, "/portal/recognitions/new")
     learner = _signed_in(request, session, settings)
@@ -280,7 +293,7 @@ async def submit(request: Request, session: SessionDep, settings: SettingsDep) -
             session, settings, learner.id, read.centre, read.data, checked
         )
     except CreditBankError as exc:
-        session.rollback()
+        learner_refusals.record(session, "recognition", exc.code, exc.detail, learner_id=learner.id)
         message = (
             translate(request, _NO_FILES)
             if exc.code == "invalid_request"
@@ -372,7 +385,7 @@ async def add_material(
     try:
         form, files = parse_upload(request.headers.get("content-type", ""), await request.body())
     except CreditBankError as exc:
-        return refusal_page(request, exc)
+        return _unreadable_upload(request, session, settings, "material", exc)
     back = f"/portal/recognitions/{application_id}"
     if not _session.check_csrf(request, form):
         return _refused(request, settings, back)
@@ -385,7 +398,7 @@ async def add_material(
             session, settings, learner.id, application_id, form.get("text", ""), checked
         )
     except CreditBankError as exc:
-        session.rollback()
+        learner_refusals.record(session, "material", exc.code, exc.detail, learner_id=learner.id)
         message = (
             translate(request, _NO_MATERIAL)
             if exc.code == "invalid_request"

@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from issuer.api import learner_refusals
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.api.signin import off_loop
 from issuer.bank import passwords, registration
@@ -199,6 +200,9 @@ async def change_password(request: Request, session: SessionDep, settings: Setti
     try:
         await off_loop(request, work)
     except CreditBankError as exc:
+        learner_refusals.record_apart(
+            request.app.state.engine, "password_change", exc.code, exc.detail, learner_id=learner.id
+        )
         return again(_refusal(request, exc), exc.status)
     done = translate(request, "Your password is changed.")
     return _page(
@@ -302,6 +306,9 @@ async def reset(request: Request, settings: SettingsDep) -> Response:
     try:
         await off_loop(request, work)
     except CreditBankError as exc:
+        learner_refusals.record_apart(
+            request.app.state.engine, "password_reset", exc.code, exc.detail, learner_id=int(raw_id)
+        )
         return again(_refusal(request, exc), exc.status)
     done = translate(request, "Your new password is set. Sign in with it.")
     return _page(request, settings, "message.html", message=done, done=True, back="/portal/sign-in")

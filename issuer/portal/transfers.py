@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import ValidationError
 from sqlmodel import Session, col, select
 
+from issuer.api import learner_refusals
 from issuer.api.deps import SessionDep, SettingsDep
 from issuer.bank import applications, standing
 from issuer.bank.transfer_items import Carried, carried_entries
@@ -139,6 +140,13 @@ async def apply(request: Request, session: SessionDep, settings: SettingsDep) ->
             else _REFUSALS["not_a_university" if "institution" in fields else "not_found"]
         )
         error = translate(request, message)
+        learner_refusals.record(
+            session,
+            "transfer_application",
+            "invalid_request",
+            ", ".join(sorted(fields)),
+            learner_id=learner.id,
+        )
         return _form(
             request, session, settings, learner, error=error, chosen=chosen, status_code=422
         )
@@ -146,7 +154,9 @@ async def apply(request: Request, session: SessionDep, settings: SettingsDep) ->
         application = applications.create_application(session, learner.id, data)
     except CreditBankError as exc:
         message = _REFUSALS.get(exc.code, N_("The application could not be made."))
-        session.rollback()
+        learner_refusals.record(
+            session, "transfer_application", exc.code, exc.detail, learner_id=learner.id
+        )
         return _form(
             request,
             session,
@@ -172,6 +182,7 @@ async def withdraw(
     try:
         applications.withdraw(session, learner.id, application_id)
     except CreditBankError as exc:
+        learner_refusals.record(session, "withdraw", exc.code, exc.detail, learner_id=learner.id)
         message = N_("This application can no longer be withdrawn.")
         return _page(
             request,

@@ -24,6 +24,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support.ui import WebDriverWait
 
+from issuer.core.labels import DOMAINS
 from tests.browser.conftest import DemoInstallation
 from verifier import TrustBundle, verify, verify_ob3_ldp
 from verifier._input import read_qr_image
@@ -93,7 +94,11 @@ def test_sign_in_overview_and_pdf_download(
     shown_balance = browser.find_element(By.ID, "balance").text
     assert float(shown_balance) == balance
     entries = browser.find_element(By.ID, "entries").text
-    assert "GE-HOURS@1" in entries
+    assert "课程学时学分转换通用规则" in entries and "GE-HOURS@1" not in entries
+    # The qualification text names domains in words, never by their code.
+    progress = browser.find_element(By.ID, "progress").text
+    assert "领域学分" in progress
+    assert not any(f"{code} 领域" in progress or f"{code}领域" in progress for code in DOMAINS)
     assert browser.find_elements(By.ID, "progress-bar")
     browser.save_screenshot(str(screenshots / "portal-account.png"))
 

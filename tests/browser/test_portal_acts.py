@@ -17,6 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
 pytest.importorskip("selenium")
@@ -193,10 +194,13 @@ def test_open_the_wallet_offer_link(
     browser.find_element(By.ID, "wallet-offer").click()
     link = WebDriverWait(browser, 10).until(lambda d: d.find_element(By.ID, "offer-link"))
     href = link.get_attribute("href")
-    assert href is not None and href.startswith("openid-credential-offer://?credential_offer=")
+    # By reference: a short URL in the QR code and the link, which the wallet fetches.
+    assert href is not None
+    assert href.startswith("openid-credential-offer://?credential_offer_uri=http")
     assert link.is_displayed() and link.size["width"] > 0
     _look(browser, screenshots, "acts-wallet")
-    offer = parse_offer(href)
+    with httpx2.Client() as http:  # from the live server, as a wallet on the phone would
+        offer = parse_offer(href, http)
     assert offer.credential_issuer == demo_server.url
     tx_code = browser.find_element(By.ID, "tx-code").text
     with TestClient(demo_server.server.app) as api:

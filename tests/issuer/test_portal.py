@@ -100,8 +100,10 @@ def test_sign_in_overview_downloads_and_sign_out(
     page = browser.get("/portal/account")
     assert page.status_code == 200
     html = page.text
-    for expected in (learner["name"], learner["national_id_masked"], cred["jti"], "GE-HOURS@1"):
+    standard = "课程学时学分转换通用规则"  # GE-HOURS@1 by its title, never by its id
+    for expected in (learner["name"], learner["national_id_masked"], cred["jti"], standard):
         assert expected in html
+    assert "GE-HOURS@1" not in html and "theory-16h" not in html
     assert 'id="progress-bar"' in html
     assert 'id="disputes"' in html
     assert f"/portal/credentials/{cred['jti']}/certificate.pdf" in html

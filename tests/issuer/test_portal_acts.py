@@ -6,13 +6,18 @@ shows words in the reader's language and carries the API's code in ``data-code``
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+import zxingcpp
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import Engine
 from sqlmodel import Session, col, func, select
 
@@ -288,8 +293,14 @@ def test_the_wallet_offer_link_parses_back_to_the_offer(
     tx_code = re.search(r'id="tx-code">(\d{6})<', page.text)
     assert href and tx_code
     link = href.group(1).replace("&amp;", "&")
-    assert link.startswith("openid-credential-offer://?credential_offer=")
-    offer = parse_offer(link)  # the reference wallet reads what the phone opens
+    # By reference: the QR code and the link carry a short URL the wallet fetches.
+    assert link.startswith("openid-credential-offer://?credential_offer_uri=https%3A%2F%2F")
+    assert len(link) < 160
+    qr = re.search(r'id="offer-qr" src="data:image/png;base64,([^"]+)"', page.text)
+    assert qr is not None
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(base64.b64decode(qr.group(1)))))
+    assert [d.text for d in decoded] == [link]  # the QR code is the same link
+    offer = parse_offer(link, client)  # the reference wallet reads what the phone opens
     assert offer.configuration_ids and offer.tx_code and offer.tx_code["length"] == 6
     token = client.post(
         "/oid4vci/token",
@@ -300,3 +311,7 @@ def test_the_wallet_offer_link_parses_back_to_the_offer(
         },
     )
     assert token.status_code == 200, token.text  # the link carries the live offer's code
+    reference = parse_qs(urlsplit(link).query)["credential_offer_uri"][0]
+    used = client.get(reference)  # a used code's offer is no longer served
+    assert used.status_code == 404 and used.json()["code"] == "not_found"
+    assert client.get("/oid4vci/offers/" + "x" * 65).status_code == 422

@@ -65,8 +65,9 @@ def test_domain_minimum_reasons_in_both_languages() -> None:
         AM_ASSOC, _units(("AM", "course", 200), ("GE", "course", 10))
     )
     assert [r.code for r in reasons] == ["domain_minimum:GE"]
-    assert reasons[0].zh == "GE 领域学分 5，至少需要 15"
-    assert reasons[0].en == "5 credits in GE, at least 15 needed"
+    # The domain is named in words, never by its code.
+    assert reasons[0].zh == "通用领域学分 5，至少需要 15"
+    assert reasons[0].en == "5 credits in General, at least 15 needed"
 
 
 def test_selection_is_deterministic_and_prefers_academic() -> None:

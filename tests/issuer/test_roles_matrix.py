@@ -212,6 +212,8 @@ EXPECTED: dict[str, frozenset[str] | None] = {
     "POST /learners/{learner_id}/qualifications/{pathway_id}/redemptions": ADMIN_OR_SELF,
     "GET /learners/{learner_id}/redemptions": ADMIN_OR_SELF,
     # OpenID4VCI: pre-authorised code, access token and nonce of its own
+    # The offer by reference: its pre-authorized code, in the path, is its own credential.
+    "GET /oid4vci/offers/{code}": OWN,
     "POST /oid4vci/token": OWN,
     "POST /oid4vci/nonce": OWN,
     "POST /oid4vci/credential": OWN,

@@ -5,6 +5,11 @@ them, and carries a single-use pre-authorized code plus a six-digit transaction 
 (the PIN the learner types into the wallet). Both are returned once and stored only as
 hashes; the QR image is therefore returned with the offer (a ``data:`` URL) instead of
 being served later from a URL that would need the code.
+
+The offer is given two ways (§4.1.3): by value (``credential_offer=<JSON>``) and by
+reference (``credential_offer_uri=<base>/oid4vci/offers/<code>``, the document the wallet
+then fetches, built again from the stored offer found by the code's hash). The reference
+carries nothing the value does not (the code is in both), and makes a far smaller QR code.
 """
 
 from __future__ import annotations
@@ -16,11 +21,11 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 from urllib.parse import quote
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from issuer.bank import standing
 from issuer.bank.accounts import get_learner
-from issuer.core.errors import InvalidRequest, NotRecognised
+from issuer.core.errors import InvalidRequest, NotFound, NotRecognised
 from issuer.core.settings import Settings
 from issuer.credentials import issuance
 from issuer.credentials.oid4vci._hashing import secret_hash, tx_code_hash
@@ -40,17 +45,28 @@ from issuer.models import (
     utcnow,
 )
 
-__all__ = ["OFFER_SCHEME", "TX_CODE_LENGTH", "create_offer", "offer_uri"]
+__all__ = [
+    "OFFER_PATH",
+    "OFFER_SCHEME",
+    "TX_CODE_LENGTH",
+    "create_offer",
+    "offer_by_code",
+    "offer_reference_uri",
+    "offer_uri",
+]
 
 #: URI scheme of a credential offer passed by value (OpenID4VCI 1.0 §4.1.3).
 OFFER_SCHEME: Final = "openid-credential-offer://"
 TX_CODE_LENGTH: Final = 6
+#: Where an offer passed by reference is fetched, under the credential issuer's URL.
+OFFER_PATH: Final = "/oid4vci/offers/"
+#: Longest pre-authorized code looked up (``token_urlsafe(32)`` makes 43 characters).
+MAX_CODE_LENGTH: Final = 64
 _TX_CODE_HINT: Final = "输入学分银行显示的 6 位数字 / Enter the 6-digit PIN from the credit bank"
 
 
-def offer_uri(settings: Settings, configuration_ids: list[str], code: str) -> str:
-    """The ``openid-credential-offer://?credential_offer=…`` URI of an offer."""
-    offer: dict[str, Any] = {
+def _document(settings: Settings, configuration_ids: list[str], code: str) -> dict[str, Any]:
+    return {
         "credential_issuer": credential_issuer(settings),
         "credential_configuration_ids": configuration_ids,
         "grants": {
@@ -64,8 +80,36 @@ def offer_uri(settings: Settings, configuration_ids: list[str], code: str) -> st
             }
         },
     }
+
+
+def offer_uri(settings: Settings, configuration_ids: list[str], code: str) -> str:
+    """The ``openid-credential-offer://?credential_offer=…`` URI of an offer (by value)."""
+    offer = _document(settings, configuration_ids, code)
     text = json.dumps(offer, ensure_ascii=False, separators=(",", ":"))
     return f"{OFFER_SCHEME}?credential_offer={quote(text, safe='')}"
+
+
+def offer_reference_uri(settings: Settings, code: str) -> str:
+    """The ``openid-credential-offer://?credential_offer_uri=…`` URI of an offer (by reference)."""
+    where = f"{credential_issuer(settings)}{OFFER_PATH}{code}"
+    return f"{OFFER_SCHEME}?credential_offer_uri={quote(where, safe='')}"
+
+
+def offer_by_code(
+    session: Session, settings: Settings, code: str, *, now: datetime | None = None
+) -> dict[str, Any]:
+    """The offer document of a live offer (not used, not expired) whose code is ``code``.
+
+    Any other code is ``not_found``: an unknown, used and expired code look the same.
+    """
+    row = None
+    if 0 < len(code) <= MAX_CODE_LENGTH:
+        row = session.exec(
+            select(OID4VCIOffer).where(col(OID4VCIOffer.code_hash) == secret_hash(code))
+        ).first()
+    if row is None or row.redeemed_at is not None or row.expires_at <= (now or utcnow()):
+        raise NotFound("no live credential offer has this code")
+    return _document(settings, list(row.configuration_ids), code)
 
 
 def _deposits(session: Session, learner_id: int) -> list[int]:
@@ -134,6 +178,7 @@ def create_offer(
     return CredentialOfferCreated(
         offer_id=offer.id,
         offer_uri=uri,
+        offer_reference_uri=offer_reference_uri(settings, code),
         tx_code=tx_code,
         qr_png_url=f"data:image/png;base64,{png}",
         expires_at=offer.expires_at,
