@@ -1,4 +1,4 @@
-"""The OB 3.0 / CLR JWT, SD-JWT VC and Data Integrity vectors (tests/vectors/vc/, ldp/), one test each.
+"""The OB 3.0 / CLR JWT, SD-JWT VC and Data Integrity vectors (tests/vectors/vc/, ldp/).
 
 Each vector is verified as ``creditbank-verify`` verifies what it is handed: its kind
 found by :func:`verifier._detect.detect`, then that kind's verifier at the vector's clock,
