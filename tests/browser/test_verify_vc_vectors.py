@@ -1,9 +1,10 @@
-"""The OB 3.0 / CLR 2.0 JWT and SD-JWT VC vectors pasted into the verify page in Chromium.
+"""The OB 3.0 / CLR 2.0 JWT, Data Integrity and SD-JWT VC vectors pasted into the verify page.
 
-The same files the Python verifier runs (tests/vectors/vc/, tests/verifier/test_vc_vectors.py):
+The same files the Python verifier runs (tests/vectors/vc/ and ldp/, tests/verifier/test_vc_vectors.py):
 each one's bundle and anchor are embedded in the page, the page's clock is pinned to the
 vectors' time, the text is pasted, and the verdict element must carry the vector's result
-and code, checked in the browser with WebCrypto. For a valid one the page must show the
+and code, checked in the browser with WebCrypto (a Data Integrity proof canonicalised by the
+vendored jsonld.js, under the page's CSP). For a valid one the page must show the
 learner, the issuer, the credits and the achievements, and for a presentation the audience
 and nonce the relying party has to judge.
 """
@@ -21,9 +22,9 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from tests.browser.conftest import VECTOR_TIME, LiveServer
 from tests.browser.pages import requests_sent, shoot, shown, verify_text
-from tests.vectors.cases import Case, vc_cases
+from tests.vectors.cases import Case, ldp_cases, vc_cases
 
-VECTORS = vc_cases()
+VECTORS = (*vc_cases(), *ldp_cases())
 assert all(c.at == VECTOR_TIME for c in VECTORS)
 
 
@@ -92,3 +93,47 @@ def test_forms_load_their_verifier_only_when_pasted(
         "unknown_disclosure",
     )
     shoot(vector_browser, "sd-jwt-tampered")
+
+
+def _console_errors(driver: WebDriver) -> list[str]:
+    return [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+
+
+def test_data_integrity_loads_its_library_only_when_pasted(
+    vector_server: tuple[LiveServer, Callable[[Case], None]],
+    vector_browser: WebDriver,
+) -> None:
+    """A QR link loads neither ldp.js nor jsonld.js; a pasted DI credential loads them and
+    the contexts from the page's own files, verifies under the CSP and asks nothing else."""
+    server, trust = vector_server
+    valid = next(c for c in VECTORS if c.name == "ldp_ob3_valid")
+    trust(valid)
+    requests_sent(vector_browser)
+    verify_text(vector_browser, server.url, "not a credential")
+    loaded = {r["url"].rpartition("/")[2] for r in requests_sent(vector_browser)}
+    assert not loaded & {"ldp.js", "jsonld.min.js"}
+    _console_errors(vector_browser)
+    assert verify_text(vector_browser, server.url, valid.input_path.read_text("utf-8")) == (
+        "valid",
+        "",
+    )
+    urls = [r["url"] for r in requests_sent(vector_browser)]
+    assert all(u.startswith(server.url) for u in urls), urls
+    names = {u.rpartition("/")[2] for u in urls}
+    assert {"ldp.js", "jsonld.min.js", "credentials-v2.jsonld", "ob-v3p0-3.0.3.json"} <= names
+    assert not [m for m in _console_errors(vector_browser) if "Content Security Policy" in m]
+    shoot(vector_browser, "ldp-valid")
+    clr = next(c for c in VECTORS if c.name == "ldp_clr_valid")
+    trust(clr)
+    assert verify_text(vector_browser, server.url, clr.input_path.read_text("utf-8")) == (
+        "valid",
+        "",
+    )
+    shoot(vector_browser, "ldp-clr-valid")
+    bad = next(c for c in VECTORS if c.name == "ldp_tampered_credits")
+    trust(bad)
+    assert verify_text(vector_browser, server.url, bad.input_path.read_text("utf-8")) == (
+        "invalid",
+        "bad_signature",
+    )
+    shoot(vector_browser, "ldp-tampered")

@@ -131,6 +131,15 @@ def generate_ldp() -> None:
         error=None,
         extra={"shows": shows},
     )
+    document = ob3(jti="ldp-test-float", fact=vc.fact(2))
+    document["credentialSubject"]["creditsEarned"] = 2.0
+    case(
+        "ldp_ob3_valid_integral_float",
+        "creditsEarned written 2.0: RDF reads it as the integer it equals, in either verifier",
+        secure(config, document),
+        error=None,
+        extra={"shows": {**shows, "credits": "2", "titles": TITLES[1:]}},
+    )
     pretty = json.dumps(valid, ensure_ascii=False, indent=2)
     case(
         "ldp_ob3_valid_pretty",
@@ -337,7 +346,7 @@ def _clr_cases(config: Any) -> None:
         error="bad_signature",
         fmt="clr-ldp",
     )
-    outer = clr(inner)
+    outer = clr(copy.deepcopy(inner))
     outer["credentialSubject"]["verifiableCredential"][1]["credentialSubject"]["creditsEarned"] = (
         20.0
     )

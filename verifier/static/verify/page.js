@@ -228,9 +228,15 @@
     announce("other_form", "");
   }
 
-  /** The verifier of a form other than the QR credential, loaded on first use (jwt.js, sdjwt.js). */
+  /** The verifier of a form other than the QR credential, loaded on first use (jwt.js,
+   * sdjwt.js; for the Data Integrity form the JSON-LD library and ldp.js). */
   async function verifyForm(form, text) {
     await loadScript("/v1/jwt.js");
+    if (form === "ob3-ldp" || form === "clr-ldp") {
+      await loadScript("/v1/vendor/jsonld.min.js");
+      await loadScript("/v1/ldp.js");
+      return window.creditbankLdp.verify(form, text, trustPromise, maxAgeHours);
+    }
     if (form !== "sd-jwt") return window.creditbankJwt.verify(form, text, trustPromise, maxAgeHours);
     await loadScript("/v1/sdjwt.js");
     return window.creditbankSdJwt.verify(text, trustPromise, maxAgeHours);
