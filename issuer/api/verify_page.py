@@ -74,7 +74,9 @@ ASSETS = {
     # The JSON-LD contexts ldp.js canonicalises with (the verifier's bundled copies).
     **{
         f"{_CONTEXTS}/{name}": "application/ld+json"
-        for name in sorted({*jsonld_contexts.BUNDLED.values(), jsonld_contexts.CREDITBANK_CONTEXT_FILE.name})
+        for name in sorted(
+            {*jsonld_contexts.BUNDLED.values(), jsonld_contexts.CREDITBANK_CONTEXT_FILE.name}
+        )
     },
 }
 

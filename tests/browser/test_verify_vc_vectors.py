@@ -1,12 +1,12 @@
 """The OB 3.0 / CLR 2.0 JWT, Data Integrity and SD-JWT VC vectors pasted into the verify page.
 
-The same files the Python verifier runs (tests/vectors/vc/ and ldp/, tests/verifier/test_vc_vectors.py):
-each one's bundle and anchor are embedded in the page, the page's clock is pinned to the
-vectors' time, the text is pasted, and the verdict element must carry the vector's result
-and code, checked in the browser with WebCrypto (a Data Integrity proof canonicalised by the
-vendored jsonld.js, under the page's CSP). For a valid one the page must show the
-learner, the issuer, the credits and the achievements, and for a presentation the audience
-and nonce the relying party has to judge.
+The same files the Python verifier runs (tests/vectors/vc/ and ldp/,
+tests/verifier/test_vc_vectors.py): each one's bundle and anchor are embedded in the page,
+the page's clock is pinned to the vectors' time, the text is pasted, and the verdict
+element must carry the vector's result and code, checked in the browser with WebCrypto (a
+Data Integrity proof canonicalised by the vendored jsonld.js, under the page's CSP). For a
+valid one the page must show the learner, the issuer, the credits and the achievements,
+and for a presentation the audience and nonce the relying party has to judge.
 """
 
 from __future__ import annotations
