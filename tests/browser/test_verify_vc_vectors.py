@@ -137,3 +137,46 @@ def test_data_integrity_loads_its_library_only_when_pasted(
         "bad_signature",
     )
     shoot(vector_browser, "ldp-tampered")
+
+
+def test_data_integrity_verifies_offline(
+    vector_server: tuple[LiveServer, Callable[[Case], None]],
+    vector_browser: WebDriver,
+) -> None:
+    """With the network cut, the service worker's copies of ldp.js, jsonld.js and the
+    contexts verify a pasted Data Integrity CLR, and a tampered one is still refused."""
+    server, trust = vector_server
+    clr = next(c for c in VECTORS if c.name == "ldp_clr_valid")
+    trust(clr)
+    verify_text(vector_browser, server.url, "not a credential")
+    kept = vector_browser.execute_async_script(
+        """
+        const done = arguments[arguments.length - 1];
+        const files = ["/v1/ldp.js", "/v1/vendor/jsonld.min.js", "/v1/contexts/clr-v2p0-2.0.1.json",
+          "/v1/contexts/credentials-v2.jsonld", "/v1/contexts/ob-v3p0-3.0.3.json",
+          "/v1/contexts/creditbank-v1.jsonld"];
+        (async function poll() {
+          const cached = await Promise.all(files.map((f) => caches.match(f)));
+          if (navigator.serviceWorker.controller && cached.every((c) => c)) return done(true);
+          if (performance.now() > 10000) return done(false);
+          setTimeout(poll, 50);
+        })();
+        """
+    )
+    assert kept, "the service worker did not keep the Data Integrity files"
+    vector_browser.set_network_conditions(offline=True, latency=0, throughput=0)  # type: ignore[attr-defined]
+    try:
+        text = clr.input_path.read_text("utf-8")
+        assert verify_text(vector_browser, server.url, text) == ("valid", "")
+        reached = vector_browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch('/trust-bundle', {cache: 'no-store'}).then(() => done(true), () => done(false));"
+        )
+        assert reached is False
+        bad = next(c for c in VECTORS if c.name == "ldp_clr_tampered")
+        assert verify_text(vector_browser, server.url, bad.input_path.read_text("utf-8")) == (
+            "invalid",
+            "bad_signature",
+        )
+    finally:
+        vector_browser.delete_network_conditions()  # type: ignore[attr-defined]
