@@ -11,7 +11,9 @@ and for a presentation the audience and nonce the relying party has to judge.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -180,3 +182,47 @@ def test_data_integrity_verifies_offline(
         )
     finally:
         vector_browser.delete_network_conditions()  # type: ignore[attr-defined]
+
+
+def test_data_integrity_specification_vector(
+    vector_server: tuple[LiveServer, Callable[[Case], None]],
+    vector_browser: WebDriver,
+) -> None:
+    """The page's hashData and Ed25519 check reproduce the eddsa-rdfc-2022 specification's
+    test vector (tests/vectors/data-integrity/, as tests/verifier/test_data_integrity.py),
+    its examples context handed to the loader by the test, as the Python test does."""
+    server, trust = vector_server
+    valid = next(c for c in VECTORS if c.name == "ldp_ob3_valid")
+    trust(valid)
+    assert verify_text(vector_browser, server.url, valid.input_path.read_text("utf-8"))[0] == (
+        "valid"
+    )
+    folder = Path(__file__).resolve().parents[1] / "vectors" / "data-integrity"
+    signed = json.loads((folder / "eddsa-rdfc-2022-signed.json").read_text("utf-8"))
+    examples = json.loads((folder / "examples-v2.jsonld").read_text("utf-8"))
+    expected = json.loads((folder / "expected.json").read_text("utf-8"))
+    hex_data, ok = vector_browser.execute_async_script(
+        """
+        const [signed, examples, url, multibase, done] = arguments;
+        const L = window.creditbankLdp.shared;
+        const loader = async (u) => u === url
+          ? { contextUrl: null, documentUrl: u, document: examples } : L.documentLoader(u);
+        const doc = { ...signed };
+        delete doc.proof;
+        (async () => {
+          const data = await L.hashData(doc, signed.proof, loader);
+          const hex = Array.from(data, (b) => b.toString(16).padStart(2, "0")).join("");
+          const raw = L.base58(multibase.slice(1)).slice(2);
+          const alg = { name: "Ed25519" };
+          const key = await crypto.subtle.importKey("raw", raw, alg, false, ["verify"]);
+          const sig = L.base58(signed.proof.proofValue.slice(1));
+          done([hex, await crypto.subtle.verify(alg, key, sig, data)]);
+        })().catch((e) => done([String(e), false]));
+        """,
+        signed,
+        examples,
+        "https://www.w3.org/ns/credentials/examples/v2",
+        expected["publicKeyMultibase"],
+    )
+    assert hex_data == expected["hashData"]
+    assert ok is True
