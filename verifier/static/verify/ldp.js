@@ -38,6 +38,9 @@
   };
   const CREDITBANK_CONTEXT_PATH = "/contexts/creditbank-v1.jsonld";
   const CREDITBANK_CONTEXT_FILE = "creditbank-v1.jsonld";
+  // The base PyLD resolves a relative IRI against when none is given (its DEFAULT_BASE_IRI):
+  // the same here, so that both verifiers expand and canonicalise any input alike.
+  const BASE = "http://example.org/base/";
 
   /** The bundled file of context ``url``, or null (jsonld_contexts.bundled_document). */
   function bundledFile(url) {
@@ -149,13 +152,13 @@
    * equals, as jsonld.js does with the 2 that JSON.parse makes of it. */
   function canonical(document, loader) {
     return jsonldCall(() => window.jsonld.canonize(document, {
-      documentLoader: loader, algorithm: "URDNA2015", format: "application/n-quads", safe: false,
+      documentLoader: loader, base: BASE, algorithm: "URDNA2015", format: "application/n-quads", safe: false,
     }));
   }
 
   /** The document expanded, every member of it defined (jsonld_strict.assert_fully_defined). */
   async function fullyDefined(document, loader) {
-    const expanded = await jsonldCall(() => window.jsonld.expand(document, { documentLoader: loader, safe: false }));
+    const expanded = await jsonldCall(() => window.jsonld.expand(document, { documentLoader: loader, base: BASE, safe: false }));
     if (expandedValues(expanded) !== compactValues(document)) {
       fail("malformed", "a member of the credential is not defined by its contexts");
     }
