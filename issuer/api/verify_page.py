@@ -29,6 +29,7 @@ from issuer.api.published import not_modified
 from issuer.core.errors import NotFound
 from issuer.credentials.trust import published_page_bundle, published_page_list
 from issuer.credentials.type_metadata import logo_bytes
+from verifier.formats import jsonld_contexts
 from verifier.formats.limits import limits_json
 
 router = APIRouter(tags=["verify"])
@@ -36,6 +37,8 @@ router = APIRouter(tags=["verify"])
 #: The page files, shipped inside the verifier package (they need nothing of the issuer).
 STATIC_DIR = Path(verifier.__file__).resolve().parent / "static" / "verify"
 _CONFIG_MARKER = "<!--CB-CONFIG-->"
+#: The folder under /v1/ of the bundled JSON-LD contexts, read from verifier/formats/contexts/.
+_CONTEXTS = "contexts"
 #: Where verify.js takes the cbqr limits (verifier/formats/cbqr_limits.json) it shares with Python.
 _LIMITS_MARKER = "/*CB-LIMITS*/ null"
 #: The cache name in sw.js, replaced by one that changes with the page files.
@@ -67,6 +70,15 @@ ASSETS = {
     "sw.js": "text/javascript; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json",
     "vendor/jsQR.js": "text/javascript; charset=utf-8",
+    "ldp.js": "text/javascript; charset=utf-8",
+    "vendor/jsonld.min.js": "text/javascript; charset=utf-8",
+    # The JSON-LD contexts ldp.js canonicalises with (the verifier's bundled copies).
+    **{
+        f"{_CONTEXTS}/{name}": "application/ld+json"
+        for name in sorted(
+            {*jsonld_contexts.BUNDLED.values(), jsonld_contexts.CREDITBANK_CONTEXT_FILE.name}
+        )
+    },
 }
 
 
@@ -99,6 +111,9 @@ PageTrustDep = Annotated[PageTrust, Depends(page_trust)]
 
 @cache
 def _read(name: str) -> str:
+    folder, _, file = name.partition("/")
+    if folder == _CONTEXTS:
+        return (jsonld_contexts.CONTEXT_DIR / file).read_text("utf-8")
     return (STATIC_DIR / name).read_text("utf-8")
 
 

@@ -188,7 +188,7 @@ def chromium_options(user_data_dir: Path) -> Any:
     # A reader in China: pages are asked for in Chinese, as a phone set to Chinese asks.
     options.add_experimental_option("prefs", {"intl.accept_languages": "zh-CN,zh"})
     # The DevTools network log lets tests see every request the page makes.
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL", "browser": "ALL"})
     return options
 
 

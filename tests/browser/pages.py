@@ -17,7 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 SHOTS = Path(tempfile.gettempdir()) / "shots-verifypage"
 
 #: The verdict element's states once the page has decided.
-DECIDED = ("valid", "invalid", "unreadable", "other_form")
+DECIDED = ("valid", "invalid", "unreadable")
 
 
 def pin_clock(driver: WebDriver, at: datetime) -> None:

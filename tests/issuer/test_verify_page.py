@@ -22,7 +22,8 @@ from issuer.api.verify_page import (
     render_page,
 )
 from issuer.core.settings import Settings
-from verifier.formats import page_bundle
+from verifier import TrustBundle
+from verifier.formats import jsonld_contexts, page_bundle, vc_jwt
 from verifier.formats.limits import limits_json
 
 pytestmark = pytest.mark.db
@@ -86,7 +87,33 @@ def test_verify_js_is_served_with_the_cbqr_limits(client: TestClient) -> None:
     assert json.loads(match.group(1)) == json.loads(limits_json())
 
 
-@pytest.mark.parametrize("path", ["/v1/nope.js", "/v1/../issuer/settings.py", "/v1/vendor"])
+def test_data_integrity_contexts_are_the_verifiers_and_kept_offline(client: TestClient) -> None:
+    """ldp.js reads exactly the contexts the Python verifier bundles, served from its files."""
+    ldp = (STATIC_DIR / "ldp.js").read_text("utf-8")
+    mapping = dict(re.findall(r'^    "(https://[^"]+)": "([^"]+)",$', ldp, re.M))
+    assert mapping == dict(jsonld_contexts.BUNDLED)
+    assert f'"{vc_jwt.CREDITBANK_CONTEXT_PATH}"' in ldp
+    assert f'"{jsonld_contexts.CREDITBANK_CONTEXT_FILE.name}"' in ldp
+    files = {*jsonld_contexts.BUNDLED.values(), jsonld_contexts.CREDITBANK_CONTEXT_FILE.name}
+    worker = (STATIC_DIR / "sw.js").read_text("utf-8")
+    for name in files:
+        served = client.get(f"/v1/contexts/{name}")
+        assert served.json() == json.loads((jsonld_contexts.CONTEXT_DIR / name).read_text("utf-8"))
+        assert f'"/v1/contexts/{name}"' in worker
+    for name in ("ldp.js", "vendor/jsonld.min.js"):
+        assert f'"/v1/{name}"' in worker
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/nope.js",
+        "/v1/../issuer/settings.py",
+        "/v1/vendor",
+        "/v1/contexts/other.jsonld",
+        "/v1/contexts/../creditbank-v1.jsonld",
+    ],
+)
 def test_unknown_page_file_is_404_problem(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404

@@ -13,6 +13,7 @@ CBQR_DIR = Path(__file__).resolve().parent / "cbqr"
 SHARED_TRUST = CBQR_DIR / "_trust"
 #: The OB 3.0 / CLR JWT and SD-JWT VC vectors (written by generate_vc.py).
 VC_DIR = Path(__file__).resolve().parent / "vc"
+LDP_DIR = Path(__file__).resolve().parent / "ldp"
 _INPUTS = ("input.txt", "input.png", "input.jpg")
 
 
@@ -84,5 +85,15 @@ def vc_cases() -> tuple[Case, ...]:
     return tuple(
         Case(d.name, d, json.loads((d / "expected.json").read_text("utf-8")), VC_DIR / "_trust")
         for d in sorted(VC_DIR.iterdir())
+        if d.is_dir() and not d.name.startswith("_")
+    )
+
+
+@cache
+def ldp_cases() -> tuple[Case, ...]:
+    """Every Data Integrity (eddsa-rdfc-2022) OB 3.0 / CLR 2.0 vector, by directory name."""
+    return tuple(
+        Case(d.name, d, json.loads((d / "expected.json").read_text("utf-8")), LDP_DIR / "_trust")
+        for d in sorted(LDP_DIR.iterdir())
         if d.is_dir() and not d.name.startswith("_")
     )

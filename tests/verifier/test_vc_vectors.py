@@ -1,4 +1,4 @@
-"""The OB 3.0 / CLR JWT and SD-JWT VC vectors of tests/vectors/vc/, one test per directory.
+"""The OB 3.0 / CLR JWT, SD-JWT VC and Data Integrity vectors (tests/vectors/vc/, ldp/).
 
 Each vector is verified as ``creditbank-verify`` verifies what it is handed: its kind
 found by :func:`verifier._detect.detect`, then that kind's verifier at the vector's clock,
@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.vectors.cases import Case, vc_cases
+from tests.vectors.cases import Case, ldp_cases, vc_cases
 from verifier import ERRORS_BY_CODE, TrustBundle, VerificationError
 from verifier._detect import AnyVerified, detect, verify_detected
 
-VECTORS = {c.name: c for c in vc_cases()}
+VECTORS = {c.name: c for c in (*vc_cases(), *ldp_cases())}
 
 
 def _run(vector: Case) -> AnyVerified:
@@ -67,3 +67,10 @@ def test_every_form_meets_each_failure() -> None:
     assert {None, "bad_signature", "revoked", "suspended", "malformed"} <= codes["clr"]
     sd = {"unknown_disclosure", "holder_binding_failed", "stale_presentation", "expired"}
     assert common | sd <= codes["sd-jwt"]
+    ldp = {None, "bad_signature", "bad_encoding", "unknown_key", "unknown_issuer", "malformed"}
+    assert (
+        ldp | {"revoked", "suspended", "expired", "not_yet_valid", "key_compromised"}
+        <= codes["ob3-ldp"]
+    )
+    assert {"unsupported_alg", "status_unavailable"} <= codes["ob3-ldp"]
+    assert {None, "bad_signature", "revoked", "suspended", "malformed"} <= codes["clr-ldp"]

@@ -1,16 +1,15 @@
 /* creditbank verify page: which form of credential a pasted text is.
  *
  * The page verifies the QR credential (cbqr, verify.js), the Open Badges 3.0 / CLR 2.0
- * JWTs (jwt.js) and SD-JWT VC presentations (sdjwt.js) itself. The Data Integrity
- * (JSON-LD) form needs RDF canonicalisation, which the page does not carry:
- * creditbank-verify checks it, and the page says so instead of calling it "not valid".
+ * JWTs (jwt.js), their Data Integrity (JSON-LD, eddsa-rdfc-2022) form (ldp.js) and SD-JWT
+ * VC presentations (sdjwt.js) itself.
  * The kinds and how they are told apart are those of the CLI (verifier/_detect.py),
  * judged from the shape and the unverified header only.
  */
 "use strict";
 (function () {
   /** The forms the page verifies itself besides the QR credential. */
-  const CHECKED = ["ob3", "clr", "sd-jwt"];
+  const CHECKED = ["ob3", "clr", "ob3-ldp", "clr-ldp", "sd-jwt"];
 
   /** The names of the forms, in Chinese and English. */
   const NAMES = {

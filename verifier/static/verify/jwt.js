@@ -226,5 +226,8 @@
     return { cred: shown(claims, parts.map(entryOf), form), issuer, key, form };
   }
 
-  window.creditbankJwt = { verify, shared: { trustedKey, listIdFromUri, checkDates, plain, json, has, text } };
+  window.creditbankJwt = {
+    verify,
+    shared: { trustedKey, listIdFromUri, checkDates, plain, json, has, text, timestamp, slots, verifyJwt, entryOf, shown },
+  };
 })();

@@ -219,29 +219,15 @@
     if (window.__verdictMs === undefined) window.__verdictMs = performance.now();
   }
 
-  /** A form the page leaves to creditbank-verify (formats.js): said so, never "not valid". */
-  function showOtherForm(form) {
-    const verdict = $("verdict");
-    const [zh, en] = window.creditbankFormats.NAMES[form];
-    $("details").hidden = true;
-    bilingual(verdict.querySelector(".headline"), "ⓘ 请用 creditbank-verify 核验", "Check this one with creditbank-verify");
-    bilingual(
-      verdict.querySelector(".reason"),
-      `这是${zh}，不是证书二维码。本页只核验证书二维码；此格式请用命令行工具 creditbank-verify 离线核验（使用同一份信任数据）。`,
-      `This is an ${en}, not a certificate QR code. This page checks certificate QR codes only; check this form offline with the creditbank-verify command-line tool (same trust data).`,
-    );
-    verdict.querySelector(".code").textContent = `creditbank-verify <file> --trust trust-bundle.json --anchor trust-anchor.jwk`;
-    verdict.dataset.error = "";
-    verdict.dataset.hint = "";
-    verdict.dataset.form = form;
-    verdict.dataset.result = "other_form";
-    showBundleAge();
-    announce("other_form", "");
-  }
-
-  /** The verifier of a form other than the QR credential, loaded on first use (jwt.js, sdjwt.js). */
+  /** The verifier of a form other than the QR credential, loaded on first use (jwt.js,
+   * sdjwt.js; for the Data Integrity form the JSON-LD library and ldp.js). */
   async function verifyForm(form, text) {
     await loadScript("/v1/jwt.js");
+    if (form === "ob3-ldp" || form === "clr-ldp") {
+      await loadScript("/v1/vendor/jsonld.min.js");
+      await loadScript("/v1/ldp.js");
+      return window.creditbankLdp.verify(form, text, trustPromise, maxAgeHours);
+    }
     if (form !== "sd-jwt") return window.creditbankJwt.verify(form, text, trustPromise, maxAgeHours);
     await loadScript("/v1/sdjwt.js");
     return window.creditbankSdJwt.verify(text, trustPromise, maxAgeHours);
@@ -255,10 +241,6 @@
       } catch (e) {
         showVerdict(null, e instanceof V.VerificationError ? e : new V.VerificationError("malformed", String(e)), text, form);
       }
-      return;
-    }
-    if (form) {
-      showOtherForm(form);
       return;
     }
     try {

@@ -155,7 +155,7 @@
   });
   document.addEventListener("cb:verdict", (event) => {
     showStatus();
-    if (["valid", "invalid", "other_form"].includes(event.detail.result)) showRecord(event.detail);
+    if (["valid", "invalid"].includes(event.detail.result)) showRecord(event.detail);
     else if ($("record")) $("record").remove();
   });
   document.addEventListener("cb:lists", (event) => {

@@ -36,6 +36,12 @@ const FILES = [
   "/v1/verify.css",
   "/v1/manifest.webmanifest",
   "/v1/vendor/jsQR.js",
+  "/v1/ldp.js",
+  "/v1/vendor/jsonld.min.js",
+  "/v1/contexts/credentials-v2.jsonld",
+  "/v1/contexts/ob-v3p0-3.0.3.json",
+  "/v1/contexts/clr-v2p0-2.0.1.json",
+  "/v1/contexts/creditbank-v1.jsonld",
 ];
 
 self.addEventListener("install", (event) => {

@@ -452,7 +452,7 @@
   /** Keys, issuers and status lists of a checked bundle document (verifier._trust.TrustBundle);
    * of a page bundle, the list directory (``trust.directory``: the lists fetched on demand). */
   async function trustFrom(document, page) {
-    const trust = { issuers: new Map(), keys: [], lists: new Map(), directory: page };
+    const trust = { issuers: new Map(), keys: [], proofKeys: new Map(), lists: new Map(), directory: page };
     try {
       trust.generatedAt = parseTime(document.generated_at, "generated_at");
       trust.nextUpdate = parseTime(document.next_update, "next_update");
@@ -464,9 +464,6 @@
         const profile = isObject(item.profile) ? item.profile : null;
         trust.issuers.set(id, { id, ...names(item), institutions, profile });
         for (const jwk of item.keys) {
-          // Data Integrity proof keys vouch for JSON-LD proofs only, never for a QR
-          // credential (verifier/_trust.py does the same).
-          if (jwk.purpose === "proof") continue;
           let pub;
           try {
             pub = await importJwk(jwk);
@@ -477,7 +474,7 @@
           const retired = jwk.retired_at ?? null;
           const since = jwk.compromised_since ?? null;
           if (jwk.kid === undefined) bundleError("a key lacks its kid");
-          trust.keys.push({
+          const entry = {
             kid: String(jwk.kid),
             ...pub,
             issuer: id,
@@ -486,7 +483,19 @@
             compromisedSince: since === null ? null : parseTime(since, "compromised_since"),
             // The URL that returns the key's JWK: the kid of OB/CLR JWTs (jwt.js).
             url: jwk.id === undefined || jwk.id === null ? null : String(jwk.id),
-          });
+            controller: jwk.controller === undefined || jwk.controller === null ? null : String(jwk.controller),
+          };
+          if ((jwk.purpose ?? "signing") === "proof") {
+            // A Data Integrity key vouches only for proofs naming its method (ldp.js), never
+            // for a QR credential or a JWT (verifier/_trust.py does the same).
+            const method = jwk.verification_method;
+            if (pub.alg !== "EdDSA" || typeof method !== "string" || typeof jwk.controller !== "string") {
+              bundleError(`a proof key of issuer ${id} needs EdDSA, a verification_method and a controller`);
+            }
+            trust.proofKeys.set(method, entry);
+          } else {
+            trust.keys.push(entry);
+          }
         }
       }
       const lists = page ? Array.from(document.list_directory, directoryEntry)
