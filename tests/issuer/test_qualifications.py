@@ -15,7 +15,7 @@ from sqlmodel import Session, col, func, select
 from issuer.bank import ledger, pathways, qualifications
 from issuer.bank.qualifications import Pathway, Unit
 from issuer.models import Achievement, Redemption
-from keys import b64url, load_public_jwk
+from keys import b64url, b64url_decode, load_public_jwk
 from tests.issuer.committee_factories import panel, signed_in_learner, trio
 from tests.issuer.factories import problem
 from verifier import BadSignature, MalformedCredential
@@ -167,8 +167,7 @@ def test_progress_and_redemption(
     assert redemption["credits"] == 85
     assert len(redemption["ledger_entry_ids"]) == 3  # AI, AM, GE
 
-    jwk = client.get("/.well-known/jwks.json").json()["keys"][0]
-    public, alg = load_public_jwk(jwk)
+    public, alg = _statement_key(client, redemption["statement"])
     claims = statement_format.decode(redemption["statement"], public, alg)
     assert claims["pathway"]["id"] == "AM-ASSOC"
     assert claims["credits"] == 85
@@ -210,6 +209,13 @@ def test_progress_and_redemption(
     assert listed["total"] == 1
 
 
+def _statement_key(client: TestClient, statement: str) -> Any:
+    """The published key the statement's header names (earlier tests may add keys)."""
+    kid = json.loads(b64url_decode(statement.split(".")[0]))["kid"]
+    (jwk,) = [k for k in client.get("/.well-known/jwks.json").json()["keys"] if k["kid"] == kid]
+    return load_public_jwk(jwk)
+
+
 def test_tampered_statement_fails_verification(
     client: TestClient, admin: dict[str, str], engine: Engine, inst_a: dict[str, Any]
 ) -> None:
@@ -221,7 +227,7 @@ def test_tampered_statement_fails_verification(
     claims = statement_format.unverified_claims(statement)
     claims["credits"] = 160
     forged = f"{head}.{b64url(json.dumps(claims).encode())}.{sig}"
-    public, alg = load_public_jwk(client.get("/.well-known/jwks.json").json()["keys"][0])
+    public, alg = _statement_key(client, statement)
     with pytest.raises(BadSignature):
         statement_format.decode(forged, public, alg)
 
