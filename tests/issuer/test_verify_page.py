@@ -22,7 +22,6 @@ from issuer.api.verify_page import (
     render_page,
 )
 from issuer.core.settings import Settings
-from verifier import TrustBundle
 from verifier.formats import jsonld_contexts, page_bundle, vc_jwt
 from verifier.formats.limits import limits_json
 
